@@ -1,0 +1,58 @@
+# Tessera: build, test and demo. Every target installs the Debian packages it needs.
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# System packages: json-c for the host harness, the Arm cross compiler for the
+# cross-compilation checks.
+APT_PACKAGES := libjson-c-dev gcc-arm-none-eabi
+
+TESSERA := .build/debug/tessera
+DEMO_MODEL ?= Examples/digits_cnn.json
+DEMO_INPUT ?= Examples/digits_cnn.input.json
+DEMO_TARGET ?= host
+DEMO_OUT := out/demo
+
+.PHONY: all deps build test demo generated clean
+
+all: build
+
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@command -v swift >/dev/null || { echo "swift is not on PATH (Swift 6 toolchain required)"; exit 1; }
+
+build: deps
+	swift build
+
+test: deps
+	swift build --build-tests
+	swift test
+
+# Compile the bundled example for the named target, run it on the emulated target,
+# and print the layer table and the memory report.
+demo: build
+	@echo "== tessera inspect $(DEMO_MODEL)"
+	@$(TESSERA) inspect $(DEMO_MODEL)
+	@echo
+	@echo "== tessera compile $(DEMO_MODEL) --target $(DEMO_TARGET) -o $(DEMO_OUT)"
+	@$(TESSERA) compile $(DEMO_MODEL) --target $(DEMO_TARGET) -o $(DEMO_OUT)
+	@echo
+	@echo "== tessera run $(DEMO_MODEL) --target $(DEMO_TARGET) --input $(DEMO_INPUT) --compare"
+	@$(TESSERA) run $(DEMO_MODEL) --target $(DEMO_TARGET) --input $(DEMO_INPUT) -o $(DEMO_OUT)/outputs.json --compare
+	@echo
+	@echo "== memory report ($(DEMO_OUT)/report.json)"
+	@sed -n '/"memory"/,/}/p' $(DEMO_OUT)/report.json
+	@echo "== outputs ($(DEMO_OUT)/outputs.json)"
+	@cat $(DEMO_OUT)/outputs.json
+
+# Re-record the checked-in generated C of the bundled examples.
+generated: build
+	TESSERA_RECORD=1 swift test --filter GeneratedSnapshotTests
+
+clean:
+	rm -rf .build out

@@ -1,0 +1,51 @@
+/// `report.json`: what the compiled model needs, byte for byte.
+enum Report {
+    static func json(graph: Graph, plan: MemoryPlan, summary: ModelSummary, kernels: [String], options: CompileOptions) -> JSONValue {
+        let inputBytes = graph.inputs.map(\.type.byteCount).reduce(0, +)
+        let outputBytes = graph.outputs.compactMap { graph.types[$0]?.byteCount }.reduce(0, +)
+        func location(_ name: String) -> JSONValue {
+            switch plan.locations[name] {
+            case let .input(i)?: return .string("input \(i)")
+            case let .output(i)?: return .string("output \(i)")
+            case let .arena(offset)?: return .string("arena+\(offset)")
+            case let .weights(offset)?: return .string("weights+\(offset * 4)")
+            case .none?, nil: return .string("none")
+            }
+        }
+        let layers: [JSONValue] = summary.layers.map { layer in
+            .object([
+                ("node", .string(layer.node)), ("op", .string(layer.op)), ("description", .string(layer.description)),
+                ("output_shape", .array(layer.outputShape.map { .int($0) })),
+                ("params", .int(layer.params)), ("macs", .int(layer.macs)),
+                ("output_bytes", .int(layer.activationBytes)),
+                ("output_location", location(graph.nodes[layer.index].outputs[0])),
+            ])
+        }
+        let buffers: [JSONValue] = plan.buffers.map { b in
+            .object([
+                ("tensors", .array(b.tensors.map { .string($0) })), ("offset", .int(b.offset)), ("bytes", .int(b.bytes)),
+                ("first_node", .int(b.first)), ("last_node", .int(b.last)),
+            ])
+        }
+        return .object([
+            ("model", .string(graph.name)),
+            ("target", .string(options.target)),
+            ("precision", .string(options.precision)),
+            ("tessera_version", .string(Tessera.version)),
+            ("macs", .int(summary.macs)),
+            ("params", .int(summary.params)),
+            ("memory", .object([
+                ("arena_bytes", .int(plan.arenaBytes)),
+                ("arena_lower_bound_bytes", .int(plan.lowerBoundBytes)),
+                ("arena_alignment", .int(plan.alignment)),
+                ("weights_bytes", .int(plan.weightsElements * 4)),
+                ("weights_padding_bytes", .int((plan.weightsElements - plan.weights.map(\.count).reduce(0, +)) * 4)),
+                ("input_bytes", .int(inputBytes)),
+                ("output_bytes", .int(outputBytes)),
+            ])),
+            ("kernels", .array(kernels.map { .string($0) })),
+            ("layers", .array(layers)),
+            ("arena_buffers", .array(buffers)),
+        ])
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// Options of one compilation.
+public struct CompileOptions: Sendable {
+    public var target: String
+    public var precision: String
+
+    public init(target: String = "host", precision: String = "fp32") {
+        self.target = target
+        self.precision = precision
+    }
+}
+
+/// The result of compiling a model: every output file by name, plus what the report says.
+public struct CompiledModel: Sendable {
+    public var graph: Graph
+    public var plan: MemoryPlan
+    public var summary: ModelSummary
+    public var kernels: [String]
+    /// File name -> contents, in a fixed order.
+    public var files: [(name: String, contents: String)]
+    /// C symbol prefix (`<model>_run`, `<model>_desc`, file names).
+    public var symbolPrefix: String
+}
+
+/// The compilation pipeline, one stage per line.
+public enum Compiler {
+    public static let supportedTargets = ["host"]
+    public static let supportedPrecisions = ["fp32"]
+
+    public static func compile(_ graph: Graph, options: CompileOptions = .init()) throws -> CompiledModel {
+        guard supportedTargets.contains(options.target) else {
+            throw TesseraError.usage("unknown target \"\(options.target)\" (available: \(supportedTargets.joined(separator: ", ")))")
+        }
+        guard supportedPrecisions.contains(options.precision) else {
+            throw TesseraError.usage("unsupported precision \"\(options.precision)\" (available: \(supportedPrecisions.joined(separator: ", ")))")
+        }
+        // 1. Check the invariants the later stages rely on (topological order, types).
+        try Verifier.verify(graph)
+        // 2. Per-layer figures: parameters, MACs, activation sizes.
+        let summary = try ModelSummary(graph)
+        // 3. Memory: weights blob layout, activation lifetimes and arena offsets.
+        let plan = try MemoryPlanner.plan(graph)
+        // 4. C code: header with the memory contract, schedule, weights.
+        let (sources, kernels) = try CEmitter(graph: graph, plan: plan).emit()
+        // 5. The runtime kernel files the schedule calls, and their headers.
+        let runtime = try runtimeFiles(kernels)
+        // 6. The report: every byte the model uses.
+        let report = Report.json(graph: graph, plan: plan, summary: summary, kernels: kernels, options: options)
+        var files = sources.map { (name: $0.0, contents: $0.1) }
+        files += runtime
+        files.append((name: "report.json", contents: JSONWriter.write(report)))
+        return CompiledModel(graph: graph, plan: plan, summary: summary, kernels: kernels, files: files,
+                             symbolPrefix: CSyntax.identifier(graph.name))
+    }
+
+    private static func runtimeFiles(_ kernels: [String]) throws -> [(name: String, contents: String)] {
+        var names: [String] = []
+        var queue = ResourcePaths.runtimeHeaders + kernels.map { "\($0).c" }
+        while !queue.isEmpty {
+            let name = queue.removeFirst()
+            if names.contains(name) { continue }
+            names.append(name)
+            queue += ResourcePaths.localIncludes(try ResourcePaths.kernelFile(name))
+        }
+        return try names.sorted().map { (name: $0, contents: try ResourcePaths.kernelFile($0)) }
+    }
+
+    /// Writes the compiled files into `directory` (created if needed). Files are first
+    /// written beside their final names and renamed, so an error leaves no partial file.
+    public static func write(_ model: CompiledModel, to directory: String) throws {
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw TesseraError.io(path: directory, message: "cannot create the output directory (\(error.localizedDescription))")
+        }
+        var staged: [(String, String)] = []
+        do {
+            for file in model.files {
+                let final = (directory as NSString).appendingPathComponent(file.name)
+                let temp = final + ".tmp"
+                try Data(file.contents.utf8).write(to: URL(fileURLWithPath: temp))
+                staged.append((temp, final))
+            }
+            for (temp, final) in staged {
+                if fm.fileExists(atPath: final) { try fm.removeItem(atPath: final) }
+                try fm.moveItem(atPath: temp, toPath: final)
+            }
+        } catch {
+            for (temp, _) in staged { try? fm.removeItem(atPath: temp) }
+            throw TesseraError.io(path: directory, message: "cannot write the output (\(error.localizedDescription))")
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import OrderedCollections
+
+/// The host emulated target: builds a compiled model with the system C compiler and the
+/// json-c harness of `Targets/host/`, runs it on tensors-JSON inputs and reads its outputs.
+public enum HostRunner {
+    /// Flags every generated model must build cleanly with.
+    public static let strictFlags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-ffp-contract=off"]
+
+    /// The C compiler: `$CC`, else `cc`.
+    public static var compiler: String { ProcessInfo.processInfo.environment["CC"] ?? "cc" }
+
+    /// Writes `model` into `directory`/model, builds the harness there and returns the
+    /// executable's path.
+    public static func build(_ model: CompiledModel, in directory: String, compiler cc: String = compiler, optimize: String = "-O2") throws -> String {
+        let modelDir = (directory as NSString).appendingPathComponent("model")
+        try Compiler.write(model, to: modelDir)
+        let harness = ResourcePaths.targets.appendingPathComponent("host/harness.c").path
+        guard FileManager.default.fileExists(atPath: harness) else {
+            throw TesseraError.internalError("host harness not found at \(harness) (set TESSERA_TARGETS)")
+        }
+        let sources = model.files.map(\.name).filter { $0.hasSuffix(".c") }.map { (modelDir as NSString).appendingPathComponent($0) }
+        let exe = (directory as NSString).appendingPathComponent("harness")
+        let p = model.symbolPrefix
+        let args = strictFlags + [optimize, "-DTSR_MODEL_HEADER=\"\(p).h\"", "-DTSR_MODEL_DESC=\(p)_desc", "-I", modelDir,
+                                  harness] + sources + ["-ljson-c", "-lm", "-o", exe]
+        let result = try Shell.run(cc, args)
+        guard result.status == 0 else {
+            var output = result.output
+            if output.contains("json-c/json.h") {
+                output += "\nhint: the host harness needs json-c: apt-get install libjson-c-dev (or run `make deps`)"
+            }
+            throw TesseraError.toolFailed(tool: cc, status: result.status, output: output)
+        }
+        return exe
+    }
+
+    /// Runs a built harness on `inputs` and returns the model outputs.
+    public static func run(executable: String, inputs: OrderedDictionary<String, TensorValue>, in directory: String) throws -> OrderedDictionary<String, TensorValue> {
+        let inPath = (directory as NSString).appendingPathComponent("inputs.json")
+        let outPath = (directory as NSString).appendingPathComponent("outputs.json")
+        try TensorsJSON.write(inputs, to: inPath)
+        try? FileManager.default.removeItem(atPath: outPath)
+        let result = try Shell.run(executable, [inPath, outPath])
+        guard result.status == 0 else {
+            if result.status == 2 {
+                throw TesseraError.invalidTensors(location: "harness", message: result.output.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            throw TesseraError.toolFailed(tool: "host harness", status: result.status, output: result.output)
+        }
+        return try TensorsJSON.read(path: outPath)
+    }
+
+    /// Compiles, builds and runs in a fresh temporary directory (removed afterwards).
+    public static func compileAndRun(_ model: CompiledModel, inputs: OrderedDictionary<String, TensorValue>) throws -> OrderedDictionary<String, TensorValue> {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let exe = try build(model, in: dir)
+        return try run(executable: exe, inputs: inputs, in: dir)
+    }
+
+    public static func temporaryDirectory() throws -> String {
+        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("tessera-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw TesseraError.io(path: path, message: "cannot create a temporary directory")
+        }
+        return path
+    }
+}

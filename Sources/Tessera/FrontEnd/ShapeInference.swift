@@ -1,0 +1,49 @@
+/// Infers the type of every tensor, node by node in topological order, checking each
+/// node's operands and attributes on the way (see `NodeSpec`).
+public enum ShapeInference {
+    public static func run(_ graph: Graph) throws -> Graph {
+        var g = graph
+        var types: [String: TensorType] = [:]
+        for input in g.inputs { types[input.name] = input.type }
+        for (name, c) in g.constants { types[name] = c.type }
+        let constants = Dictionary(uniqueKeysWithValues: g.constants.map { ($0.key, $0.value) })
+        var ctx = SpecContext(types: types, constants: constants)
+        for node in g.nodes {
+            let spec = try NodeSpec.make(node, ctx)
+            let shape = spec.outputShape
+            guard checkedElementCount(shape) != nil else {
+                throw TesseraError.invalidModel(location: node.location, message: "output shape \(shapeText(shape)) has more than \(maxTensorElements) elements (its size overflows)")
+            }
+            guard shape.allSatisfy({ $0 > 0 }) else {
+                throw TesseraError.unsupported(location: node.location, message: "output shape \(shapeText(shape)) is empty; zero-sized tensors are not supported")
+            }
+            ctx.types[node.outputs[0]] = TensorType(shape, .float32)
+            if node.op == .dropout && node.outputs.count == 2 {
+                // The mask output exists only in training; nothing may read it.
+                ctx.types[node.outputs[1]] = TensorType(shape, .float32)
+            }
+        }
+        let consumers = g.consumers()
+        for masked in g.nodes where masked.op == .dropout && masked.outputs.count == 2 {
+            let mask = masked.outputs[1]
+            if consumers[mask] != nil || g.outputs.contains(mask) {
+                throw TesseraError.unsupported(location: masked.location, message: "the Dropout mask output \"\(mask)\" is used; only inference (no mask) is supported")
+            }
+        }
+        g.types = ctx.types
+        return g
+    }
+
+    /// Checks the output shapes and dtypes the model file declares against inference.
+    public static func checkDeclaredOutputs(_ graph: Graph, _ declared: [Int: (shape: [Int]?, dtype: DType?)]) throws {
+        for (i, name) in graph.outputs.enumerated() {
+            guard let d = declared[i], let t = graph.types[name] else { continue }
+            if let shape = d.shape, shape != t.shape {
+                throw TesseraError.invalidModel(location: place("outputs", i, name), message: "declared shape \(shapeText(shape)) but the graph computes \(shapeText(t.shape))")
+            }
+            if let dtype = d.dtype, dtype != t.dtype {
+                throw TesseraError.unsupported(location: place("outputs", i, name), message: "declared dtype \(dtype.rawValue) but the graph computes \(t.dtype.rawValue)")
+            }
+        }
+    }
+}

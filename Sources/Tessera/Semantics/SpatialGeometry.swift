@@ -1,0 +1,161 @@
+/// The geometry of a 2-D sliding window (convolution or pooling) along height and width:
+/// ONNX's kernel_shape, strides, dilations, pads and auto_pad resolved to numbers.
+public struct SpatialGeometry: Equatable, Sendable {
+    public var kernel: (h: Int, w: Int)
+    public var stride: (h: Int, w: Int)
+    public var dilation: (h: Int, w: Int)
+    /// top, left, bottom, right
+    public var pads: (top: Int, left: Int, bottom: Int, right: Int)
+    public var input: (h: Int, w: Int)
+    public var output: (h: Int, w: Int)
+
+    public static func == (a: SpatialGeometry, b: SpatialGeometry) -> Bool {
+        a.kernel == b.kernel && a.stride == b.stride && a.dilation == b.dilation && a.pads == b.pads
+            && a.input == b.input && a.output == b.output
+    }
+
+    /// Resolves the window attributes of `node` for an input of `inH` x `inW`.
+    /// `kernel` comes from the weight (conv) or `kernel_shape` (pool).
+    static func resolve(_ node: Node, inH: Int, inW: Int, kernel: (Int, Int), ceilMode: Bool = false) throws -> SpatialGeometry {
+        let a = AttributeReader(node)
+        func pair(_ name: String, _ def: Int) throws -> (Int, Int) {
+            guard let v = try a.ints(name) else { return (def, def) }
+            guard v.count == 2 else {
+                throw a.fail("\(name) must have 2 values (height, width), got \(shapeText(v))")
+            }
+            guard v.allSatisfy({ $0 > 0 }) else { throw a.fail("\(name) must be positive, got \(shapeText(v))") }
+            return (v[0], v[1])
+        }
+        let stride = try pair("strides", 1)
+        let dilation = try pair("dilations", 1)
+        let effH = (kernel.0 - 1) * dilation.0 + 1
+        let effW = (kernel.1 - 1) * dilation.1 + 1
+        let autoPad = try a.string("auto_pad", default: "NOTSET")
+        var pads = (top: 0, left: 0, bottom: 0, right: 0)
+        let explicitPads = try a.ints("pads")
+        switch autoPad {
+        case "NOTSET":
+            if let p = explicitPads {
+                guard p.count == 4 else {
+                    throw a.fail("pads must have 4 values (top, left, bottom, right), got \(shapeText(p))")
+                }
+                guard p.allSatisfy({ $0 >= 0 }) else { throw a.fail("pads must be non-negative, got \(shapeText(p))") }
+                pads = (p[0], p[1], p[2], p[3])
+            }
+        case "VALID", "SAME_UPPER", "SAME_LOWER":
+            if let p = explicitPads, p.contains(where: { $0 != 0 }) {
+                throw a.fail("pads \(shapeText(p)) cannot be combined with auto_pad \"\(autoPad)\"")
+            }
+            if autoPad != "VALID" {
+                func same(_ size: Int, _ s: Int, _ eff: Int) -> (Int, Int) {
+                    let out = (size + s - 1) / s
+                    let total = max(0, (out - 1) * s + eff - size)
+                    let small = total / 2, large = total - small
+                    return autoPad == "SAME_UPPER" ? (small, large) : (large, small)
+                }
+                let h = same(inH, stride.0, effH), w = same(inW, stride.1, effW)
+                pads = (h.0, w.0, h.1, w.1)
+            }
+        default:
+            throw a.fail("auto_pad must be NOTSET, VALID, SAME_UPPER or SAME_LOWER, got \"\(autoPad)\"")
+        }
+        let paddedH = inH + pads.top + pads.bottom
+        let paddedW = inW + pads.left + pads.right
+        guard effH <= paddedH && effW <= paddedW else {
+            let dilated = dilation == (1, 1) ? "" : " (dilated \(effH)x\(effW))"
+            throw a.fail("kernel \(kernel.0)x\(kernel.1)\(dilated) is larger than the padded input \(paddedH)x\(paddedW)")
+        }
+        func outSize(_ padded: Int, _ eff: Int, _ s: Int, _ size: Int, _ padBegin: Int) -> Int {
+            if !ceilMode { return (padded - eff) / s + 1 }
+            var out = (padded - eff + s - 1) / s + 1
+            // The last window must start inside the input or its leading padding.
+            if (out - 1) * s >= size + padBegin { out -= 1 }
+            return out
+        }
+        let out = (h: outSize(paddedH, effH, stride.0, inH, pads.top), w: outSize(paddedW, effW, stride.1, inW, pads.left))
+        return SpatialGeometry(kernel: (kernel.0, kernel.1), stride: stride, dilation: dilation,
+                               pads: pads, input: (inH, inW), output: out)
+    }
+}
+
+/// Conv: ONNX 2-D convolution in NCHW, grouped (depthwise when group == C == M).
+public struct ConvSpec: Equatable, Sendable {
+    public var batch: Int
+    public var inChannels: Int
+    public var outChannels: Int
+    public var group: Int
+    public var geometry: SpatialGeometry
+    public var hasBias: Bool
+
+    public var outputShape: [Int] { [batch, outChannels, geometry.output.h, geometry.output.w] }
+    public var isDepthwise: Bool { group == inChannels && group == outChannels && group > 1 }
+    public var macs: Int {
+        batch * outChannels * geometry.output.h * geometry.output.w * (inChannels / group) * geometry.kernel.h * geometry.kernel.w
+    }
+
+    static func make(_ node: Node, _ ctx: SpecContext) throws -> ConvSpec {
+        let a = AttributeReader(node)
+        let x = try ctx.shape(node, 0), w = try ctx.shape(node, 1)
+        guard x.count == 4 else {
+            throw TesseraError.unsupported(location: node.location, message: "Conv input must be 4-D (N, C, H, W), got \(shapeText(x)); only 2-D convolution is supported")
+        }
+        guard w.count == 4 else { throw a.fail("Conv weight must be 4-D, got \(shapeText(w))") }
+        let group = try a.int("group", default: 1)
+        guard group >= 1 else { throw a.fail("group must be at least 1, got \(group)") }
+        let (c, m) = (x[1], w[0])
+        guard m % group == 0 else { throw a.fail("weight has \(m) output channels, not divisible by group \(group)") }
+        guard c == w[1] * group else {
+            throw a.fail("input has \(c) channels but weight \(shapeText(w)) with group \(group) expects \(w[1] * group)")
+        }
+        if let ks = try a.ints("kernel_shape"), ks != [w[2], w[3]] {
+            throw a.fail("kernel_shape \(shapeText(ks)) does not match the weight's \(shapeText([w[2], w[3]]))")
+        }
+        guard w[2] > 0 && w[3] > 0 && m > 0 else { throw a.fail("Conv weight \(shapeText(w)) has an empty dimension") }
+        let geometry = try SpatialGeometry.resolve(node, inH: x[2], inW: x[3], kernel: (w[2], w[3]))
+        var hasBias = false
+        if node.input(2) != nil {
+            let b = try ctx.shape(node, 2)
+            guard b == [m] else { throw a.fail("Conv bias must have shape [\(m)], got \(shapeText(b))") }
+            hasBias = true
+        }
+        return ConvSpec(batch: x[0], inChannels: c, outChannels: m, group: group, geometry: geometry, hasBias: hasBias)
+    }
+}
+
+/// MaxPool and AveragePool over the two spatial axes of an NCHW tensor.
+public struct PoolSpec: Equatable, Sendable {
+    public var batch: Int
+    public var channels: Int
+    public var geometry: SpatialGeometry
+    public var countIncludePad: Bool
+
+    public var outputShape: [Int] { [batch, channels, geometry.output.h, geometry.output.w] }
+
+    static func make(_ node: Node, _ ctx: SpecContext) throws -> PoolSpec {
+        let a = AttributeReader(node)
+        let x = try ctx.shape(node, 0)
+        guard x.count == 4 else {
+            throw TesseraError.unsupported(location: node.location, message: "\(node.op.name) input must be 4-D (N, C, H, W), got \(shapeText(x)); only 2-D pooling is supported")
+        }
+        guard let ks = try a.ints("kernel_shape") else { throw a.fail("missing required attribute \"kernel_shape\"") }
+        guard ks.count == 2, ks.allSatisfy({ $0 > 0 }) else {
+            throw a.fail("kernel_shape must be 2 positive values, got \(shapeText(ks))")
+        }
+        let ceil = try a.int("ceil_mode", default: 0)
+        guard ceil == 0 || ceil == 1 else { throw a.fail("ceil_mode must be 0 or 1, got \(ceil)") }
+        if node.op == .maxPool {
+            let order = try a.int("storage_order", default: 0)
+            guard order == 0 else {
+                throw TesseraError.unsupported(location: node.location, message: "storage_order \(order) is not supported (only 0, row major)")
+            }
+        }
+        let cip = try a.int("count_include_pad", default: 0)
+        guard cip == 0 || cip == 1 else { throw a.fail("count_include_pad must be 0 or 1, got \(cip)") }
+        let g = try SpatialGeometry.resolve(node, inH: x[2], inW: x[3], kernel: (ks[0], ks[1]), ceilMode: ceil == 1)
+        let effH = (g.kernel.h - 1) * g.dilation.h + 1, effW = (g.kernel.w - 1) * g.dilation.w + 1
+        guard max(g.pads.top, g.pads.bottom) < effH && max(g.pads.left, g.pads.right) < effW else {
+            throw a.fail("pads must be smaller than the kernel window \(effH)x\(effW), got \(shapeText([g.pads.top, g.pads.left, g.pads.bottom, g.pads.right]))")
+        }
+        return PoolSpec(batch: x[0], channels: x[1], geometry: g, countIncludePad: cip == 1)
+    }
+}

@@ -1,0 +1,60 @@
+/// Every error the Tessera library reports. The CLI maps each case to an exit status with
+/// `exitStatus`: 2 for bad input or usage (the user can fix it), 1 for internal failures.
+///
+/// Messages name the place in the input, e.g. `nodes[3] "conv2": Conv weight must be 4-D,
+/// got [16, 3, 3]`, so one line is enough to find and fix the problem.
+public enum TesseraError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The file is not valid JSON. `line` and `column` are 1-based.
+    case malformedJSON(file: String, line: Int, column: Int, message: String)
+    /// The model is valid JSON but not a valid model: `location` is e.g. `nodes[3] "conv2"`.
+    case invalidModel(location: String, message: String)
+    /// The model uses something Tessera does not support yet (an op, a dtype, a mode).
+    case unsupported(location: String, message: String)
+    /// A file could not be read or written.
+    case io(path: String, message: String)
+    /// Command-line usage error (unknown target, missing option, ...).
+    case usage(String)
+    /// A tensors-JSON input file does not match the model.
+    case invalidTensors(location: String, message: String)
+    /// An external tool (C compiler, harness) failed. Internal: exit status 1.
+    case toolFailed(tool: String, status: Int32, output: String)
+    /// A bug in Tessera: an invariant was broken. Exit status 1.
+    case internalError(String)
+
+    public var description: String {
+        switch self {
+        case let .malformedJSON(file, line, column, message):
+            return "\(file):\(line):\(column): malformed JSON: \(message)"
+        case let .invalidModel(location, message), let .unsupported(location, message),
+             let .invalidTensors(location, message):
+            return location.isEmpty ? message : "\(location): \(message)"
+        case let .io(path, message):
+            return "\(path): \(message)"
+        case let .usage(message):
+            return message
+        case let .toolFailed(tool, status, output):
+            let tail = output.split(separator: "\n").suffix(30).joined(separator: "\n")
+            return "\(tool) failed with status \(status)" + (tail.isEmpty ? "" : ":\n\(tail)")
+        case let .internalError(message):
+            return "internal error: \(message)"
+        }
+    }
+
+    /// Process exit status for this error: 2 for input and usage errors, 1 otherwise.
+    public var exitStatus: Int32 {
+        switch self {
+        case .malformedJSON, .invalidModel, .unsupported, .io, .usage, .invalidTensors: return 2
+        case .toolFailed, .internalError: return 1
+        }
+    }
+}
+
+/// Formats the place an error points at: `nodes[3] "conv2"`.
+public func place(_ list: String, _ index: Int, _ name: String) -> String {
+    "\(list)[\(index)] \"\(name)\""
+}
+
+/// Formats a shape as `[1, 3, 32, 32]`.
+public func shapeText(_ shape: [Int]) -> String {
+    "[" + shape.map(String.init).joined(separator: ", ") + "]"
+}
