@@ -43,6 +43,14 @@ typedef struct {
     unsigned char *copy;   /* inputs: the payload as it was before run() */
 } guarded;
 
+#if defined(__GNUC__)
+#define HARNESS_FAIL_ATTRS __attribute__((noreturn, format(printf, 2, 3)))
+#else
+#define HARNESS_FAIL_ATTRS
+#endif
+
+/* Print "harness: <message>" on stderr and exit with `status`. */
+static void fail(int status, const char *fmt, ...) HARNESS_FAIL_ATTRS;
 static void fail(int status, const char *fmt, ...)
 {
     va_list ap;
@@ -204,7 +212,7 @@ static void read_data(const tsr_io_desc *io, json_object *data, float *dst)
         if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double)) {
             fail(EXIT_IO, "input \"%s\": data[%lu] is not a number", io->name, (unsigned long)i);
         }
-        if (fabs(d) > FLT_MAX && !isinf(d)) {
+        if (fabs(d) > (double)FLT_MAX && !isinf(d)) {
             fail(EXIT_IO, "input \"%s\": data[%lu] = %g is outside the float range", io->name,
                  (unsigned long)i, d);
         }
@@ -235,16 +243,50 @@ static int32_t find_input(const tsr_model_desc *m, const char *name)
     return -1;
 }
 
+/* Parse a whole file as one JSON value; report syntax errors with their byte offset. */
+static json_object *read_json(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    size_t len = 0, cap = 0, end;
+    json_tokener *tok = json_tokener_new();
+    json_object *root;
+    if (f == NULL || tok == NULL) {
+        fail(EXIT_IO, "cannot open %s: %s", path, strerror(errno));
+    }
+    do {
+        cap = cap * 2 + 4096;
+        if ((text = realloc(text, cap)) == NULL) {
+            fail(EXIT_IO, "out of memory");
+        }
+        len += fread(text + len, 1, cap - len, f);
+    } while (len == cap);
+    if (ferror(f) != 0 || len > INT32_MAX) {
+        fail(EXIT_IO, "cannot read %s", path);
+    }
+    fclose(f);
+    root = json_tokener_parse_ex(tok, text, (int)len);
+    end = json_tokener_get_parse_end(tok);
+    while (root != NULL && end < len && text[end] != '\0' && strchr(" \t\r\n", text[end])) {
+        ++end;
+    }
+    if (root == NULL || end < len) {
+        enum json_tokener_error err = json_tokener_get_error(tok);
+        fail(EXIT_IO, "%s: invalid JSON at byte %lu: %s", path, (unsigned long)end,
+             root != NULL ? "trailing characters" : err == json_tokener_continue
+                 ? "unexpected end of file" : json_tokener_error_desc(err));
+    }
+    json_tokener_free(tok);
+    free(text);
+    return root;
+}
+
 /* Fill every input buffer from the file, then keep a copy to detect writes by run(). */
 static void read_inputs(const char *path, const tsr_model_desc *m, guarded *inputs)
 {
-    json_object *root = json_object_from_file(path);
+    json_object *root = read_json(path);
     struct json_object_iterator it, end;
     int32_t i;
-    if (root == NULL) {
-        const char *why = json_util_get_last_err();
-        fail(EXIT_IO, "cannot read %s: %s", path, why != NULL ? why : "invalid JSON");
-    }
     if (!json_object_is_type(root, json_type_object)) {
         fail(EXIT_IO, "%s: expected a JSON object of tensors", path);
     }

@@ -9,6 +9,11 @@ public enum ShapeInference {
         let constants = Dictionary(uniqueKeysWithValues: g.constants.map { ($0.key, $0.value) })
         var ctx = SpecContext(types: types, constants: constants)
         for node in g.nodes {
+            for (k, input) in node.inputs.enumerated() where !input.isEmpty && !node.op.constantInputs.contains(k) {
+                if ctx.types[input]?.elementCount == 0 {
+                    throw TesseraError.unsupported(location: node.location, message: "input \"\(input)\" is empty (shape \(shapeText(ctx.types[input]!.shape))); zero-sized tensors are not supported")
+                }
+            }
             let spec = try NodeSpec.make(node, ctx)
             let shape = spec.outputShape
             guard checkedElementCount(shape) != nil else {

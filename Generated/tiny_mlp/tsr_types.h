@@ -1,0 +1,71 @@
+/*
+ * Tessera runtime: shared types for the kernel library and generated models.
+ * Portable C99. No allocation, no global state.
+ */
+#ifndef TSR_TYPES_H
+#define TSR_TYPES_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Highest tensor rank any kernel accepts. */
+#define TSR_MAX_RANK 6
+
+/* Alignment of an object (arena, weights) where the compiler supports it. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TSR_ALIGNED(n) __attribute__((aligned(n)))
+#else
+#define TSR_ALIGNED(n)
+#endif
+
+/* Status codes: every kernel and every generated entry point returns one. */
+typedef enum {
+    TSR_OK = 0,
+    TSR_ERR_NULL = -1,    /* a required pointer is NULL */
+    TSR_ERR_PARAM = -2,   /* parameters are out of range or inconsistent */
+    TSR_ERR_SCRATCH = -3, /* caller-owned scratch buffer missing or too small */
+    TSR_ERR_ALIGN = -4    /* a buffer does not have the documented alignment */
+} tsr_status;
+
+/* Activation fused into the end of a kernel (applied to each output element). */
+typedef enum {
+    TSR_ACT_NONE = 0, /* y = x */
+    TSR_ACT_RELU = 1, /* y = max(x, 0) */
+    TSR_ACT_CLIP = 2  /* y = min(max(x, min), max) */
+} tsr_act_kind;
+
+typedef struct {
+    tsr_act_kind kind;
+    float min; /* TSR_ACT_CLIP only */
+    float max; /* TSR_ACT_CLIP only */
+} tsr_act;
+
+/* One graph input or output of a generated model, as the model sees it. */
+typedef struct {
+    const char *name;
+    int32_t rank;
+    int32_t shape[TSR_MAX_RANK];
+    int32_t elems;
+} tsr_io_desc;
+
+/* Everything a host program needs to drive a generated model generically. */
+typedef struct {
+    const char *name;
+    uint32_t arena_bytes;   /* caller-owned arena size for run() */
+    uint32_t arena_align;   /* required alignment of that arena, in bytes */
+    uint32_t weights_bytes; /* read-only weights (flash) */
+    int32_t num_inputs;
+    int32_t num_outputs;
+    const tsr_io_desc *inputs;
+    const tsr_io_desc *outputs;
+    int (*run)(const float *const *inputs, float *const *outputs, void *arena);
+} tsr_model_desc;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TSR_TYPES_H */

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import Tessera
+
+/// The `tessera` executable as users run it: help, inspect, compile, run, exit codes.
+@Suite struct CLITests {
+    static var digits: String { TestEnvironment.repositoryRoot.path + "/Examples/digits_cnn.json" }
+    static var digitsInput: String { TestEnvironment.repositoryRoot.path + "/Examples/digits_cnn.input.json" }
+
+    @Test(arguments: [[], ["inspect"], ["compile"], ["run"]])
+    func everyCommandHasHelp(_ command: [String]) throws {
+        let r = try TestEnvironment.cli(command + ["--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("USAGE: tessera"))
+    }
+
+    @Test func inspectPrintsTheLayerTableAndTotals() throws {
+        let r = try TestEnvironment.cli(["inspect", Self.digits])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("#  node") && $0.contains("MACs") && $0.contains("activation B") })
+        #expect(lines.contains { $0.contains("conv2") && $0.contains("[1, 16, 4, 4]") && $0.contains("1,168") && $0.contains("18,432") })
+        #expect(lines.contains { $0.contains("total") && $0.contains("1,898") && $0.contains("23,680") })
+        #expect(r.stdout.contains("activation arena"))
+    }
+
+    @Test func inspectJSONCarriesTheSameFigures() throws {
+        let r = try TestEnvironment.cli(["inspect", Self.digits, "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONParser.parse(r.stdout)
+        #expect(json["totals"]?["params"] == .int(1898))
+        #expect(json["totals"]?["macs"] == .int(23680))
+        #expect(json["layers"]?.array?.count == 9)
+        #expect(json["layers"]?.array?.first?["activation_bytes"] == .int(2048))
+    }
+
+    @Test func compileWritesTheModelKernelsAndReport() throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { TestEnvironment.remove(dir) }
+        let r = try TestEnvironment.cli(["compile", Self.digits, "--target", "host", "-o", dir + "/out"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir + "/out"))
+        #expect(files.isSuperset(of: ["digits_cnn.h", "digits_cnn.c", "digits_cnn_weights.c", "report.json",
+                                      "tsr_conv2d_f32.c", "tsr_kernels.h", "tsr_types.h"]))
+        let report = try JSONParser.parse(try Data(contentsOf: URL(fileURLWithPath: dir + "/out/report.json")), file: "report.json")
+        #expect(report["model"] == .string("digits_cnn"))
+        #expect(report["target"] == .string("host"))
+        #expect(report["precision"] == .string("fp32"))
+        #expect(report["macs"] == .int(23680))
+        let header = try String(contentsOfFile: dir + "/out/digits_cnn.h", encoding: .utf8)
+        guard case let .int(arena)? = report["memory"]?["arena_bytes"], case let .int(weights)? = report["memory"]?["weights_bytes"] else {
+            Issue.record("report.json memory figures missing")
+            return
+        }
+        #expect(header.contains("#define DIGITS_CNN_ARENA_BYTES \(arena)u"))
+        #expect(header.contains("#define DIGITS_CNN_WEIGHTS_BYTES \(weights)u"))
+        // Every arena byte is accounted for: the report's buffers end at the arena size.
+        let ends = report["arena_buffers"]?.array?.compactMap { b -> Int? in
+            if case let .int(o)? = b["offset"], case let .int(n)? = b["bytes"] { return o + n }
+            return nil
+        } ?? []
+        #expect(ends.max() == arena)
+    }
+
+    @Test func runWritesOutputsThatMatchTheReference() throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { TestEnvironment.remove(dir) }
+        let out = dir + "/out.json"
+        let r = try TestEnvironment.cli(["run", Self.digits, "--target", "host", "--input", Self.digitsInput, "-o", out, "--compare"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("against the reference interpreter"))
+        let outputs = try TensorsJSON.read(path: out)
+        #expect(outputs["probabilities"]?.shape == [1, 10])
+    }
+
+    @Test func runRejectsInputsThatDoNotMatchTheModel() throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { TestEnvironment.remove(dir) }
+        try TestEnvironment.write(#"{"image": {"shape": [1, 64], "data": [\#(Array(repeating: "0", count: 64).joined(separator: ","))]}}"#, to: dir + "/in.json")
+        let r = try TestEnvironment.cli(["run", Self.digits, "--input", dir + "/in.json", "-o", dir + "/out.json"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains(#"tensor "image": shape [1, 64] does not match the model's [1, 1, 8, 8]"#))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out.json"))
+    }
+
+    @Test(arguments: [["frobnicate"], ["compile"], ["inspect", "/nonexistent/model.json"], ["inspect", "x.json", "--format", "xml"],
+                      ["compile", "Examples/tiny_mlp.json", "--target", "stm32nope", "-o", "/tmp/never"]])
+    func usageAndInputErrorsExitWith2(_ arguments: [String]) throws {
+        let r = try TestEnvironment.cli(arguments, directory: TestEnvironment.repositoryRoot.path)
+        #expect(r.status == 2, "\(arguments): \(r.stderr)")
+        #expect(!r.stderr.isEmpty)
+    }
+}
