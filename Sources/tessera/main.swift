@@ -105,6 +105,11 @@ struct Run: ParsableCommand {
         let outputs = try HostRunner.compileAndRun(compiled, inputs: inputs)
         try TensorsJSON.write(outputs, to: output)
         print("ran \"\(graph.name)\" on target \(target.target): wrote \(outputs.count) output(s) to \(output)")
+        for (name, value) in outputs where value.count > 1 && value.shape.filter({ $0 > 1 }).count == 1 {
+            // A vector of scores: say which entry wins.
+            let best = value.data.indices.max { value.data[$0] < value.data[$1] }!
+            print("  \(name) \(shapeText(value.shape)): argmax \(best) (\(value.data[best]))")
+        }
         if compare {
             let reference = try ReferenceInterpreter.run(graph, inputs: Dictionary(uniqueKeysWithValues: inputs.map { ($0.key, $0.value) }))
             for (name, value) in outputs {
