@@ -28,67 +28,56 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
     if (((uintptr_t)arena & (DIGITS_CNN_ARENA_ALIGN - 1u)) != 0u) return TSR_ERR_ALIGN;
     (void)a;
 
-    /* nodes[0] "conv1": Conv 3x3 pads [1, 1, 1, 1], [1, 1, 8, 8] -> [1, 8, 8, 8], 4608 MACs */
+    /* node "image_to_nhwc": Transpose perm [0, 2, 3, 1], [1, 1, 8, 8] -> [1, 8, 8, 1] */
+    /* view: same bytes in the same order, no code */
+
+    /* nodes[0] "conv1": Conv 3x3 pads [1, 1, 1, 1] + Relu, [1, 8, 8, 1] -> [1, 8, 8, 8], 4608 MACs */
     {
         static const tsr_conv2d_params p = {
-            .batch = 1, .in_c = 1, .in_h = 8, .in_w = 8, .out_c = 8, .out_h = 8, .out_w = 8,
-            .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1, .dilation_h = 1,
-            .dilation_w = 1, .pad_top = 1, .pad_left = 1, .groups = 1,
-            .act = { TSR_ACT_NONE, 0.0f, 0.0f },
+            .win = { 1, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 }, .in_c = 1, .out_c = 8,
+            .groups = 1, .act = { .kind = TSR_ACT_RELU },
         };
         status = tsr_conv2d_f32(&p, inputs[0], (digits_cnn_weights + 0), (digits_cnn_weights + 72), (a + 0));
         if (status != TSR_OK) return status;
     }
 
-    /* nodes[1] "relu1": Relu, [1, 8, 8, 8] -> [1, 8, 8, 8] */
-    {
-        static const tsr_unary_params p = {
-            .size = 512, .min = 0.0f, .max = 0.0f,
-        };
-        status = tsr_relu_f32(&p, (a + 0), (a + 512));
-        if (status != TSR_OK) return status;
-    }
-
-    /* nodes[2] "pool1": MaxPool 2x2 stride 2x2, [1, 8, 8, 8] -> [1, 8, 4, 4] */
+    /* nodes[2] "pool1": MaxPool 2x2 stride 2x2, [1, 8, 8, 8] -> [1, 4, 4, 8] */
     {
         static const tsr_pool2d_params p = {
-            .batch = 1, .channels = 8, .in_h = 8, .in_w = 8, .out_h = 4, .out_w = 4, .kernel_h = 2,
-            .kernel_w = 2, .stride_h = 2, .stride_w = 2, .dilation_h = 1, .dilation_w = 1,
-            .pad_top = 0, .pad_left = 0, .pad_bottom = 0, .pad_right = 0, .count_include_pad = 0,
+            .win = { 1, 8, 8, 4, 4, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0 }, .channels = 8,
+            .count_include_pad = 0,
         };
-        status = tsr_maxpool2d_f32(&p, (a + 512), (a + 0));
+        status = tsr_maxpool2d_f32(&p, (a + 0), (a + 512));
         if (status != TSR_OK) return status;
     }
 
-    /* nodes[3] "conv2": Conv 3x3 pads [1, 1, 1, 1], [1, 8, 4, 4] -> [1, 16, 4, 4], 18432 MACs */
+    /* nodes[3] "conv2": Conv 3x3 pads [1, 1, 1, 1] + Relu, [1, 4, 4, 8] -> [1, 4, 4, 16], 18432 MACs */
     {
         static const tsr_conv2d_params p = {
-            .batch = 1, .in_c = 8, .in_h = 4, .in_w = 4, .out_c = 16, .out_h = 4, .out_w = 4,
-            .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1, .dilation_h = 1,
-            .dilation_w = 1, .pad_top = 1, .pad_left = 1, .groups = 1,
-            .act = { TSR_ACT_NONE, 0.0f, 0.0f },
+            .win = { 1, 4, 4, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 }, .in_c = 8, .out_c = 16,
+            .groups = 1, .act = { .kind = TSR_ACT_RELU },
         };
-        status = tsr_conv2d_f32(&p, (a + 0), (digits_cnn_weights + 80), (digits_cnn_weights + 1232), (a + 128));
+        status = tsr_conv2d_f32(&p, (a + 512), (digits_cnn_weights + 80), (digits_cnn_weights + 1232), (a + 0));
         if (status != TSR_OK) return status;
     }
 
-    /* nodes[4] "relu2": Relu, [1, 16, 4, 4] -> [1, 16, 4, 4] */
-    {
-        static const tsr_unary_params p = {
-            .size = 256, .min = 0.0f, .max = 0.0f,
-        };
-        status = tsr_relu_f32(&p, (a + 128), (a + 384));
-        if (status != TSR_OK) return status;
-    }
-
-    /* nodes[5] "pool2": MaxPool 2x2 stride 2x2, [1, 16, 4, 4] -> [1, 16, 2, 2] */
+    /* nodes[5] "pool2": MaxPool 2x2 stride 2x2, [1, 4, 4, 16] -> [1, 2, 2, 16] */
     {
         static const tsr_pool2d_params p = {
-            .batch = 1, .channels = 16, .in_h = 4, .in_w = 4, .out_h = 2, .out_w = 2, .kernel_h = 2,
-            .kernel_w = 2, .stride_h = 2, .stride_w = 2, .dilation_h = 1, .dilation_w = 1,
-            .pad_top = 0, .pad_left = 0, .pad_bottom = 0, .pad_right = 0, .count_include_pad = 0,
+            .win = { 1, 4, 4, 2, 2, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0 }, .channels = 16,
+            .count_include_pad = 0,
         };
-        status = tsr_maxpool2d_f32(&p, (a + 384), (a + 0));
+        status = tsr_maxpool2d_f32(&p, (a + 0), (a + 256));
+        if (status != TSR_OK) return status;
+    }
+
+    /* node "pool2_out_to_nchw": Transpose perm [0, 3, 1, 2], [1, 2, 2, 16] -> [1, 16, 2, 2] */
+    {
+        static const tsr_strided_copy_params p = {
+            .rank = 4, .out_shape = { 1, 16, 2, 2, 0, 0 }, .in_stride = { 64, 1, 32, 16, 0, 0 },
+            .in_offset = 0,
+        };
+        status = tsr_strided_copy_f32(&p, (a + 256), (a + 0));
         if (status != TSR_OK) return status;
     }
 
@@ -99,7 +88,7 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
     {
         static const tsr_gemm_params p = {
             .m = 1, .n = 10, .k = 64, .trans_a = 0, .trans_b = 1, .alpha = 1.0f, .beta = 1.0f,
-            .c_kind = TSR_BIAS_ROW, .act = { TSR_ACT_NONE, 0.0f, 0.0f },
+            .c_kind = TSR_BIAS_ROW, .act = { .kind = TSR_ACT_NONE },
         };
         status = tsr_gemm_f32(&p, (a + 0), (digits_cnn_weights + 1248), (digits_cnn_weights + 1888), (a + 64));
         if (status != TSR_OK) return status;
@@ -116,7 +105,7 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
     return status;
 }
 
-static float digits_cnn_arena[1024] TSR_ALIGNED(16);
+static float digits_cnn_arena[640] TSR_ALIGNED(16);
 
 int digits_cnn_infer(const float *input, float *output)
 {

@@ -30,17 +30,26 @@ typedef enum {
     TSR_ERR_ALIGN = -4    /* a buffer does not have the documented alignment */
 } tsr_status;
 
-/* Activation fused into the end of a kernel (applied to each output element). */
+/* Activation applied to each output element at the end of a kernel (fused), or on its own
+ * by tsr_activation_f32. */
 typedef enum {
-    TSR_ACT_NONE = 0, /* y = x */
-    TSR_ACT_RELU = 1, /* y = max(x, 0) */
-    TSR_ACT_CLIP = 2  /* y = min(max(x, min), max) */
+    TSR_ACT_NONE = 0,        /* y = x */
+    TSR_ACT_RELU = 1,        /* y = max(x, 0) */
+    TSR_ACT_CLIP = 2,        /* y = min(max(x, min), max) */
+    TSR_ACT_SIGMOID = 3,     /* y = 1 / (1 + exp(-x)) */
+    TSR_ACT_TANH = 4,        /* y = tanh(x) */
+    TSR_ACT_HARDSIGMOID = 5, /* y = max(0, min(1, alpha * x + beta)) */
+    TSR_ACT_HARDSWISH = 6,   /* y = x * max(0, min(1, x / 6 + 1 / 2)) */
+    TSR_ACT_LEAKY_RELU = 7,  /* y = x >= 0 ? x : alpha * x */
+    TSR_ACT_SILU = 8         /* y = x / (1 + exp(-x)) */
 } tsr_act_kind;
 
 typedef struct {
     tsr_act_kind kind;
-    float min; /* TSR_ACT_CLIP only */
-    float max; /* TSR_ACT_CLIP only */
+    float min;   /* TSR_ACT_CLIP */
+    float max;   /* TSR_ACT_CLIP */
+    float alpha; /* TSR_ACT_HARDSIGMOID, TSR_ACT_LEAKY_RELU */
+    float beta;  /* TSR_ACT_HARDSIGMOID */
 } tsr_act;
 
 /* One graph input or output of a generated model, as the model sees it. */

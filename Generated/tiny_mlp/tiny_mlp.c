@@ -31,22 +31,13 @@ int tiny_mlp_run(const float *const inputs[], float *const outputs[], void *aren
     /* nodes[0] "flatten": Reshape, [1, 2, 2] -> [1, 4] */
     /* view: shares the input's storage, no code */
 
-    /* nodes[1] "fc1": Gemm 1x4 * 4x3 (B transposed), [1, 4] -> [1, 3], 12 MACs */
+    /* nodes[1] "fc1": Gemm 1x4 * 4x3 (B transposed) + Relu, [1, 4] -> [1, 3], 12 MACs */
     {
         static const tsr_gemm_params p = {
             .m = 1, .n = 3, .k = 4, .trans_a = 0, .trans_b = 1, .alpha = 1.0f, .beta = 1.0f,
-            .c_kind = TSR_BIAS_ROW, .act = { TSR_ACT_NONE, 0.0f, 0.0f },
+            .c_kind = TSR_BIAS_ROW, .act = { .kind = TSR_ACT_RELU },
         };
         status = tsr_gemm_f32(&p, inputs[0], (tiny_mlp_weights + 0), (tiny_mlp_weights + 12), (a + 0));
-        if (status != TSR_OK) return status;
-    }
-
-    /* nodes[2] "relu": Relu, [1, 3] -> [1, 3] */
-    {
-        static const tsr_unary_params p = {
-            .size = 3, .min = 0.0f, .max = 0.0f,
-        };
-        status = tsr_relu_f32(&p, (a + 0), (a + 4));
         if (status != TSR_OK) return status;
     }
 
@@ -54,9 +45,9 @@ int tiny_mlp_run(const float *const inputs[], float *const outputs[], void *aren
     {
         static const tsr_gemm_params p = {
             .m = 1, .n = 2, .k = 3, .trans_a = 0, .trans_b = 0, .alpha = 1.0f, .beta = 1.0f,
-            .c_kind = TSR_BIAS_ROW, .act = { TSR_ACT_NONE, 0.0f, 0.0f },
+            .c_kind = TSR_BIAS_ROW, .act = { .kind = TSR_ACT_NONE },
         };
-        status = tsr_gemm_f32(&p, (a + 4), (tiny_mlp_weights + 16), (tiny_mlp_weights + 24), (a + 0));
+        status = tsr_gemm_f32(&p, (a + 0), (tiny_mlp_weights + 16), (tiny_mlp_weights + 24), (a + 4));
         if (status != TSR_OK) return status;
     }
 
@@ -65,7 +56,7 @@ int tiny_mlp_run(const float *const inputs[], float *const outputs[], void *aren
         static const tsr_softmax_params p = {
             .outer = 1, .axis = 2, .inner = 1,
         };
-        status = tsr_softmax_f32(&p, (a + 0), outputs[0]);
+        status = tsr_softmax_f32(&p, (a + 4), outputs[0]);
         if (status != TSR_OK) return status;
     }
     return status;

@@ -8,9 +8,8 @@
  *   weights  112 bytes of const float32 in tiny_mlp_weights.c (flash);
  *   inputs and outputs are caller-owned float32 buffers, row-major (NCHW), never aliased
  *   by the arena. Arena offsets of the activations (bytes):
- *     [      0, +16) h  nodes 1..2
- *     [     16, +16) h_relu  nodes 2..3
- *     [      0, +16) logits  nodes 3..4
+ *     [      0, +16) h_relu  nodes 1..2
+ *     [     16, +16) logits  nodes 2..3
  */
 #ifndef TINY_MLP_H
 #define TINY_MLP_H

@@ -1,6 +1,6 @@
 /*
- * Tessera runtime: 2-D average pooling, NCHW, FP32 (ONNX AveragePool: pads, dilation,
- * ceil_mode, count_include_pad), with onnxruntime's divisor:
+ * Tessera runtime: 2-D average pooling, NHWC, FP32 (ONNX AveragePool: pads, stride,
+ * dilation, ceil_mode, count_include_pad), with onnxruntime's divisor:
  *  - the window of output o spans [start, end) with start = o * stride - pad_begin and
  *    end = min(start + (kernel - 1) * dilation + 1, in + pad_end), so taps that lie beyond
  *    the explicit end pad (they exist only through ceil_mode) never count;
@@ -8,6 +8,8 @@
  *    width), padded taps included;
  *  - otherwise: divide by the number of taps inside the input.
  * A window with nothing to divide by (impossible with ONNX-valid parameters) yields 0.
+ * For every tap the innermost loop runs over contiguous channels, summing (float) into the
+ * output pixel; y must not overlap x.
  */
 #include <stddef.h>
 
@@ -24,7 +26,8 @@ static int32_t taps_below(int32_t start, int32_t kernel, int32_t dilation, int32
 
 int tsr_avgpool2d_f32(const tsr_pool2d_params *p, const float *x, float *y)
 {
-    int32_t plane, oh, ow, kh, kw, planes, in_plane;
+    const tsr_window *w;
+    int32_t n, oh, ow, kh, kw, c, channels, in_row, in_image;
 
     if (p == NULL || x == NULL || y == NULL) {
         return TSR_ERR_NULL;
@@ -32,36 +35,50 @@ int tsr_avgpool2d_f32(const tsr_pool2d_params *p, const float *x, float *y)
     if (!tsr_pool2d_params_ok(p)) {
         return TSR_ERR_PARAM;
     }
-    planes = p->batch * p->channels;
-    in_plane = p->in_h * p->in_w;
+    w = &p->win;
+    channels = p->channels;
+    in_row = w->in_w * channels;
+    in_image = w->in_h * in_row;
 
-    for (plane = 0; plane < planes; ++plane) {
-        const float *x_p = x + plane * in_plane;
-        for (oh = 0; oh < p->out_h; ++oh) {
-            const int32_t ih0 = oh * p->stride_h - p->pad_top;
+    for (n = 0; n < w->batch; ++n) {
+        const float *x_n = x + n * in_image;
+        for (oh = 0; oh < w->out_h; ++oh) {
+            const int32_t ih0 = oh * w->stride_h - w->pad_top;
             const int32_t padded_h =
-                taps_below(ih0, p->kernel_h, p->dilation_h, p->in_h + p->pad_bottom);
+                taps_below(ih0, w->kernel_h, w->dilation_h, w->in_h + w->pad_bottom);
             int32_t kh_lo, kh_hi;
-            tsr_tap_range(ih0, p->dilation_h, p->kernel_h, p->in_h, &kh_lo, &kh_hi);
-            for (ow = 0; ow < p->out_w; ++ow) {
-                const int32_t iw0 = ow * p->stride_w - p->pad_left;
+            tsr_tap_range(ih0, w->dilation_h, w->kernel_h, w->in_h, &kh_lo, &kh_hi);
+            for (ow = 0; ow < w->out_w; ++ow) {
+                const int32_t iw0 = ow * w->stride_w - w->pad_left;
+                int32_t ih = ih0 + kh_lo * w->dilation_h;
                 int32_t kw_lo, kw_hi, count;
-                float sum = 0.0f;
-                tsr_tap_range(iw0, p->dilation_w, p->kernel_w, p->in_w, &kw_lo, &kw_hi);
-                for (kh = kh_lo; kh < kh_hi; ++kh) {
-                    const float *x_row = x_p + (ih0 + kh * p->dilation_h) * p->in_w;
-                    int32_t iw = iw0 + kw_lo * p->dilation_w;
-                    for (kw = kw_lo; kw < kw_hi; ++kw, iw += p->dilation_w) {
-                        sum += x_row[iw];
+                tsr_tap_range(iw0, w->dilation_w, w->kernel_w, w->in_w, &kw_lo, &kw_hi);
+                for (c = 0; c < channels; ++c) {
+                    y[c] = 0.0f;
+                }
+                for (kh = kh_lo; kh < kh_hi; ++kh, ih += w->dilation_h) {
+                    const float *x_row = x_n + ih * in_row;
+                    int32_t iw = iw0 + kw_lo * w->dilation_w;
+                    for (kw = kw_lo; kw < kw_hi; ++kw, iw += w->dilation_w) {
+                        const float *x_px = x_row + iw * channels;
+                        for (c = 0; c < channels; ++c) {
+                            y[c] += x_px[c];
+                        }
                     }
                 }
                 if (p->count_include_pad) {
-                    count = padded_h * taps_below(iw0, p->kernel_w, p->dilation_w,
-                                                  p->in_w + p->pad_right);
+                    count = padded_h * taps_below(iw0, w->kernel_w, w->dilation_w,
+                                                  w->in_w + w->pad_right);
                 } else {
                     count = (kh_hi - kh_lo) * (kw_hi - kw_lo);
                 }
-                *y++ = count > 0 ? sum / (float)count : 0.0f;
+                if (count > 0) {
+                    const float divisor = (float)count;
+                    for (c = 0; c < channels; ++c) {
+                        y[c] /= divisor;
+                    }
+                }
+                y += channels;
             }
         }
     }

@@ -1,5 +1,9 @@
 /*
- * Tessera runtime: 2-D convolution, NCHW, FP32 (ONNX Conv: zero padding, dilation, groups).
+ * Tessera runtime: 2-D convolution, NHWC, FP32 (ONNX Conv: zero padding, stride, dilation,
+ * groups). Weights are OHWI, [out_c][kernel_h][kernel_w][in_c / groups], so the innermost
+ * loop is a dot product over contiguous input channels of both the input pixel and the
+ * filter tap. Each output is the float sum over the taps inside the input (kernel row,
+ * kernel column, input channel order), plus the bias, then the activation.
  */
 #include <stddef.h>
 
@@ -9,28 +13,22 @@
 static int conv2d_params_ok(const tsr_conv2d_params *p)
 {
     int32_t in_cg;
-    if (p->batch <= 0 || p->in_c <= 0 || p->out_c <= 0 || p->groups <= 0 ||
-        p->in_c % p->groups != 0 || p->out_c % p->groups != 0 || !tsr_act_valid(&p->act)) {
-        return 0;
-    }
-    if (!tsr_window_axis_ok(p->in_h, p->out_h, p->kernel_h, p->stride_h, p->dilation_h,
-                            p->pad_top) ||
-        !tsr_window_axis_ok(p->in_w, p->out_w, p->kernel_w, p->stride_w, p->dilation_w,
-                            p->pad_left)) {
+    if (p->in_c <= 0 || p->out_c <= 0 || p->groups <= 0 || p->in_c % p->groups != 0 ||
+        p->out_c % p->groups != 0 || !tsr_act_valid(&p->act) ||
+        !tsr_window_ok(&p->win, p->in_c, p->out_c)) {
         return 0;
     }
     in_cg = p->in_c / p->groups;
-    /* Every buffer's element count must fit in int32_t. */
-    return tsr_mul(tsr_mul(tsr_mul(p->batch, p->in_c), p->in_h), p->in_w) > 0 &&
-           tsr_mul(tsr_mul(tsr_mul(p->batch, p->out_c), p->out_h), p->out_w) > 0 &&
-           tsr_mul(tsr_mul(tsr_mul(p->out_c, in_cg), p->kernel_h), p->kernel_w) > 0;
+    /* The weight count must fit in int32_t as well. */
+    return tsr_mul(tsr_mul(tsr_mul(p->out_c, p->win.kernel_h), p->win.kernel_w), in_cg) > 0;
 }
 
 int tsr_conv2d_f32(const tsr_conv2d_params *p, const float *input, const float *weights,
                    const float *bias, float *output)
 {
-    int32_t n, oc, oh, ow, ic, kh, kw;
-    int32_t in_w, in_cg, out_cg, in_plane, k_plane, w_per_oc;
+    const tsr_window *w;
+    int32_t n, oh, ow, oc, kh, kw, ic;
+    int32_t in_c, in_cg, out_cg, in_row, in_image, w_row, w_per_oc;
 
     if (p == NULL || input == NULL || weights == NULL || output == NULL) {
         return TSR_ERR_NULL;
@@ -38,43 +36,46 @@ int tsr_conv2d_f32(const tsr_conv2d_params *p, const float *input, const float *
     if (!conv2d_params_ok(p)) {
         return TSR_ERR_PARAM;
     }
-    in_w = p->in_w;
-    in_cg = p->in_c / p->groups;
+    w = &p->win;
+    in_c = p->in_c;
+    in_cg = in_c / p->groups;
     out_cg = p->out_c / p->groups;
-    in_plane = p->in_h * in_w;
-    k_plane = p->kernel_h * p->kernel_w;
-    w_per_oc = in_cg * k_plane;
+    in_row = w->in_w * in_c;     /* elements per input row */
+    in_image = w->in_h * in_row; /* elements per input image */
+    w_row = w->kernel_w * in_cg; /* weights per kernel row of one filter */
+    w_per_oc = w->kernel_h * w_row;
 
-    for (n = 0; n < p->batch; ++n) {
-        const float *x_n = input + n * p->in_c * in_plane;
-        for (oc = 0; oc < p->out_c; ++oc) {
-            /* First input channel of this output channel's group. */
-            const float *x_g = x_n + (oc / out_cg) * in_cg * in_plane;
-            const float *w_oc = weights + oc * w_per_oc;
-            const float b = bias != NULL ? bias[oc] : 0.0f;
-            for (oh = 0; oh < p->out_h; ++oh) {
-                const int32_t ih0 = oh * p->stride_h - p->pad_top;
-                int32_t kh_lo, kh_hi;
-                tsr_tap_range(ih0, p->dilation_h, p->kernel_h, p->in_h, &kh_lo, &kh_hi);
-                for (ow = 0; ow < p->out_w; ++ow) {
-                    const int32_t iw0 = ow * p->stride_w - p->pad_left;
-                    int32_t kw_lo, kw_hi;
+    for (n = 0; n < w->batch; ++n) {
+        const float *x_n = input + n * in_image;
+        for (oh = 0; oh < w->out_h; ++oh) {
+            const int32_t ih0 = oh * w->stride_h - w->pad_top;
+            int32_t kh_lo, kh_hi;
+            tsr_tap_range(ih0, w->dilation_h, w->kernel_h, w->in_h, &kh_lo, &kh_hi);
+            for (ow = 0; ow < w->out_w; ++ow) {
+                const int32_t iw0 = ow * w->stride_w - w->pad_left;
+                int32_t kw_lo, kw_hi;
+                tsr_tap_range(iw0, w->dilation_w, w->kernel_w, w->in_w, &kw_lo, &kw_hi);
+                for (oc = 0; oc < p->out_c; ++oc) {
+                    /* First input channel of this output channel's group. */
+                    const float *x_g = x_n + (oc / out_cg) * in_cg;
+                    const float *w_kh = weights + oc * w_per_oc + kh_lo * w_row;
+                    int32_t ih = ih0 + kh_lo * w->dilation_h;
                     float acc = 0.0f;
-                    tsr_tap_range(iw0, p->dilation_w, p->kernel_w, in_w, &kw_lo, &kw_hi);
-                    for (ic = 0; ic < in_cg; ++ic) {
-                        const float *x_c = x_g + ic * in_plane;
-                        const float *w_c = w_oc + ic * k_plane;
-                        for (kh = kh_lo; kh < kh_hi; ++kh) {
-                            const float *x_row = x_c + (ih0 + kh * p->dilation_h) * in_w;
-                            const float *w_row = w_c + kh * p->kernel_w;
-                            int32_t iw = iw0 + kw_lo * p->dilation_w;
-                            for (kw = kw_lo; kw < kw_hi; ++kw, iw += p->dilation_w) {
-                                acc += x_row[iw] * w_row[kw];
+                    for (kh = kh_lo; kh < kh_hi; ++kh, ih += w->dilation_h, w_kh += w_row) {
+                        const float *x_row = x_g + ih * in_row;
+                        const float *w_px = w_kh + kw_lo * in_cg;
+                        int32_t iw = iw0 + kw_lo * w->dilation_w;
+                        for (kw = kw_lo; kw < kw_hi; ++kw, iw += w->dilation_w, w_px += in_cg) {
+                            const float *x_px = x_row + iw * in_c;
+                            for (ic = 0; ic < in_cg; ++ic) {
+                                acc += x_px[ic] * w_px[ic];
                             }
                         }
                     }
-                    *output++ = tsr_act_apply(&p->act, acc + b);
+                    output[oc] = bias != NULL ? acc + bias[oc] : acc;
                 }
+                tsr_act_apply_n(&p->act, output, p->out_c);
+                output += p->out_c;
             }
         }
     }

@@ -5,6 +5,7 @@
 #ifndef TSR_INTERNAL_H
 #define TSR_INTERNAL_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "tsr_kernels.h"
@@ -22,14 +23,30 @@ static inline int32_t tsr_mul(int32_t a, int32_t b)
     return a * b;
 }
 
+/* ---- activations ------------------------------------------------------------------- */
+
 /* Non-zero when the activation descriptor is one the kernels know. */
 static inline int tsr_act_valid(const tsr_act *act)
 {
-    return act->kind == TSR_ACT_NONE || act->kind == TSR_ACT_RELU || act->kind == TSR_ACT_CLIP;
+    switch (act->kind) {
+    case TSR_ACT_NONE:
+    case TSR_ACT_RELU:
+    case TSR_ACT_CLIP:
+    case TSR_ACT_SIGMOID:
+    case TSR_ACT_TANH:
+    case TSR_ACT_HARDSIGMOID:
+    case TSR_ACT_HARDSWISH:
+    case TSR_ACT_LEAKY_RELU:
+    case TSR_ACT_SILU:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 /* ReLU and clip written so that NaN passes through unchanged (comparisons with NaN are
- * false): a NaN produced upstream stays visible instead of being laundered into a number. */
+ * false): a NaN produced upstream stays visible instead of being laundered into a number.
+ * The same holds for every activation below. */
 static inline float tsr_relu(float v)
 {
     return v < 0.0f ? 0.0f : v;
@@ -46,7 +63,36 @@ static inline float tsr_clip(float v, float lo, float hi)
     return v;
 }
 
-/* Apply a fused activation (validated beforehand with tsr_act_valid) to one value. */
+/* 1 / (1 + exp(-v)) evaluated through e = exp(-|v|) <= 1, so that nothing overflows for
+ * large |v|: 1 / (1 + e) for v >= 0, e / (1 + e) for v < 0. */
+static inline float tsr_sigmoid(float v)
+{
+    const float e = expf(-fabsf(v));
+    return v >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+}
+
+static inline float tsr_hardsigmoid(float v, float alpha, float beta)
+{
+    return tsr_clip(alpha * v + beta, 0.0f, 1.0f);
+}
+
+static inline float tsr_hardswish(float v)
+{
+    return v * tsr_clip(v / 6.0f + 0.5f, 0.0f, 1.0f);
+}
+
+static inline float tsr_leaky_relu(float v, float alpha)
+{
+    return v < 0.0f ? alpha * v : v;
+}
+
+/* v * sigmoid(v): the stable sigmoid keeps this finite for every finite v. */
+static inline float tsr_silu(float v)
+{
+    return v * tsr_sigmoid(v);
+}
+
+/* Apply an activation (validated beforehand with tsr_act_valid) to one value. */
 static inline float tsr_act_apply(const tsr_act *act, float v)
 {
     switch (act->kind) {
@@ -54,41 +100,131 @@ static inline float tsr_act_apply(const tsr_act *act, float v)
         return tsr_relu(v);
     case TSR_ACT_CLIP:
         return tsr_clip(v, act->min, act->max);
+    case TSR_ACT_SIGMOID:
+        return tsr_sigmoid(v);
+    case TSR_ACT_TANH:
+        return tanhf(v);
+    case TSR_ACT_HARDSIGMOID:
+        return tsr_hardsigmoid(v, act->alpha, act->beta);
+    case TSR_ACT_HARDSWISH:
+        return tsr_hardswish(v);
+    case TSR_ACT_LEAKY_RELU:
+        return tsr_leaky_relu(v, act->alpha);
+    case TSR_ACT_SILU:
+        return tsr_silu(v);
     case TSR_ACT_NONE:
     default:
         return v;
     }
 }
 
-/* Apply a fused activation in place to n contiguous values. */
-static inline void tsr_act_apply_n(const tsr_act *act, float *y, int32_t n)
+/* y[i] = act(x[i]) for n contiguous values, with the dispatch outside the loops. y may
+ * alias x (each element is read before it is written). */
+static inline void tsr_act_map(const tsr_act *act, const float *x, float *y, int32_t n)
 {
     int32_t i;
-    if (act->kind == TSR_ACT_RELU) {
+    switch (act->kind) {
+    case TSR_ACT_RELU:
         for (i = 0; i < n; ++i) {
-            y[i] = tsr_relu(y[i]);
+            y[i] = tsr_relu(x[i]);
         }
-    } else if (act->kind == TSR_ACT_CLIP) {
+        break;
+    case TSR_ACT_CLIP: {
+        const float lo = act->min, hi = act->max;
         for (i = 0; i < n; ++i) {
-            y[i] = tsr_clip(y[i], act->min, act->max);
+            y[i] = tsr_clip(x[i], lo, hi);
         }
+        break;
+    }
+    case TSR_ACT_SIGMOID:
+        for (i = 0; i < n; ++i) {
+            y[i] = tsr_sigmoid(x[i]);
+        }
+        break;
+    case TSR_ACT_TANH:
+        for (i = 0; i < n; ++i) {
+            y[i] = tanhf(x[i]);
+        }
+        break;
+    case TSR_ACT_HARDSIGMOID: {
+        const float alpha = act->alpha, beta = act->beta;
+        for (i = 0; i < n; ++i) {
+            y[i] = tsr_hardsigmoid(x[i], alpha, beta);
+        }
+        break;
+    }
+    case TSR_ACT_HARDSWISH:
+        for (i = 0; i < n; ++i) {
+            y[i] = tsr_hardswish(x[i]);
+        }
+        break;
+    case TSR_ACT_LEAKY_RELU: {
+        const float alpha = act->alpha;
+        for (i = 0; i < n; ++i) {
+            y[i] = tsr_leaky_relu(x[i], alpha);
+        }
+        break;
+    }
+    case TSR_ACT_SILU:
+        for (i = 0; i < n; ++i) {
+            y[i] = tsr_silu(x[i]);
+        }
+        break;
+    case TSR_ACT_NONE:
+    default:
+        if (x != y) {
+            for (i = 0; i < n; ++i) {
+                y[i] = x[i];
+            }
+        }
+        break;
     }
 }
 
-/* Geometry of one spatial axis of a sliding window (conv, pool): non-zero when the sizes
- * are positive, the pad is non-negative and all coordinate arithmetic stays well inside
- * int32_t: in + pad, and o * stride + t * dilation for o <= out, t <= kernel, plus in. */
+/* Apply an activation in place to n contiguous values. */
+static inline void tsr_act_apply_n(const tsr_act *act, float *y, int32_t n)
+{
+    if (act->kind != TSR_ACT_NONE) {
+        tsr_act_map(act, y, y, n);
+    }
+}
+
+/* ---- sliding windows (conv, pool) -------------------------------------------------- */
+
+/* Geometry of one spatial axis of a sliding window: non-zero when the sizes are positive,
+ * the pads are non-negative and all coordinate arithmetic stays well inside int32_t:
+ * in + pad_begin, in + pad_end, and o * stride + t * dilation for o <= out, t <= kernel,
+ * plus in. */
 static inline int tsr_window_axis_ok(int32_t in, int32_t out, int32_t kernel, int32_t stride,
-                                     int32_t dilation, int32_t pad)
+                                     int32_t dilation, int32_t pad_begin, int32_t pad_end)
 {
     int32_t reach_o, reach_t;
-    if (in <= 0 || out <= 0 || kernel <= 0 || stride <= 0 || dilation <= 0 || pad < 0 ||
-        pad > INT32_MAX - in) {
+    if (in <= 0 || out <= 0 || kernel <= 0 || stride <= 0 || dilation <= 0 || pad_begin < 0 ||
+        pad_end < 0 || pad_begin > INT32_MAX - in || pad_end > INT32_MAX - in) {
         return 0;
     }
     reach_o = tsr_mul(out, stride);
     reach_t = tsr_mul(kernel, dilation);
     return reach_o > 0 && reach_t > 0 && reach_o <= INT32_MAX - in - reach_t;
+}
+
+/* Validation shared by every NHWC window kernel: both axes, and element counts of input
+ * [batch][in_h][in_w][in_c], output [batch][out_h][out_w][out_c] and one kernel plane
+ * that fit in int32_t. */
+static inline int tsr_window_ok(const tsr_window *w, int32_t in_c, int32_t out_c)
+{
+    if (w->batch <= 0 || in_c <= 0 || out_c <= 0) {
+        return 0;
+    }
+    if (!tsr_window_axis_ok(w->in_h, w->out_h, w->kernel_h, w->stride_h, w->dilation_h,
+                            w->pad_top, w->pad_bottom) ||
+        !tsr_window_axis_ok(w->in_w, w->out_w, w->kernel_w, w->stride_w, w->dilation_w,
+                            w->pad_left, w->pad_right)) {
+        return 0;
+    }
+    return tsr_mul(tsr_mul(tsr_mul(w->batch, w->in_h), w->in_w), in_c) > 0 &&
+           tsr_mul(tsr_mul(tsr_mul(w->batch, w->out_h), w->out_w), out_c) > 0 &&
+           tsr_mul(w->kernel_h, w->kernel_w) > 0;
 }
 
 /* For a window whose first tap sits at input coordinate `start` (may be negative) with taps
@@ -117,23 +253,10 @@ static inline void tsr_tap_range(int32_t start, int32_t dilation, int32_t kernel
     *t_hi = hi;
 }
 
-/* Validation shared by the 2-D pools: geometry on both axes, non-negative end pads that
- * keep in + pad in int32_t, and element counts that fit in int32_t. */
+/* Validation shared by the 2-D pools. */
 static inline int tsr_pool2d_params_ok(const tsr_pool2d_params *p)
 {
-    if (p->batch <= 0 || p->channels <= 0 || p->pad_bottom < 0 || p->pad_right < 0 ||
-        p->pad_bottom > INT32_MAX - p->in_h || p->pad_right > INT32_MAX - p->in_w) {
-        return 0;
-    }
-    if (!tsr_window_axis_ok(p->in_h, p->out_h, p->kernel_h, p->stride_h, p->dilation_h,
-                            p->pad_top) ||
-        !tsr_window_axis_ok(p->in_w, p->out_w, p->kernel_w, p->stride_w, p->dilation_w,
-                            p->pad_left)) {
-        return 0;
-    }
-    return tsr_mul(tsr_mul(tsr_mul(p->batch, p->channels), p->in_h), p->in_w) > 0 &&
-           tsr_mul(tsr_mul(tsr_mul(p->batch, p->channels), p->out_h), p->out_w) > 0 &&
-           tsr_mul(p->kernel_h, p->kernel_w) > 0;
+    return tsr_window_ok(&p->win, p->channels, p->channels);
 }
 
 #endif /* TSR_INTERNAL_H */

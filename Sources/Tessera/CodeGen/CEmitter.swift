@@ -20,7 +20,10 @@ struct CEmitter {
         var body: [String] = []
         for (i, node) in graph.nodes.enumerated() {
             let spec = try NodeSpec.of(node, in: graph)
-            let call = KernelCalls.make(node, spec, plan, pointer: pointer)
+            let isAlias = MemoryPlanner.isView(node, spec) && plan.locations[node.inputs[0]] == plan.locations[node.outputs[0]]
+            let call = try KernelCalls.make(node, spec, isAlias: isAlias,
+                                            input: { pointer(WeightPacking.of(node, $0, spec).key(node.inputs[$0])) },
+                                            output: { pointer(node.outputs[$0]) })
             kernels.formUnion(call.kernels)
             let inShape = try graph.type(of: node.inputs[0]).shape
             let outShape = try graph.type(of: node.outputs[0]).shape
@@ -146,8 +149,9 @@ struct CEmitter {
         var position = 0
         for w in plan.weights {
             let c = graph.constants[w.name]!
-            l.append("    /* [\(w.offset)] \(CSyntax.comment(w.name)) \(shapeText(c.type.shape)) */")
-            let values = (c.floats ?? []).map(CSyntax.float)
+            let packing = w.packing == .plain ? "" : " packed \(w.packing.rawValue.uppercased())"
+            l.append("    /* [\(w.offset)] \(CSyntax.comment(w.name)) \(shapeText(c.type.shape))\(packing) */")
+            let values = w.packing.pack(c.floats ?? [], c.type.shape).map(CSyntax.float)
             for start in stride(from: 0, to: values.count, by: 8) {
                 l.append("    " + values[start..<min(start + 8, values.count)].joined(separator: ", ") + ",")
             }

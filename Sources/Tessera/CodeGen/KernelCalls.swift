@@ -1,19 +1,20 @@
-/// One layer of the generated schedule: the kernel it calls and the C statements.
+/// One layer of the generated schedule: the kernels it calls and the C statements.
 struct KernelCall {
     /// Kernel functions the statements call (each lives in `<name>.c`); empty for aliases.
     var kernels: [String]
     var lines: [String]
 }
 
-/// Turns a node and its resolved semantics into a kernel call with a parameter struct.
+/// Turns a node and its resolved semantics into kernel calls with parameter structs.
 enum KernelCalls {
-    /// `pointer(name)` renders the C expression that addresses a tensor's first element.
-    static func make(_ node: Node, _ spec: NodeSpec, _ plan: MemoryPlan, pointer: (String) -> String) -> KernelCall {
-        let x = pointer(node.inputs[0])
-        let y = pointer(node.outputs[0])
-        func operand(_ i: Int) -> String { node.input(i).map(pointer) ?? "NULL" }
-        func call(_ kernel: String, _ type: String?, _ fields: [String], _ args: [String]) -> KernelCall {
-            var lines: [String] = []
+    /// `pointer(k)` renders the C expression addressing the node's k-th input;
+    /// `output(k)` its k-th output.
+    static func make(_ node: Node, _ spec: NodeSpec, isAlias: Bool,
+                     input: (Int) -> String, output: (Int) -> String) throws -> KernelCall {
+        let x = input(0), y = output(0)
+        func operand(_ i: Int) -> String { node.input(i) != nil ? input(i) : "NULL" }
+        func call(_ kernel: String, _ type: String?, _ fields: [String], _ args: [String], prelude: [String] = []) -> KernelCall {
+            var lines = prelude
             if let type {
                 lines.append("static const \(type) p = {")
                 lines += wrap(fields.map { $0 + "," }, width: 88).map { "    " + $0 }
@@ -24,24 +25,27 @@ enum KernelCalls {
             }
             return KernelCall(kernels: [kernel], lines: lines)
         }
-        let noAct = ".act = { TSR_ACT_NONE, 0.0f, 0.0f }"
+        func requireNHWC(_ layout: DataLayout) throws {
+            guard layout == .nhwc else {
+                throw TesseraError.internalError("\(node.location): \(node.op.name) reached code generation in \(layout.rawValue); the kernels are NHWC (LayoutLowering must run)")
+            }
+        }
         switch spec {
         case let .conv(s):
-            let g = s.geometry
-            return call("tsr_conv2d_f32", "tsr_conv2d_params", [
-                ".batch = \(s.batch)", ".in_c = \(s.inChannels)", ".in_h = \(g.input.h)", ".in_w = \(g.input.w)",
-                ".out_c = \(s.outChannels)", ".out_h = \(g.output.h)", ".out_w = \(g.output.w)",
-                ".kernel_h = \(g.kernel.h)", ".kernel_w = \(g.kernel.w)",
-                ".stride_h = \(g.stride.h)", ".stride_w = \(g.stride.w)",
-                ".dilation_h = \(g.dilation.h)", ".dilation_w = \(g.dilation.w)",
-                ".pad_top = \(g.pads.top)", ".pad_left = \(g.pads.left)", ".groups = \(s.group)", noAct,
-            ], ["\(x)", operand(1), operand(2), y])
+            try requireNHWC(s.layout)
+            if s.isDepthwise {
+                return call("tsr_depthwise_conv2d_f32", "tsr_depthwise_conv2d_params",
+                            [window(s.batch, s.geometry), ".in_c = \(s.inChannels)", ".multiplier = \(s.outChannels / s.inChannels)", act(s.activation)],
+                            [x, operand(1), operand(2), y])
+            }
+            return call("tsr_conv2d_f32", "tsr_conv2d_params",
+                        [window(s.batch, s.geometry), ".in_c = \(s.inChannels)", ".out_c = \(s.outChannels)", ".groups = \(s.group)", act(s.activation)],
+                        [x, operand(1), operand(2), y])
         case let .gemm(s):
             let bias = ["TSR_BIAS_NONE", "TSR_BIAS_SCALAR", "TSR_BIAS_ROW", "TSR_BIAS_COLUMN", "TSR_BIAS_FULL"][s.bias.rawValue]
             return call("tsr_gemm_f32", "tsr_gemm_params", [
-                ".m = \(s.m)", ".n = \(s.n)", ".k = \(s.k)",
-                ".trans_a = \(s.transA ? 1 : 0)", ".trans_b = \(s.transB ? 1 : 0)",
-                ".alpha = \(CSyntax.float(s.alpha))", ".beta = \(CSyntax.float(s.beta))", ".c_kind = \(bias)", noAct,
+                ".m = \(s.m)", ".n = \(s.n)", ".k = \(s.k)", ".trans_a = \(s.transA ? 1 : 0)", ".trans_b = \(s.transB ? 1 : 0)",
+                ".alpha = \(CSyntax.float(s.alpha))", ".beta = \(CSyntax.float(s.beta))", ".c_kind = \(bias)", act(s.activation),
             ], [x, operand(1), s.bias == .none ? "NULL" : operand(2), y])
         case let .matMul(s):
             return call("tsr_matmul_f32", "tsr_matmul_params", [
@@ -50,47 +54,95 @@ enum KernelCalls {
                 ".a_batch_stride = \(CSyntax.intArray(s.aBatchStrides, count: 4))",
                 ".b_batch_stride = \(CSyntax.intArray(s.bBatchStrides, count: 4))",
             ], [x, operand(1), y])
-        case let .relu(shape):
-            return call("tsr_relu_f32", "tsr_unary_params", [".size = \(shape.reduce(1, *))", ".min = 0.0f", ".max = 0.0f"], [x, y])
-        case let .clip(shape, lo, hi):
-            return call("tsr_clip_f32", "tsr_unary_params", [
-                ".size = \(shape.reduce(1, *))", ".min = \(CSyntax.float(lo))", ".max = \(CSyntax.float(hi))",
-            ], [x, y])
-        case let .add(s):
-            return call("tsr_add_f32", "tsr_binary_params", [
-                ".rank = \(s.outputShape.count)",
-                ".shape = \(CSyntax.intArray(s.outputShape, count: 6))",
-                ".a_stride = \(CSyntax.intArray(s.aStrides, count: 6))",
-                ".b_stride = \(CSyntax.intArray(s.bStrides, count: 6))", noAct,
+        case let .activation(shape, a):
+            return call("tsr_activation_f32", "tsr_activation_params", [".size = \(shape.reduce(1, *))", act(a)], [x, y])
+        case let .binary(op, s, a):
+            return call("tsr_binary_f32", "tsr_binary_params", [
+                ".op = TSR_BINARY_\(op.rawValue.uppercased())", ".rank = \(s.outputShape.count)",
+                ".shape = \(CSyntax.intArray(s.outputShape, count: 6))", ".a_stride = \(CSyntax.intArray(s.aStrides, count: 6))",
+                ".b_stride = \(CSyntax.intArray(s.bStrides, count: 6))", act(a),
             ], [x, operand(1), y])
-        case let .maxPool(s), let .averagePool(s):
-            let g = s.geometry
-            let kernel = node.op == .maxPool ? "tsr_maxpool2d_f32" : "tsr_avgpool2d_f32"
-            return call(kernel, "tsr_pool2d_params", [
-                ".batch = \(s.batch)", ".channels = \(s.channels)", ".in_h = \(g.input.h)", ".in_w = \(g.input.w)",
-                ".out_h = \(g.output.h)", ".out_w = \(g.output.w)", ".kernel_h = \(g.kernel.h)", ".kernel_w = \(g.kernel.w)",
-                ".stride_h = \(g.stride.h)", ".stride_w = \(g.stride.w)",
-                ".dilation_h = \(g.dilation.h)", ".dilation_w = \(g.dilation.w)",
-                ".pad_top = \(g.pads.top)", ".pad_left = \(g.pads.left)",
-                ".pad_bottom = \(g.pads.bottom)", ".pad_right = \(g.pads.right)",
-                ".count_include_pad = \(s.countIncludePad ? 1 : 0)",
-            ], [x, y])
-        case let .globalAveragePool(planes, size, _):
-            return call("tsr_global_avgpool_f32", "tsr_global_pool_params", [".planes = \(planes)", ".size = \(size)"], [x, y])
-        case let .view(shape):
-            if plan.locations[node.inputs[0]] == plan.locations[node.outputs[0]] {
-                return KernelCall(kernels: [], lines: ["/* view: shares the input's storage, no code */"])
+        case let .affine(s, epsilon):
+            guard epsilon == nil else {
+                throw TesseraError.internalError("\(node.location): BatchNormalization reached code generation (BatchNormFolding must run)")
             }
-            return call("tsr_copy_f32", nil, [], ["\(shape.reduce(1, *))", x, y])
-        case let .transpose(s):
-            return call("tsr_transpose_f32", "tsr_transpose_params", [
-                ".rank = \(s.outputShape.count)",
-                ".out_shape = \(CSyntax.intArray(s.outputShape, count: 6))",
-                ".in_stride = \(CSyntax.intArray(s.inputStrides, count: 6))",
+            return call("tsr_channel_affine_f32", "tsr_channel_affine_params",
+                        [".outer = \(s.outer)", ".channels = \(s.channels)", ".inner = \(s.inner)", act(s.activation)],
+                        [x, operand(1), operand(2), y])
+        case let .pool(kind, s):
+            try requireNHWC(s.layout)
+            return call(kind == .max ? "tsr_maxpool2d_f32" : "tsr_avgpool2d_f32", "tsr_pool2d_params",
+                        [window(s.batch, s.geometry), ".channels = \(s.channels)", ".count_include_pad = \(s.countIncludePad ? 1 : 0)"], [x, y])
+        case let .reduceMean(s):
+            return call("tsr_reduce_mean_f32", "tsr_reduce_params", [".outer = \(s.outer)", ".reduce = \(s.reduce)", ".inner = \(s.inner)"], [x, y])
+        case let .concat(s):
+            let inputs = node.inputs.indices.map(input)
+            return call("tsr_concat_f32", "tsr_concat_params", [".outer = \(s.outer)", ".count = \(s.chunks.count)", ".chunk = chunk"],
+                        ["inputs_", y], prelude: ["static const int32_t chunk[\(s.chunks.count)] = \(CSyntax.intList(s.chunks));",
+                                                  "const float *const inputs_[\(inputs.count)] = { \(inputs.joined(separator: ", ")) };"])
+        case let .copy(s, _):
+            if isAlias { return KernelCall(kernels: [], lines: ["/* view: same bytes in the same order, no code */"]) }
+            return call("tsr_strided_copy_f32", "tsr_strided_copy_params", stridedCopyFields(s), [x, y])
+        case let .split(parts):
+            var lines: [String] = []
+            for (k, part) in parts.enumerated() {
+                let c = call("tsr_strided_copy_f32", "tsr_strided_copy_params", stridedCopyFields(part), [x, output(k)])
+                lines += ["{"] + c.lines.map { "    " + $0 } + ["    if (status != TSR_OK) return status;", "}"]
+            }
+            return KernelCall(kernels: ["tsr_strided_copy_f32"], lines: lines)
+        case let .pad(s):
+            return call("tsr_pad_f32", "tsr_pad_params", [
+                ".rank = \(s.inputShape.count)", ".in_shape = \(CSyntax.intArray(s.inputShape, count: 6))",
+                ".out_shape = \(CSyntax.intArray(s.outputShape, count: 6))", ".pad_begin = \(CSyntax.intArray(s.begin, count: 6))",
+                ".value = \(CSyntax.float(s.value))",
             ], [x, y])
+        case let .resize(s):
+            try requireNHWC(s.layout)
+            return call("tsr_resize_nearest_f32", "tsr_resize_nearest_params", [
+                ".batch = \(s.batch)", ".channels = \(s.channels)", ".in_h = \(s.inH)", ".in_w = \(s.inW)",
+                ".out_h = \(s.sourceRows.count)", ".out_w = \(s.sourceColumns.count)", ".src_h = src_h", ".src_w = src_w",
+            ], [x, y], prelude: ["static const int32_t src_h[\(s.sourceRows.count)] = \(CSyntax.intList(s.sourceRows));",
+                                 "static const int32_t src_w[\(s.sourceColumns.count)] = \(CSyntax.intList(s.sourceColumns));"])
+        case let .view(shape):
+            if isAlias { return KernelCall(kernels: [], lines: ["/* view: shares the input's storage, no code */"]) }
+            return call("tsr_copy_f32", nil, [], ["\(shape.reduce(1, *))", x, y])
         case let .softmax(s, _):
             return call("tsr_softmax_f32", "tsr_softmax_params", [".outer = \(s.outer)", ".axis = \(s.axis)", ".inner = \(s.inner)"], [x, y])
         }
+    }
+
+    private static func window(_ batch: Int, _ g: SpatialGeometry) -> String {
+        ".win = { \(batch), \(g.input.h), \(g.input.w), \(g.output.h), \(g.output.w), \(g.kernel.h), \(g.kernel.w), "
+            + "\(g.stride.h), \(g.stride.w), \(g.dilation.h), \(g.dilation.w), \(g.pads.top), \(g.pads.left), \(g.pads.bottom), \(g.pads.right) }"
+    }
+
+    private static func stridedCopyFields(_ s: StridedCopySpec) -> [String] {
+        [".rank = \(s.outputShape.count)", ".out_shape = \(CSyntax.intArray(s.outputShape, count: 6))",
+         ".in_stride = \(CSyntax.intArray(s.inputStrides, count: 6))", ".in_offset = \(s.inputOffset)"]
+    }
+
+    /// The `tsr_act` initializer of an activation.
+    static func act(_ a: Activation) -> String {
+        let kind: String
+        var extra: [String] = []
+        switch a {
+        case .none: kind = "TSR_ACT_NONE"
+        case .relu: kind = "TSR_ACT_RELU"
+        case let .clip(lo, hi):
+            kind = "TSR_ACT_CLIP"
+            extra = [".min = \(CSyntax.float(lo))", ".max = \(CSyntax.float(hi))"]
+        case .sigmoid: kind = "TSR_ACT_SIGMOID"
+        case .tanh: kind = "TSR_ACT_TANH"
+        case let .hardSigmoid(alpha, beta):
+            kind = "TSR_ACT_HARDSIGMOID"
+            extra = [".alpha = \(CSyntax.float(alpha))", ".beta = \(CSyntax.float(beta))"]
+        case .hardSwish: kind = "TSR_ACT_HARDSWISH"
+        case let .leakyRelu(alpha):
+            kind = "TSR_ACT_LEAKY_RELU"
+            extra = [".alpha = \(CSyntax.float(alpha))"]
+        case .silu: kind = "TSR_ACT_SILU"
+        }
+        return ".act = { " + ([".kind = \(kind)"] + extra).joined(separator: ", ") + " }"
     }
 
     /// Joins items into lines of at most `width` characters (an item longer than that gets
@@ -112,6 +164,7 @@ enum KernelCalls {
 
     /// One-line description of a layer for comments and tables.
     static func summary(_ node: Node, _ spec: NodeSpec) -> String {
+        func withActivation(_ text: String, _ a: Activation) -> String { a == .none ? text : "\(text) + \(a)" }
         switch spec {
         case let .conv(s):
             let g = s.geometry
@@ -120,16 +173,20 @@ enum KernelCalls {
             if g.dilation != (1, 1) { parts.append("dilation \(g.dilation.h)x\(g.dilation.w)") }
             if g.pads != (0, 0, 0, 0) { parts.append("pads \(shapeText([g.pads.top, g.pads.left, g.pads.bottom, g.pads.right]))") }
             if s.isDepthwise { parts.append("depthwise") } else if s.group > 1 { parts.append("group \(s.group)") }
-            return "Conv " + parts.joined(separator: " ")
+            return withActivation("Conv " + parts.joined(separator: " "), s.activation)
         case let .gemm(s):
-            return "Gemm \(s.m)x\(s.k) * \(s.k)x\(s.n)" + (s.transB ? " (B transposed)" : "")
-        case let .maxPool(s), let .averagePool(s):
+            return withActivation("Gemm \(s.m)x\(s.k) * \(s.k)x\(s.n)" + (s.transB ? " (B transposed)" : ""), s.activation)
+        case let .pool(_, s):
             let g = s.geometry
             return "\(node.op.name) \(g.kernel.h)x\(g.kernel.w) stride \(g.stride.h)x\(g.stride.w)"
-        case let .transpose(s):
-            return "Transpose perm \(shapeText(s.perm))"
-        case let .clip(_, lo, hi):
-            return "Clip [\(lo), \(hi)]"
+        case let .copy(_, perm?):
+            return "Transpose perm \(shapeText(perm))"
+        case let .activation(_, a):
+            return "\(a)"
+        case let .binary(_, _, a):
+            return withActivation(node.op.name, a)
+        case let .affine(s, _):
+            return withActivation(node.op.name, s.activation)
         default:
             return node.op.name
         }

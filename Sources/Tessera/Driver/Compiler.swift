@@ -4,10 +4,16 @@ import Foundation
 public struct CompileOptions: Sendable {
     public var target: String
     public var precision: String
+    /// Pass names (or "all") after which to record the IR text in `CompiledModel.irDumps`.
+    public var dumpIRAfter: Set<String>
+    /// Run the verifier after every pass (cheap; on by default).
+    public var verifyEachPass: Bool
 
-    public init(target: String = "host", precision: String = "fp32") {
+    public init(target: String = "host", precision: String = "fp32", dumpIRAfter: Set<String> = [], verifyEachPass: Bool = true) {
         self.target = target
         self.precision = precision
+        self.dumpIRAfter = dumpIRAfter
+        self.verifyEachPass = verifyEachPass
     }
 }
 
@@ -21,6 +27,8 @@ public struct CompiledModel: Sendable {
     public var files: [(name: String, contents: String)]
     /// C symbol prefix (`<model>_run`, `<model>_desc`, file names).
     public var symbolPrefix: String
+    /// (pass name, IR text) for every pass named in `CompileOptions.dumpIRAfter`.
+    public var irDumps: [(pass: String, text: String)]
 }
 
 /// The compilation pipeline, one stage per line.
@@ -28,15 +36,16 @@ public enum Compiler {
     public static let supportedTargets = ["host"]
     public static let supportedPrecisions = ["fp32"]
 
-    public static func compile(_ graph: Graph, options: CompileOptions = .init()) throws -> CompiledModel {
+    public static func compile(_ input: Graph, options: CompileOptions = .init()) throws -> CompiledModel {
         guard supportedTargets.contains(options.target) else {
             throw TesseraError.usage("unknown target \"\(options.target)\" (available: \(supportedTargets.joined(separator: ", ")))")
         }
         guard supportedPrecisions.contains(options.precision) else {
             throw TesseraError.usage("unsupported precision \"\(options.precision)\" (available: \(supportedPrecisions.joined(separator: ", ")))")
         }
-        // 1. Check the invariants the later stages rely on (topological order, types).
-        try Verifier.verify(graph)
+        // 1. Optimise: the passes of `Pipeline.passes`, verified after each one.
+        var dumps: [(pass: String, text: String)] = []
+        let graph = try Pipeline.run(input, verify: options.verifyEachPass, dumpAfter: options.dumpIRAfter) { dumps.append(($0, $1)) }
         // 2. Per-layer figures: parameters, MACs, activation sizes.
         let summary = try ModelSummary(graph)
         // 3. Memory: weights blob layout, activation lifetimes and arena offsets.
@@ -51,7 +60,7 @@ public enum Compiler {
         files += runtime
         files.append((name: "report.json", contents: JSONWriter.write(report)))
         return CompiledModel(graph: graph, plan: plan, summary: summary, kernels: kernels, files: files,
-                             symbolPrefix: CSyntax.identifier(graph.name))
+                             symbolPrefix: CSyntax.identifier(graph.name), irDumps: dumps)
     }
 
     private static func runtimeFiles(_ kernels: [String]) throws -> [(name: String, contents: String)] {

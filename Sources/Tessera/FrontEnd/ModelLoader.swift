@@ -255,8 +255,8 @@ public enum ModelLoader {
         }
         let at = place("nodes", i, name)
         guard let opName = obj["op"]?.string else { throw TesseraError.invalidModel(location: at, message: "missing \"op\" (a string)") }
-        guard let op = Op(rawValue: opName) else {
-            throw TesseraError.unsupported(location: at, message: "unknown op \"\(opName)\" (supported: \(Op.allCases.map(\.rawValue).sorted().joined(separator: ", ")))")
+        guard let op = Op(rawValue: opName), !op.isInternal else {
+            throw TesseraError.unsupported(location: at, message: "unknown op \"\(opName)\" (supported: \(Op.allCases.filter { !$0.isInternal }.map(\.rawValue).sorted().joined(separator: ", ")))")
         }
         func names(_ key: String) throws -> [String] {
             guard let a = obj[key]?.array else {
@@ -285,7 +285,7 @@ public enum ModelLoader {
 
     private static func attribute(_ key: String, _ v: JSONValue, _ op: Op, _ at: String) throws -> AttributeValue {
         guard let kind = op.attributes[key] else {
-            let known = op.attributes.keys.sorted()
+            let known = op.attributes.keys.filter { Op.fusionAttributes[$0] == nil && $0 != Op.layoutAttribute }.sorted()
             let hint = known.isEmpty ? "it takes none" : "known: \(known.joined(separator: ", "))"
             throw TesseraError.invalidModel(location: at, message: "\(op.name) has no attribute \"\(key)\" (\(hint))")
         }

@@ -15,17 +15,18 @@ public enum ShapeInference {
                 }
             }
             let spec = try NodeSpec.make(node, ctx)
-            let shape = spec.outputShape
-            guard checkedElementCount(shape) != nil else {
-                throw TesseraError.invalidModel(location: node.location, message: "output shape \(shapeText(shape)) has more than \(maxTensorElements) elements (its size overflows)")
+            for (k, shape) in spec.outputShapes.enumerated() {
+                guard checkedElementCount(shape) != nil else {
+                    throw TesseraError.invalidModel(location: node.location, message: "output shape \(shapeText(shape)) has more than \(maxTensorElements) elements (its size overflows)")
+                }
+                guard shape.allSatisfy({ $0 > 0 }) else {
+                    throw TesseraError.unsupported(location: node.location, message: "output shape \(shapeText(shape)) is empty; zero-sized tensors are not supported")
+                }
+                ctx.types[node.outputs[k]] = TensorType(shape, .float32)
             }
-            guard shape.allSatisfy({ $0 > 0 }) else {
-                throw TesseraError.unsupported(location: node.location, message: "output shape \(shapeText(shape)) is empty; zero-sized tensors are not supported")
-            }
-            ctx.types[node.outputs[0]] = TensorType(shape, .float32)
             if node.op == .dropout && node.outputs.count == 2 {
                 // The mask output exists only in training; nothing may read it.
-                ctx.types[node.outputs[1]] = TensorType(shape, .float32)
+                ctx.types[node.outputs[1]] = TensorType(spec.outputShape, .float32)
             }
         }
         let consumers = g.consumers()

@@ -1,32 +1,60 @@
 /// The closed set of operators Tessera compiles. Names, attributes and semantics are
-/// ONNX's (opset 13 and later), so ONNX import is a mapping.
+/// ONNX's (opset 13 and later), so ONNX import is a mapping. A few ops and attributes are
+/// Tessera's own and only appear after passes (`isInternal`, `Op.fusionAttributes`).
 public enum Op: String, CaseIterable, Sendable {
     case conv = "Conv"
     case gemm = "Gemm"
     case matMul = "MatMul"
     case relu = "Relu"
     case clip = "Clip"
+    case sigmoid = "Sigmoid"
+    case hardSigmoid = "HardSigmoid"
+    case hardSwish = "HardSwish"
+    case tanh = "Tanh"
+    case leakyRelu = "LeakyRelu"
     case add = "Add"
+    case sub = "Sub"
+    case mul = "Mul"
+    case div = "Div"
+    case batchNormalization = "BatchNormalization"
     case maxPool = "MaxPool"
     case averagePool = "AveragePool"
     case globalAveragePool = "GlobalAveragePool"
+    case reduceMean = "ReduceMean"
+    case concat = "Concat"
+    case split = "Split"
+    case slice = "Slice"
+    case pad = "Pad"
+    case resize = "Resize"
     case flatten = "Flatten"
     case reshape = "Reshape"
+    case squeeze = "Squeeze"
+    case unsqueeze = "Unsqueeze"
     case transpose = "Transpose"
     case softmax = "Softmax"
     case identity = "Identity"
     case dropout = "Dropout"
+    /// y = x * scale[c] + shift[c] along `axis`: what an unfused BatchNormalization lowers to.
+    case channelAffine = "ChannelAffine"
 
     public var name: String { rawValue }
+
+    /// Ops that passes create; model files cannot use them.
+    public var isInternal: Bool { self == .channelAffine }
 
     /// How many inputs the node may list (omitted optional inputs count as "").
     public var inputArity: ClosedRange<Int> {
         switch self {
-        case .conv: return 2...3
-        case .gemm: return 2...3
-        case .matMul, .add, .reshape: return 2...2
-        case .clip: return 1...3
-        case .dropout: return 1...3
+        case .conv, .gemm: return 2...3
+        case .matMul, .add, .sub, .mul, .div, .reshape: return 2...2
+        case .clip, .dropout: return 1...3
+        case .batchNormalization: return 5...5
+        case .channelAffine: return 3...3
+        case .concat: return 1...64
+        case .split, .squeeze, .unsqueeze, .reduceMean: return 1...2
+        case .slice: return 3...5
+        case .pad: return 2...4
+        case .resize: return 1...4
         default: return 1...1
         }
     }
@@ -35,6 +63,8 @@ public enum Op: String, CaseIterable, Sendable {
     public var outputArity: ClosedRange<Int> {
         switch self {
         case .dropout: return 1...2
+        case .split: return 1...64
+        case .batchNormalization: return 1...1
         default: return 1...1
         }
     }
@@ -42,24 +72,65 @@ public enum Op: String, CaseIterable, Sendable {
     /// Attributes the op accepts, with their kind. Anything else is an error, so that a typo
     /// (`stride` for `strides`) is caught instead of silently ignored.
     public var attributes: [String: AttributeKind] {
+        var a: [String: AttributeKind]
         switch self {
         case .conv:
-            return ["auto_pad": .string, "dilations": .ints, "group": .int, "kernel_shape": .ints,
-                    "pads": .ints, "strides": .ints]
+            a = ["auto_pad": .string, "dilations": .ints, "group": .int, "kernel_shape": .ints, "pads": .ints, "strides": .ints]
         case .gemm:
-            return ["alpha": .float, "beta": .float, "transA": .int, "transB": .int]
+            a = ["alpha": .float, "beta": .float, "transA": .int, "transB": .int]
         case .maxPool:
-            return ["auto_pad": .string, "ceil_mode": .int, "dilations": .ints, "kernel_shape": .ints,
-                    "pads": .ints, "storage_order": .int, "strides": .ints]
+            a = ["auto_pad": .string, "ceil_mode": .int, "dilations": .ints, "kernel_shape": .ints,
+                 "pads": .ints, "storage_order": .int, "strides": .ints]
         case .averagePool:
-            return ["auto_pad": .string, "ceil_mode": .int, "count_include_pad": .int, "dilations": .ints,
-                    "kernel_shape": .ints, "pads": .ints, "strides": .ints]
-        case .clip: return ["min": .float, "max": .float]
-        case .flatten, .softmax: return ["axis": .int]
-        case .reshape: return ["allowzero": .int]
-        case .transpose: return ["perm": .ints]
-        case .dropout: return ["seed": .int, "ratio": .float]
-        case .matMul, .relu, .add, .globalAveragePool, .identity: return [:]
+            a = ["auto_pad": .string, "ceil_mode": .int, "count_include_pad": .int, "dilations": .ints,
+                 "kernel_shape": .ints, "pads": .ints, "strides": .ints]
+        case .clip: a = ["min": .float, "max": .float]
+        case .hardSigmoid: a = ["alpha": .float, "beta": .float]
+        case .leakyRelu: a = ["alpha": .float]
+        case .flatten, .softmax, .concat: a = ["axis": .int]
+        case .split: a = ["axis": .int, "split": .ints, "num_outputs": .int]
+        case .reshape: a = ["allowzero": .int]
+        case .squeeze, .unsqueeze: a = ["axes": .ints]
+        case .reduceMean: a = ["axes": .ints, "keepdims": .int, "noop_with_empty_axes": .int]
+        case .transpose: a = ["perm": .ints]
+        case .dropout: a = ["seed": .int, "ratio": .float]
+        case .batchNormalization: a = ["epsilon": .float, "momentum": .float, "training_mode": .int]
+        case .pad: a = ["mode": .string]
+        case .resize:
+            a = ["mode": .string, "coordinate_transformation_mode": .string, "nearest_mode": .string,
+                 "cubic_coeff_a": .float, "exclude_outside": .int, "extrapolation_value": .float,
+                 "antialias": .int, "keep_aspect_ratio_policy": .string]
+        case .channelAffine: a = ["axis": .int]
+        case .matMul, .relu, .sigmoid, .hardSwish, .tanh, .add, .sub, .mul, .div, .globalAveragePool, .identity, .slice:
+            a = [:]
+        }
+        if fusesActivation { a.merge(Op.fusionAttributes) { x, _ in x } }
+        if hasLayout { a[Op.layoutAttribute] = .string }
+        return a
+    }
+
+    /// Tessera's attributes for an activation fused into a producer (see ActivationFusion).
+    public static let fusionAttributes: [String: AttributeKind] = [
+        "fused_activation": .string, "fused_min": .float, "fused_max": .float, "fused_alpha": .float, "fused_beta": .float,
+    ]
+
+    /// Tessera's attribute naming the physical layout of a spatial op's activations
+    /// ("NCHW", the default, or "NHWC"; see LayoutLowering).
+    public static let layoutAttribute = "data_layout"
+
+    /// The op can end with a fused activation.
+    public var fusesActivation: Bool {
+        switch self {
+        case .conv, .gemm, .add, .sub, .mul, .div, .channelAffine: return true
+        default: return false
+        }
+    }
+
+    /// The op has spatial structure and reads `data_layout`.
+    public var hasLayout: Bool {
+        switch self {
+        case .conv, .maxPool, .averagePool, .globalAveragePool, .resize: return true
+        default: return false
         }
     }
 
@@ -67,17 +138,29 @@ public enum Op: String, CaseIterable, Sendable {
     /// can let it share the input's storage.
     public var isView: Bool {
         switch self {
-        case .identity, .dropout, .reshape, .flatten: return true
+        case .identity, .dropout, .reshape, .flatten, .squeeze, .unsqueeze: return true
         default: return false
         }
     }
 
-    /// Inputs that must be constants (e.g. Reshape's shape), by position.
+    /// Elementwise activation ops (one input, same shape out).
+    public var isActivation: Bool {
+        switch self {
+        case .relu, .clip, .sigmoid, .hardSigmoid, .hardSwish, .tanh, .leakyRelu: return true
+        default: return false
+        }
+    }
+
+    /// Inputs that must be constants (shape operands, bounds, statistics), by position.
     public var constantInputs: Set<Int> {
         switch self {
         case .reshape: return [1]
-        case .clip: return [1, 2]
-        case .dropout: return [1, 2]
+        case .clip, .dropout: return [1, 2]
+        case .split, .squeeze, .unsqueeze, .reduceMean: return [1]
+        case .slice: return [1, 2, 3, 4]
+        case .pad: return [1, 2, 3]
+        case .resize: return [1, 2, 3]
+        case .batchNormalization: return [1, 2, 3, 4]
         default: return []
         }
     }

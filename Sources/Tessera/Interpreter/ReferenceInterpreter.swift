@@ -25,9 +25,9 @@ public enum ReferenceInterpreter {
         }
         for node in graph.nodes {
             let spec = try NodeSpec.of(node, in: graph)
-            func input(_ i: Int) -> TensorValue? { node.input(i).flatMap { values[$0] } }
-            guard let x = input(0) else { throw TesseraError.internalError("\(node.location): input not computed") }
-            values[node.outputs[0]] = ReferenceOps.evaluate(spec, x, input(1), input(2))
+            let inputs = node.inputs.map { $0.isEmpty ? nil : values[$0] }
+            guard let x = inputs[0] else { throw TesseraError.internalError("\(node.location): input not computed") }
+            for (name, value) in zip(node.outputs, ReferenceOps.evaluate(spec, x, inputs)) { values[name] = value }
         }
         return values
     }
@@ -43,200 +43,37 @@ public enum ReferenceInterpreter {
 
 /// The interpreter's operator implementations (float64 accumulation, ONNX semantics).
 enum ReferenceOps {
-    static func evaluate(_ spec: NodeSpec, _ x: TensorValue, _ b: TensorValue?, _ c: TensorValue?) -> TensorValue {
+    /// The outputs of one node; `inputs` holds every input by position (nil when omitted).
+    static func evaluate(_ spec: NodeSpec, _ x: TensorValue, _ inputs: [TensorValue?]) -> [TensorValue] {
+        func input(_ i: Int) -> TensorValue? { i < inputs.count ? inputs[i] : nil }
         switch spec {
-        case let .conv(s): return conv(s, x, b!, c)
-        case let .gemm(s): return gemm(s, x, b!, c)
-        case let .matMul(s): return matMul(s, x, b!)
-        case .relu: return TensorValue(shape: x.shape, data: x.data.map { $0 > 0 ? $0 : 0 })
-        case let .clip(_, lo, hi): return TensorValue(shape: x.shape, data: x.data.map { min(max($0, lo), hi) })
-        case let .add(s): return add(s, x, b!)
-        case let .maxPool(s): return pool(s, x, max: true)
-        case let .averagePool(s): return pool(s, x, max: false)
-        case let .globalAveragePool(planes, size, shape):
-            let data = (0..<planes).map { p -> Float in
-                var sum = 0.0
-                for i in 0..<size { sum += Double(x.data[p * size + i]) }
-                return Float(sum / Double(size))
-            }
-            _ = planes
-            return TensorValue(shape: shape, data: data)
-        case let .view(shape): return TensorValue(shape: shape, data: x.data)
-        case let .transpose(s): return transpose(s, x)
-        case let .softmax(s, shape): return softmax(s, shape, x)
+        case let .conv(s): return [conv(s, x, input(1)!, input(2))]
+        case let .gemm(s): return [gemm(s, x, input(1)!, input(2))]
+        case let .matMul(s): return [matMul(s, x, input(1)!)]
+        case let .activation(shape, act): return [TensorValue(shape: shape, data: x.data.map { Float(act.apply(Double($0))) })]
+        case let .binary(op, s, act): return [binary(op, s, act, x, input(1)!)]
+        case let .affine(s, epsilon): return [affine(s, epsilon, x, inputs.dropFirst().map { $0! })]
+        case let .pool(kind, s): return [pool(s, x, max: kind == .max)]
+        case let .reduceMean(s): return [reduceMean(s, x)]
+        case let .concat(s): return [concat(s, inputs.map { $0! })]
+        case let .copy(s, _): return [stridedCopy(s, x)]
+        case let .split(parts): return parts.map { stridedCopy($0, x) }
+        case let .pad(s): return [pad(s, x)]
+        case let .resize(s): return [resize(s, x)]
+        case let .view(shape): return [TensorValue(shape: shape, data: x.data)]
+        case let .softmax(s, shape): return [softmax(s, shape, x)]
         }
     }
 
-    static func conv(_ s: ConvSpec, _ x: TensorValue, _ w: TensorValue, _ bias: TensorValue?) -> TensorValue {
-        let g = s.geometry
-        let (inC, outC) = (s.inChannels, s.outChannels)
-        let cPerGroup = inC / s.group, mPerGroup = outC / s.group
-        var y = [Float](repeating: 0, count: s.outputShape.reduce(1, *))
-        var o = 0
-        for n in 0..<s.batch {
-            for m in 0..<outC {
-                let group = m / mPerGroup
-                for oh in 0..<g.output.h {
-                    for ow in 0..<g.output.w {
-                        var acc = bias.map { Double($0.data[m]) } ?? 0
-                        for ci in 0..<cPerGroup {
-                            let c = group * cPerGroup + ci
-                            for kh in 0..<g.kernel.h {
-                                let ih = oh * g.stride.h - g.pads.top + kh * g.dilation.h
-                                if ih < 0 || ih >= g.input.h { continue }
-                                for kw in 0..<g.kernel.w {
-                                    let iw = ow * g.stride.w - g.pads.left + kw * g.dilation.w
-                                    if iw < 0 || iw >= g.input.w { continue }
-                                    let xv = x.data[((n * inC + c) * g.input.h + ih) * g.input.w + iw]
-                                    let wv = w.data[((m * cPerGroup + ci) * g.kernel.h + kh) * g.kernel.w + kw]
-                                    acc += Double(xv) * Double(wv)
-                                }
-                            }
-                        }
-                        y[o] = Float(acc)
-                        o += 1
-                    }
-                }
-            }
-        }
-        return TensorValue(shape: s.outputShape, data: y)
-    }
-
-    static func gemm(_ s: GemmSpec, _ a: TensorValue, _ b: TensorValue, _ c: TensorValue?) -> TensorValue {
-        var y = [Float](repeating: 0, count: s.m * s.n)
-        for i in 0..<s.m {
-            for j in 0..<s.n {
-                var acc = 0.0
-                for p in 0..<s.k {
-                    let av = s.transA ? a.data[p * s.m + i] : a.data[i * s.k + p]
-                    let bv = s.transB ? b.data[j * s.k + p] : b.data[p * s.n + j]
-                    acc += Double(av) * Double(bv)
-                }
-                var v = s.alpha * acc
-                if let c {
-                    let cv: Float
-                    switch s.bias {
-                    case .none: cv = 0
-                    case .scalar: cv = c.data[0]
-                    case .row: cv = c.data[j]
-                    case .column: cv = c.data[i]
-                    case .full: cv = c.data[i * s.n + j]
-                    }
-                    v += s.beta * Double(cv)
-                }
-                y[i * s.n + j] = Float(v)
-            }
-        }
-        return TensorValue(shape: s.outputShape, data: y)
-    }
-
-    static func matMul(_ s: MatMulSpec, _ a: TensorValue, _ b: TensorValue) -> TensorValue {
-        var y = [Float](repeating: 0, count: s.batchCount * s.m * s.n)
-        for batch in 0..<s.batchCount {
-            var rest = batch, aBase = 0, bBase = 0
-            for d in stride(from: s.batchShape.count - 1, through: 0, by: -1) {
-                let idx = rest % s.batchShape[d]
-                rest /= s.batchShape[d]
-                aBase += idx * s.aBatchStrides[d]
-                bBase += idx * s.bBatchStrides[d]
-            }
-            for i in 0..<s.m {
-                for j in 0..<s.n {
-                    var acc = 0.0
-                    for p in 0..<s.k {
-                        acc += Double(a.data[aBase + i * s.k + p]) * Double(b.data[bBase + p * s.n + j])
-                    }
-                    y[(batch * s.m + i) * s.n + j] = Float(acc)
-                }
-            }
-        }
-        return TensorValue(shape: s.outputShape, data: y)
-    }
-
-    /// Visits every index of `shape` in row-major order with the offsets given by `strides`.
-    static func forEachIndex(_ shape: [Int], _ strides: [[Int]], _ body: ([Int]) -> Void) {
-        let count = shape.reduce(1, *)
-        var offsets = [Int](repeating: 0, count: strides.count)
-        var index = [Int](repeating: 0, count: shape.count)
-        for _ in 0..<count {
-            body(offsets)
-            var d = shape.count - 1
-            while d >= 0 {
-                index[d] += 1
-                for k in 0..<strides.count { offsets[k] += strides[k][d] }
-                if index[d] < shape[d] { break }
-                for k in 0..<strides.count { offsets[k] -= strides[k][d] * shape[d] }
-                index[d] = 0
-                d -= 1
-            }
-        }
-    }
-
-    static func add(_ s: BroadcastSpec, _ a: TensorValue, _ b: TensorValue) -> TensorValue {
-        var y: [Float] = []
-        y.reserveCapacity(s.outputShape.reduce(1, *))
-        forEachIndex(s.outputShape, [s.aStrides, s.bStrides]) { o in
-            y.append(Float(Double(a.data[o[0]]) + Double(b.data[o[1]])))
-        }
-        return TensorValue(shape: s.outputShape, data: y)
-    }
-
-    static func transpose(_ s: TransposeSpec, _ x: TensorValue) -> TensorValue {
-        var y: [Float] = []
-        y.reserveCapacity(x.count)
-        forEachIndex(s.outputShape, [s.inputStrides]) { o in y.append(x.data[o[0]]) }
-        return TensorValue(shape: s.outputShape, data: y)
-    }
-
-    static func softmax(_ s: SoftmaxSpec, _ shape: [Int], _ x: TensorValue) -> TensorValue {
-        var y = x.data
-        for o in 0..<s.outer {
-            for i in 0..<s.inner {
-                let at = { (a: Int) in (o * s.axis + a) * s.inner + i }
-                var peak = -Double.infinity
-                for a in 0..<s.axis { peak = max(peak, Double(x.data[at(a)])) }
-                var sum = 0.0
-                for a in 0..<s.axis { sum += exp(Double(x.data[at(a)]) - peak) }
-                for a in 0..<s.axis { y[at(a)] = Float(exp(Double(x.data[at(a)]) - peak) / sum) }
-            }
-        }
-        return TensorValue(shape: shape, data: y)
-    }
-
-    /// ONNX MaxPool / AveragePool; the average's divisor follows onnxruntime (padded taps
-    /// count with count_include_pad, taps beyond the explicit pads never do).
-    static func pool(_ s: PoolSpec, _ x: TensorValue, max isMax: Bool) -> TensorValue {
-        let g = s.geometry
-        var y: [Float] = []
-        y.reserveCapacity(s.outputShape.reduce(1, *))
-        for plane in 0..<(s.batch * s.channels) {
-            let base = plane * g.input.h * g.input.w
-            for oh in 0..<g.output.h {
-                for ow in 0..<g.output.w {
-                    var best = -Double.infinity, sum = 0.0, valid = 0, counted = 0
-                    for kh in 0..<g.kernel.h {
-                        let ih = oh * g.stride.h - g.pads.top + kh * g.dilation.h
-                        for kw in 0..<g.kernel.w {
-                            let iw = ow * g.stride.w - g.pads.left + kw * g.dilation.w
-                            let inPads = ih < g.input.h + g.pads.bottom && iw < g.input.w + g.pads.right
-                            if inPads { counted += 1 }
-                            guard ih >= 0, ih < g.input.h, iw >= 0, iw < g.input.w else { continue }
-                            let v = Double(x.data[base + ih * g.input.w + iw])
-                            best = Swift.max(best, v)
-                            sum += v
-                            valid += 1
-                        }
-                    }
-                    if isMax {
-                        y.append(Float(best))
-                    } else {
-                        y.append(Float(sum / Double(s.countIncludePad ? counted : valid)))
-                    }
-                }
-            }
-        }
-        return TensorValue(shape: s.outputShape, data: y)
+    /// Runs an NHWC spatial op through its NCHW definition: the reference stays the ONNX
+    /// formula whatever layout the node was lowered to.
+    static func viaNCHW(_ layout: DataLayout, _ x: TensorValue, _ body: (TensorValue) -> TensorValue) -> TensorValue {
+        guard layout == .nhwc else { return body(x) }
+        let s = x.shape
+        let y = body(stridedCopy(StridedCopySpec(outputShape: [s[0], s[3], s[1], s[2]],
+                                                 inputStrides: [s[1] * s[2] * s[3], 1, s[2] * s[3], s[3]], inputOffset: 0), x))
+        let t = y.shape
+        return stridedCopy(StridedCopySpec(outputShape: [t[0], t[2], t[3], t[1]],
+                                           inputStrides: [t[1] * t[2] * t[3], t[3], 1, t[2] * t[3]], inputOffset: 0), y)
     }
 }
-
-import Foundation

@@ -32,15 +32,62 @@ public struct MemoryPlan: Equatable, Sendable {
     public var alignment: Int
     /// Largest total of live activation bytes at any node: no plan can use less arena.
     public var lowerBoundBytes: Int
-    /// Float constants the generated code reads, in weights-blob order.
-    public var weights: [(name: String, offset: Int, count: Int)]
+    /// Float constants the generated code reads, in weights-blob order, each in the
+    /// packing its kernel wants (a constant read in two packings appears twice).
+    public var weights: [PackedWeight]
     /// Elements in the weights blob, including alignment padding.
     public var weightsElements: Int
 
     public static func == (a: MemoryPlan, b: MemoryPlan) -> Bool {
         a.locations == b.locations && a.buffers == b.buffers && a.arenaBytes == b.arenaBytes
-            && a.weights.map(\.name) == b.weights.map(\.name) && a.weightsElements == b.weightsElements
+            && a.weights == b.weights && a.weightsElements == b.weightsElements
     }
+}
+
+/// How a constant's elements are ordered in the weights blob.
+public enum WeightPacking: String, Sendable {
+    /// As in the IR (row-major of its shape).
+    case plain
+    /// Conv weight OIHW -> OHWI, for tsr_conv2d_f32 (NHWC).
+    case ohwi
+    /// Depthwise weight [M][1][kh][kw] -> [kh][kw][M], for tsr_depthwise_conv2d_f32.
+    case hwm
+
+    /// The packing the kernel of `node` wants for its input `k`.
+    static func of(_ node: Node, _ k: Int, _ spec: NodeSpec) -> WeightPacking {
+        guard case let .conv(c) = spec, k == 1, c.layout == .nhwc else { return .plain }
+        return c.isDepthwise ? .hwm : .ohwi
+    }
+
+    /// The key of a (constant, packing) pair in `MemoryPlan.locations`.
+    func key(_ name: String) -> String { self == .plain ? name : "\(name)@\(rawValue)" }
+
+    /// `values` of an OIHW tensor `shape`, reordered.
+    func pack(_ values: [Float], _ shape: [Int]) -> [Float] {
+        guard self != .plain, shape.count == 4 else { return values }
+        let (o, i, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        var out = [Float](repeating: 0, count: values.count)
+        for a in 0..<o {
+            for b in 0..<i {
+                for c in 0..<h {
+                    for d in 0..<w {
+                        let source = ((a * i + b) * h + c) * w + d
+                        let target = self == .ohwi ? ((a * h + c) * w + d) * i + b : ((c * w + d) * o + a) * i + b
+                        out[target] = values[source]
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// A constant placed in the weights blob.
+public struct PackedWeight: Equatable, Sendable {
+    public var name: String
+    public var packing: WeightPacking
+    public var offset: Int
+    public var count: Int
 }
 
 public enum MemoryPlanner {
@@ -51,18 +98,23 @@ public enum MemoryPlanner {
         for (i, input) in graph.inputs.enumerated() { locations[input.name] = .input(i) }
         for (i, output) in graph.outputs.enumerated() { locations[output] = .output(i) }
 
-        // Weights: float constants read as data (not shape operands), in first-use order.
-        var weights: [(name: String, offset: Int, count: Int)] = []
+        // Weights: float constants read as data (not shape operands), in first-use order,
+        // in the packing of the kernel that reads them.
+        var weights: [PackedWeight] = []
         var weightsElements = 0
         let floatsPerAlign = alignment / 4
+        var specs: [NodeSpec] = []
         for node in graph.nodes {
+            let spec = try NodeSpec.of(node, in: graph)
+            specs.append(spec)
             for (k, name) in node.inputs.enumerated() where !name.isEmpty && !node.op.constantInputs.contains(k) {
-                guard let c = graph.constants[name], locations[name] == nil else { continue }
+                let packing = WeightPacking.of(node, k, spec)
+                guard let c = graph.constants[name], locations[packing.key(name)] == nil else { continue }
                 guard c.type.dtype == .float32 else {
                     throw TesseraError.unsupported(location: node.location, message: "constant \"\(name)\" of dtype \(c.type.dtype.rawValue) cannot be a data operand")
                 }
-                locations[name] = .weights(weightsElements)
-                weights.append((name, weightsElements, c.type.elementCount))
+                locations[packing.key(name)] = .weights(weightsElements)
+                weights.append(PackedWeight(name: name, packing: packing, offset: weightsElements, count: c.type.elementCount))
                 weightsElements += roundUp(c.type.elementCount, floatsPerAlign)
             }
         }
@@ -76,7 +128,7 @@ public enum MemoryPlanner {
                 for extra in node.outputs.dropFirst() { locations[extra] = MemoryPlan.Location.none }
             }
             if locations[out] != nil { continue }  // graph output
-            if node.op.isView {
+            if isView(node, specs[t]) {
                 if let b = bufferOf[node.inputs[0]] {  // an activation: share its buffer
                     bufferOf[out] = b
                     buffers[b].tensors.append(out)
@@ -116,6 +168,13 @@ public enum MemoryPlanner {
         }
         return MemoryPlan(locations: locations, buffers: buffers, arenaBytes: arena, alignment: alignment,
                           lowerBoundBytes: lowerBound, weights: weights, weightsElements: weightsElements)
+    }
+
+    /// The node's output is its input's bytes in the same order.
+    public static func isView(_ node: Node, _ spec: NodeSpec) -> Bool {
+        if node.op.isView { return true }
+        if case let .copy(s, _) = spec, node.op == .transpose { return s.isIdentityOrder }
+        return false
     }
 
     static func roundUp(_ x: Int, _ a: Int) -> Int { (x + a - 1) / a * a }

@@ -6,6 +6,7 @@ public struct GemmSpec: Equatable, Sendable {
     public var transA: Bool, transB: Bool
     public var alpha: Double, beta: Double
     public var bias: Bias
+    public var activation: Activation
 
     public var outputShape: [Int] { [m, n] }
     public var macs: Int { m * n * k }
@@ -35,7 +36,8 @@ public struct GemmSpec: Equatable, Sendable {
             }
         }
         return GemmSpec(m: m, n: n, k: k, transA: transA == 1, transB: transB == 1,
-                        alpha: try at.float("alpha", default: 1), beta: try at.float("beta", default: 1), bias: bias)
+                        alpha: try at.float("alpha", default: 1), beta: try at.float("beta", default: 1), bias: bias,
+                        activation: try Activation.fused(node))
     }
 }
 

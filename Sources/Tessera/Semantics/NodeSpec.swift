@@ -1,18 +1,27 @@
 /// A node's semantics resolved to numbers: what shape inference, the reference interpreter,
 /// MAC counting and code generation all read, so that they can never disagree.
 public enum NodeSpec: Equatable, Sendable {
+    public enum BinaryOp: String, Sendable { case add, sub, mul, div }
+    public enum PoolKind: Sendable { case max, average }
+
     case conv(ConvSpec)
     case gemm(GemmSpec)
     case matMul(MatMulSpec)
-    case relu(shape: [Int])
-    case clip(shape: [Int], min: Float, max: Float)
-    case add(BroadcastSpec)
-    case maxPool(PoolSpec)
-    case averagePool(PoolSpec)
-    case globalAveragePool(planes: Int, size: Int, outputShape: [Int])
-    /// Identity, Dropout, Flatten, Reshape: same bytes, new shape.
+    case activation(shape: [Int], Activation)
+    case binary(BinaryOp, BroadcastSpec, Activation)
+    /// BatchNormalization (scale, bias, mean, var inputs and epsilon) or ChannelAffine.
+    case affine(AffineSpec, epsilon: Double?)
+    case pool(PoolKind, PoolSpec)
+    /// GlobalAveragePool and ReduceMean.
+    case reduceMean(ReduceSpec)
+    case concat(ConcatSpec)
+    /// Transpose (with its perm), Slice: one strided copy.
+    case copy(StridedCopySpec, perm: [Int]?)
+    case split([StridedCopySpec])
+    case pad(PadSpec)
+    case resize(ResizeSpec)
+    /// Identity, Dropout, Flatten, Reshape, Squeeze, Unsqueeze: same bytes, new shape.
     case view(outputShape: [Int])
-    case transpose(TransposeSpec)
     case softmax(SoftmaxSpec, shape: [Int])
 
     /// Resolves `node` against the types (and constants) known so far.
@@ -21,23 +30,28 @@ public enum NodeSpec: Equatable, Sendable {
         case .conv: return .conv(try ConvSpec.make(node, ctx))
         case .gemm: return .gemm(try GemmSpec.make(node, ctx))
         case .matMul: return .matMul(try MatMulSpec.make(node, ctx))
-        case .relu: return .relu(shape: try ctx.floatShape(node, 0))
-        case .clip:
-            let b = try ClipBounds.make(node, ctx)
-            return .clip(shape: try ctx.floatShape(node, 0), min: b.min, max: b.max)
-        case .add: return .add(try BroadcastSpec.make(node, ctx))
-        case .maxPool: return .maxPool(try PoolSpec.make(node, ctx))
-        case .averagePool: return .averagePool(try PoolSpec.make(node, ctx))
-        case .globalAveragePool:
-            let x = try ctx.floatShape(node, 0)
-            guard x.count >= 3 else {
-                throw TesseraError.invalidModel(location: node.location, message: "GlobalAveragePool input must have rank 3 or more (N, C, spatial...), got \(shapeText(x))")
-            }
-            return .globalAveragePool(planes: x[0] * x[1], size: x[2...].reduce(1, *),
-                                      outputShape: [x[0], x[1]] + [Int](repeating: 1, count: x.count - 2))
-        case .identity, .dropout, .flatten, .reshape:
+        case .relu, .clip, .sigmoid, .hardSigmoid, .hardSwish, .tanh, .leakyRelu:
+            return .activation(shape: try ctx.floatShape(node, 0), try Activation.of(node, ctx))
+        case .add, .sub, .mul, .div:
+            let op: BinaryOp = [.add: .add, .sub: .sub, .mul: .mul, .div: .div][node.op]!
+            return .binary(op, try BroadcastSpec.make(node, ctx), try Activation.fused(node))
+        case .batchNormalization:
+            return .affine(try AffineSpec.make(node, ctx), epsilon: try AttributeReader(node).float("epsilon", default: 1e-5))
+        case .channelAffine: return .affine(try AffineSpec.make(node, ctx), epsilon: nil)
+        case .maxPool: return .pool(.max, try PoolSpec.make(node, ctx))
+        case .averagePool: return .pool(.average, try PoolSpec.make(node, ctx))
+        case .globalAveragePool: return .reduceMean(try ReduceSpec.globalAverage(node, ctx))
+        case .reduceMean: return .reduceMean(try ReduceSpec.reduceMean(node, ctx))
+        case .concat: return .concat(try ConcatSpec.make(node, ctx))
+        case .transpose:
+            let (s, perm) = try StridedCopySpec.transpose(node, ctx)
+            return .copy(s, perm: perm)
+        case .slice: return .copy(try StridedCopySpec.slice(node, ctx), perm: nil)
+        case .split: return .split(try StridedCopySpec.split(node, ctx))
+        case .pad: return .pad(try PadSpec.make(node, ctx))
+        case .resize: return .resize(try ResizeSpec.make(node, ctx))
+        case .identity, .dropout, .flatten, .reshape, .squeeze, .unsqueeze:
             return .view(outputShape: try ViewShapes.make(node, ctx))
-        case .transpose: return .transpose(try TransposeSpec.make(node, ctx))
         case .softmax: return .softmax(try SoftmaxSpec.make(node, ctx), shape: try ctx.floatShape(node, 0))
         }
     }
@@ -47,21 +61,28 @@ public enum NodeSpec: Equatable, Sendable {
         try make(node, SpecContext(graph))
     }
 
-    /// Shape of the node's first (data) output.
-    public var outputShape: [Int] {
+    /// Shapes of the node's data outputs, in order.
+    public var outputShapes: [[Int]] {
         switch self {
-        case let .conv(s): return s.outputShape
-        case let .gemm(s): return s.outputShape
-        case let .matMul(s): return s.outputShape
-        case let .add(s): return s.outputShape
-        case let .maxPool(s), let .averagePool(s): return s.outputShape
-        case let .globalAveragePool(_, _, shape): return shape
-        case let .view(shape): return shape
-        case let .transpose(s): return s.outputShape
-        case let .softmax(_, shape): return shape
-        case let .relu(shape), let .clip(shape, _, _): return shape
+        case let .conv(s): return [s.outputShape]
+        case let .gemm(s): return [s.outputShape]
+        case let .matMul(s): return [s.outputShape]
+        case let .activation(shape, _): return [shape]
+        case let .binary(_, s, _): return [s.outputShape]
+        case let .affine(s, _): return [s.shape]
+        case let .pool(_, s): return [s.outputShape]
+        case let .reduceMean(s): return [s.outputShape]
+        case let .concat(s): return [s.outputShape]
+        case let .copy(s, _): return [s.outputShape]
+        case let .split(parts): return parts.map(\.outputShape)
+        case let .pad(s): return [s.outputShape]
+        case let .resize(s): return [s.outputShape]
+        case let .view(shape): return [shape]
+        case let .softmax(_, shape): return [shape]
         }
     }
+
+    public var outputShape: [Int] { outputShapes[0] }
 
     /// Multiply-accumulate operations of the node (convolutions and matrix products).
     public var macs: Int {

@@ -78,7 +78,38 @@ public struct SpatialGeometry: Equatable, Sendable {
     }
 }
 
-/// Conv: ONNX 2-D convolution in NCHW, grouped (depthwise when group == C == M).
+/// The physical order of a 4-D activation's axes. Model files are NCHW (ONNX); the
+/// layout pass moves spatial ops to NHWC, the kernels' layout, and records it on the node.
+public enum DataLayout: String, Sendable {
+    case nchw = "NCHW"
+    case nhwc = "NHWC"
+
+    static func of(_ node: Node) throws -> DataLayout {
+        let a = AttributeReader(node)
+        let text = try a.string(Op.layoutAttribute, default: "NCHW")
+        guard let layout = DataLayout(rawValue: text) else {
+            throw a.fail("\(Op.layoutAttribute) must be \"NCHW\" or \"NHWC\", got \"\(text)\"")
+        }
+        return layout
+    }
+
+    /// (N, C, H, W) of a 4-D shape in this layout.
+    func split(_ s: [Int]) -> (n: Int, c: Int, h: Int, w: Int) {
+        self == .nchw ? (s[0], s[1], s[2], s[3]) : (s[0], s[3], s[1], s[2])
+    }
+
+    /// The 4-D shape of (N, C, H, W) in this layout.
+    func shape(n: Int, c: Int, h: Int, w: Int) -> [Int] {
+        self == .nchw ? [n, c, h, w] : [n, h, w, c]
+    }
+
+    /// Axis of the channels.
+    var channelAxis: Int { self == .nchw ? 1 : 3 }
+}
+
+/// Conv: ONNX 2-D convolution, grouped (depthwise when group == C == M). The weight is
+/// always OIHW in the IR (code generation packs it for the kernel); the activations are in
+/// the node's `data_layout`.
 public struct ConvSpec: Equatable, Sendable {
     public var batch: Int
     public var inChannels: Int
@@ -86,57 +117,69 @@ public struct ConvSpec: Equatable, Sendable {
     public var group: Int
     public var geometry: SpatialGeometry
     public var hasBias: Bool
+    public var layout: DataLayout
+    public var activation: Activation
 
-    public var outputShape: [Int] { [batch, outChannels, geometry.output.h, geometry.output.w] }
-    public var isDepthwise: Bool { group == inChannels && group == outChannels && group > 1 }
+    public var outputShape: [Int] {
+        layout.shape(n: batch, c: outChannels, h: geometry.output.h, w: geometry.output.w)
+    }
+    /// Every group has one input channel: the depthwise kernel applies (with a channel
+    /// multiplier of outChannels / inChannels).
+    public var isDepthwise: Bool { group == inChannels && group > 1 }
     public var macs: Int {
         batch * outChannels * geometry.output.h * geometry.output.w * (inChannels / group) * geometry.kernel.h * geometry.kernel.w
     }
 
     static func make(_ node: Node, _ ctx: SpecContext) throws -> ConvSpec {
         let a = AttributeReader(node)
-        let x = try ctx.shape(node, 0), w = try ctx.shape(node, 1)
+        let x = try ctx.floatShape(node, 0), w = try ctx.floatShape(node, 1)
         guard x.count == 4 else {
             throw TesseraError.unsupported(location: node.location, message: "Conv input must be 4-D (N, C, H, W), got \(shapeText(x)); only 2-D convolution is supported")
         }
         guard w.count == 4 else { throw a.fail("Conv weight must be 4-D, got \(shapeText(w))") }
+        let layout = try DataLayout.of(node)
+        let d = layout.split(x)
         let group = try a.int("group", default: 1)
         guard group >= 1 else { throw a.fail("group must be at least 1, got \(group)") }
-        let (c, m) = (x[1], w[0])
+        let m = w[0]
         guard m % group == 0 else { throw a.fail("weight has \(m) output channels, not divisible by group \(group)") }
-        guard c == w[1] * group else {
-            throw a.fail("input has \(c) channels but weight \(shapeText(w)) with group \(group) expects \(w[1] * group)")
+        guard d.c == w[1] * group else {
+            throw a.fail("input has \(d.c) channels but weight \(shapeText(w)) with group \(group) expects \(w[1] * group)")
         }
         if let ks = try a.ints("kernel_shape"), ks != [w[2], w[3]] {
             throw a.fail("kernel_shape \(shapeText(ks)) does not match the weight's \(shapeText([w[2], w[3]]))")
         }
         guard w[2] > 0 && w[3] > 0 && m > 0 else { throw a.fail("Conv weight \(shapeText(w)) has an empty dimension") }
-        let geometry = try SpatialGeometry.resolve(node, inH: x[2], inW: x[3], kernel: (w[2], w[3]))
+        let geometry = try SpatialGeometry.resolve(node, inH: d.h, inW: d.w, kernel: (w[2], w[3]))
         var hasBias = false
         if node.input(2) != nil {
-            let b = try ctx.shape(node, 2)
+            let b = try ctx.floatShape(node, 2)
             guard b == [m] else { throw a.fail("Conv bias must have shape [\(m)], got \(shapeText(b))") }
             hasBias = true
         }
-        return ConvSpec(batch: x[0], inChannels: c, outChannels: m, group: group, geometry: geometry, hasBias: hasBias)
+        return ConvSpec(batch: d.n, inChannels: d.c, outChannels: m, group: group, geometry: geometry, hasBias: hasBias,
+                        layout: layout, activation: try Activation.fused(node))
     }
 }
 
-/// MaxPool and AveragePool over the two spatial axes of an NCHW tensor.
+/// MaxPool and AveragePool over the two spatial axes.
 public struct PoolSpec: Equatable, Sendable {
     public var batch: Int
     public var channels: Int
     public var geometry: SpatialGeometry
     public var countIncludePad: Bool
+    public var layout: DataLayout
 
-    public var outputShape: [Int] { [batch, channels, geometry.output.h, geometry.output.w] }
+    public var outputShape: [Int] { layout.shape(n: batch, c: channels, h: geometry.output.h, w: geometry.output.w) }
 
     static func make(_ node: Node, _ ctx: SpecContext) throws -> PoolSpec {
         let a = AttributeReader(node)
-        let x = try ctx.shape(node, 0)
+        let x = try ctx.floatShape(node, 0)
         guard x.count == 4 else {
             throw TesseraError.unsupported(location: node.location, message: "\(node.op.name) input must be 4-D (N, C, H, W), got \(shapeText(x)); only 2-D pooling is supported")
         }
+        let layout = try DataLayout.of(node)
+        let d = layout.split(x)
         guard let ks = try a.ints("kernel_shape") else { throw a.fail("missing required attribute \"kernel_shape\"") }
         guard ks.count == 2, ks.allSatisfy({ $0 > 0 }) else {
             throw a.fail("kernel_shape must be 2 positive values, got \(shapeText(ks))")
@@ -151,11 +194,11 @@ public struct PoolSpec: Equatable, Sendable {
         }
         let cip = try a.int("count_include_pad", default: 0)
         guard cip == 0 || cip == 1 else { throw a.fail("count_include_pad must be 0 or 1, got \(cip)") }
-        let g = try SpatialGeometry.resolve(node, inH: x[2], inW: x[3], kernel: (ks[0], ks[1]), ceilMode: ceil == 1)
+        let g = try SpatialGeometry.resolve(node, inH: d.h, inW: d.w, kernel: (ks[0], ks[1]), ceilMode: ceil == 1)
         let effH = (g.kernel.h - 1) * g.dilation.h + 1, effW = (g.kernel.w - 1) * g.dilation.w + 1
         guard max(g.pads.top, g.pads.bottom) < effH && max(g.pads.left, g.pads.right) < effW else {
             throw a.fail("pads must be smaller than the kernel window \(effH)x\(effW), got \(shapeText([g.pads.top, g.pads.left, g.pads.bottom, g.pads.right]))")
         }
-        return PoolSpec(batch: x[0], channels: x[1], geometry: g, countIncludePad: cip == 1)
+        return PoolSpec(batch: d.n, channels: d.c, geometry: g, countIncludePad: cip == 1, layout: layout)
     }
 }

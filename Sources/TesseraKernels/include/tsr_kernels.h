@@ -1,5 +1,9 @@
 /*
- * Tessera runtime kernel library (FP32 reference kernels, tensors in NCHW).
+ * Tessera runtime kernel library (FP32 reference kernels).
+ *
+ * Layout: activations are NHWC (channels last) wherever a kernel has spatial structure
+ * (convolution, pooling, resize); the compiler's layout pass lowers ONNX's NCHW to it. The
+ * other kernels are layout-agnostic and take shapes and strides from the compiler.
  *
  * Conventions (as in CMSIS-NN):
  *  - one function per file, named after the function (tsr_conv2d_f32 -> tsr_conv2d_f32.c);
@@ -17,25 +21,68 @@
 extern "C" {
 #endif
 
-/* ---- convolution -------------------------------------------------------------------- */
+/* ---- convolution (NHWC) -------------------------------------------------------------- */
 
-/* 2-D convolution, NCHW, grouped (groups == in_c == out_c is depthwise).
- * weights: [out_c][in_c / groups][kernel_h][kernel_w]; bias: [out_c] or NULL.
- * Padding: zero; the bottom/right padding is implied by out_h/out_w. */
+/* Geometry shared by convolutions and pools: input [batch][in_h][in_w][channels], output
+ * [batch][out_h][out_w][channels]. Padding is zero (conv) or ignored (pool); the
+ * bottom/right padding is implied by out_h/out_w, except for the average divisor. */
 typedef struct {
     int32_t batch;
-    int32_t in_c, in_h, in_w;
-    int32_t out_c, out_h, out_w;
+    int32_t in_h, in_w;
+    int32_t out_h, out_w;
     int32_t kernel_h, kernel_w;
     int32_t stride_h, stride_w;
     int32_t dilation_h, dilation_w;
-    int32_t pad_top, pad_left;
+    int32_t pad_top, pad_left, pad_bottom, pad_right;
+} tsr_window;
+
+/* 2-D convolution, NHWC, grouped. weights: [out_c][kernel_h][kernel_w][in_c / groups]
+ * (OHWI); bias: [out_c] or NULL. Output channel oc reads input channels of group
+ * oc / (out_c / groups). */
+typedef struct {
+    tsr_window win;
+    int32_t in_c, out_c;
     int32_t groups;
     tsr_act act;
 } tsr_conv2d_params;
 
 int tsr_conv2d_f32(const tsr_conv2d_params *p, const float *input, const float *weights,
                    const float *bias, float *output);
+
+/* Depthwise 2-D convolution, NHWC: out_c = in_c * multiplier, output channel oc reads input
+ * channel oc / multiplier. weights: [kernel_h][kernel_w][out_c] (HWC, channels contiguous);
+ * bias: [out_c] or NULL. */
+typedef struct {
+    tsr_window win;
+    int32_t in_c, multiplier;
+    tsr_act act;
+} tsr_depthwise_conv2d_params;
+
+int tsr_depthwise_conv2d_f32(const tsr_depthwise_conv2d_params *p, const float *input,
+                             const float *weights, const float *bias, float *output);
+
+/* ---- pooling (NHWC) ----------------------------------------------------------------- */
+
+/* Max and average pooling, NHWC. Padded positions never win a max. The average divides by
+ * the taps inside the input, or with count_include_pad != 0 by the taps inside the input
+ * plus its explicit pads (taps beyond pad_bottom/pad_right, which only ceil_mode creates,
+ * never count), as onnxruntime does. */
+typedef struct {
+    tsr_window win;
+    int32_t channels;
+    int32_t count_include_pad;
+} tsr_pool2d_params;
+
+int tsr_maxpool2d_f32(const tsr_pool2d_params *p, const float *x, float *y);
+int tsr_avgpool2d_f32(const tsr_pool2d_params *p, const float *x, float *y);
+
+/* Mean over the middle axis of x viewed as [outer][reduce][inner]: y is [outer][inner].
+ * (GlobalAveragePool on NHWC is outer = N, reduce = H * W, inner = C.) */
+typedef struct {
+    int32_t outer, reduce, inner;
+} tsr_reduce_params;
+
+int tsr_reduce_mean_f32(const tsr_reduce_params *p, const float *x, float *y);
 
 /* ---- matrix products ---------------------------------------------------------------- */
 
@@ -48,7 +95,7 @@ typedef enum {
     TSR_BIAS_FULL = 4    /* [m, n] */
 } tsr_bias_kind;
 
-/* y[m, n] = alpha * op(a) * op(b) + beta * c, op = transpose when trans_* != 0.
+/* y[m, n] = act(alpha * op(a) * op(b) + beta * c), op = transpose when trans_* != 0.
  * a is [m, k] (or [k, m] when trans_a), b is [k, n] (or [n, k] when trans_b). */
 typedef struct {
     int32_t m, n, k;
@@ -76,10 +123,18 @@ int tsr_matmul_f32(const tsr_matmul_params *p, const float *a, const float *b, f
 
 /* ---- elementwise -------------------------------------------------------------------- */
 
-/* Binary op with numpy broadcasting: y has `shape`; a and b are read with their own element
- * strides per output axis (0 on broadcast axes). y may alias a or b when that operand has
- * the full output shape and dense strides. */
+typedef enum {
+    TSR_BINARY_ADD = 0,
+    TSR_BINARY_SUB = 1,
+    TSR_BINARY_MUL = 2,
+    TSR_BINARY_DIV = 3
+} tsr_binary_op;
+
+/* y = act(a op b) with numpy broadcasting: y has `shape`; a and b are read with their own
+ * element strides per output axis (0 on broadcast axes). y may alias a or b when that
+ * operand has the full output shape and dense strides. */
 typedef struct {
+    tsr_binary_op op;
     int32_t rank;
     int32_t shape[TSR_MAX_RANK];
     int32_t a_stride[TSR_MAX_RANK];
@@ -87,58 +142,78 @@ typedef struct {
     tsr_act act;
 } tsr_binary_params;
 
-int tsr_add_f32(const tsr_binary_params *p, const float *a, const float *b, float *y);
+int tsr_binary_f32(const tsr_binary_params *p, const float *a, const float *b, float *y);
 
-/* Unary elementwise ops over `size` elements; y may alias x. */
+/* y = act(x) over `size` elements; y may alias x. */
 typedef struct {
     int32_t size;
-    float min; /* clip */
-    float max; /* clip */
-} tsr_unary_params;
+    tsr_act act;
+} tsr_activation_params;
 
-int tsr_relu_f32(const tsr_unary_params *p, const float *x, float *y);
-int tsr_clip_f32(const tsr_unary_params *p, const float *x, float *y);
+int tsr_activation_f32(const tsr_activation_params *p, const float *x, float *y);
+
+/* y = x * scale[c] + shift[c] for x viewed as [outer][channels][inner] (inference
+ * BatchNormalization with precomputed scale and shift), then act; y may alias x. */
+typedef struct {
+    int32_t outer, channels, inner;
+    tsr_act act;
+} tsr_channel_affine_params;
+
+int tsr_channel_affine_f32(const tsr_channel_affine_params *p, const float *x,
+                           const float *scale, const float *shift, float *y);
+
+/* ---- data movement ------------------------------------------------------------------ */
 
 /* y = x for `size` elements (x and y must not partially overlap). */
 int tsr_copy_f32(int32_t size, const float *x, float *y);
 
-/* ---- pooling ------------------------------------------------------------------------ */
-
-/* 2-D pooling, NCHW. Padded positions never win a max and, for the average, count only
- * when count_include_pad != 0; a window never counts positions beyond the explicit pads
- * (those exist only through ceil_mode). */
+/* Dense y of out_shape from x: y[i0..ir] = x[in_offset + sum(i_d * in_stride[d])]. Strides
+ * may be negative or zero. Transpose, Slice (with steps) and each output of Split are one
+ * call each. y must not alias x. */
 typedef struct {
-    int32_t batch, channels;
-    int32_t in_h, in_w;
-    int32_t out_h, out_w;
-    int32_t kernel_h, kernel_w;
-    int32_t stride_h, stride_w;
-    int32_t dilation_h, dilation_w;
-    int32_t pad_top, pad_left, pad_bottom, pad_right;
-    int32_t count_include_pad;
-} tsr_pool2d_params;
-
-int tsr_maxpool2d_f32(const tsr_pool2d_params *p, const float *x, float *y);
-int tsr_avgpool2d_f32(const tsr_pool2d_params *p, const float *x, float *y);
-
-/* Mean over `size` contiguous elements for each of batch * channels planes. */
-typedef struct {
-    int32_t planes;
-    int32_t size;
-} tsr_global_pool_params;
-
-int tsr_global_avgpool_f32(const tsr_global_pool_params *p, const float *x, float *y);
-
-/* ---- data movement and normalisation ------------------------------------------------ */
-
-/* y (dense, out_shape) [i0..ir] = x[sum(i_d * in_stride[d])]. y must not alias x. */
-typedef struct {
-    int32_t rank;
+    int32_t rank; /* 1 .. TSR_MAX_RANK */
     int32_t out_shape[TSR_MAX_RANK];
     int32_t in_stride[TSR_MAX_RANK];
-} tsr_transpose_params;
+    int32_t in_offset;
+} tsr_strided_copy_params;
 
-int tsr_transpose_f32(const tsr_transpose_params *p, const float *x, float *y);
+int tsr_strided_copy_f32(const tsr_strided_copy_params *p, const float *x, float *y);
+
+/* Concatenation: input i is viewed as [outer][chunk[i]] and y as [outer][sum(chunk)];
+ * y[o] is input 0's row o, then input 1's row o, ... (concat along any axis: chunk[i] is
+ * the input's size from the concat axis inwards). y must not alias an input. */
+typedef struct {
+    int32_t outer;
+    int32_t count;         /* number of inputs, >= 1 */
+    const int32_t *chunk;  /* [count] */
+} tsr_concat_params;
+
+int tsr_concat_f32(const tsr_concat_params *p, const float *const *inputs, float *y);
+
+/* Constant padding of a tensor of rank <= TSR_MAX_RANK: y (out_shape) holds `value`
+ * everywhere except the block starting at pad_begin, which is x (in_shape). Pads are
+ * non-negative; out_shape[d] = pad_begin[d] + in_shape[d] + (end pad). */
+typedef struct {
+    int32_t rank;
+    int32_t in_shape[TSR_MAX_RANK];
+    int32_t out_shape[TSR_MAX_RANK];
+    int32_t pad_begin[TSR_MAX_RANK];
+    float value;
+} tsr_pad_params;
+
+int tsr_pad_f32(const tsr_pad_params *p, const float *x, float *y);
+
+/* Nearest-neighbour resize, NHWC: y[n][oh][ow][c] = x[n][src_h[oh]][src_w[ow]][c]. The
+ * compiler computes the source index tables from the ONNX coordinate transformation and
+ * rounding modes, so every mode and scale is one kernel. */
+typedef struct {
+    int32_t batch, channels;
+    int32_t in_h, in_w, out_h, out_w;
+    const int32_t *src_h; /* [out_h], each in [0, in_h) */
+    const int32_t *src_w; /* [out_w], each in [0, in_w) */
+} tsr_resize_nearest_params;
+
+int tsr_resize_nearest_f32(const tsr_resize_nearest_params *p, const float *x, float *y);
 
 /* Softmax along one axis of a tensor viewed as [outer][axis][inner]; y may alias x. */
 typedef struct {

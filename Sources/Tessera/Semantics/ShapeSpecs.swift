@@ -1,26 +1,3 @@
-/// Transpose: output axis d reads input axis perm[d].
-public struct TransposeSpec: Equatable, Sendable {
-    public var perm: [Int]
-    public var outputShape: [Int]
-    /// For each output axis, the element stride of the matching input axis.
-    public var inputStrides: [Int]
-
-    static func make(_ node: Node, _ ctx: SpecContext) throws -> TransposeSpec {
-        let a = AttributeReader(node)
-        let x = try ctx.floatShape(node, 0)
-        let perm = try a.ints("perm") ?? Array((0..<x.count).reversed())
-        guard perm.sorted() == Array(0..<x.count) else {
-            throw a.fail("perm \(shapeText(perm)) is not a permutation of the \(x.count) axes of \(shapeText(x))")
-        }
-        guard x.count <= BroadcastSpec.maxRank else {
-            throw TesseraError.unsupported(location: node.location, message: "Transpose of rank \(x.count) is not supported (maximum \(BroadcastSpec.maxRank))")
-        }
-        var strides = [Int](repeating: 1, count: x.count)
-        for d in stride(from: x.count - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * x[d + 1] }
-        return TransposeSpec(perm: perm, outputShape: perm.map { x[$0] }, inputStrides: perm.map { strides[$0] })
-    }
-}
-
 /// Softmax over one axis (opset 13 semantics), viewed as [outer][axis][inner].
 public struct SoftmaxSpec: Equatable, Sendable {
     public var outer: Int, axis: Int, inner: Int
@@ -52,9 +29,39 @@ enum ViewShapes {
             return [x[..<axis].reduce(1, *), x[axis...].reduce(1, *)]
         case .reshape:
             return try reshape(node, x, ctx)
+        case .squeeze:
+            let axes = try squeezeAxes(node, ctx, rank: x.count) ?? x.indices.filter { x[$0] == 1 }
+            for axis in axes where x[axis] != 1 {
+                throw a.fail("Squeeze axis \(axis) has size \(x[axis]), not 1")
+            }
+            return x.indices.filter { !axes.contains($0) }.map { x[$0] }
+        case .unsqueeze:
+            guard let raw = try axesOperand(node, ctx) else { throw a.fail("Unsqueeze needs axes") }
+            let rank = x.count + raw.count
+            let axes = try raw.map { try normalizedAxis($0, rank: rank, node) }
+            guard Set(axes).count == axes.count else { throw a.fail("Unsqueeze axes \(shapeText(raw)) repeat an axis") }
+            var out: [Int] = []
+            var rest = x[...]
+            for d in 0..<rank {
+                if axes.contains(d) { out.append(1) } else { out.append(rest.removeFirst()) }
+            }
+            return out
         default:
             throw TesseraError.internalError("\(node.op.name) is not a view op")
         }
+    }
+
+    /// Axes from the constant second input (opset 13+) or the `axes` attribute (older).
+    static func axesOperand(_ node: Node, _ ctx: SpecContext) throws -> [Int]? {
+        if let c = ctx.constant(node, 1) {
+            guard let v = c.integers else { throw AttributeReader(node).fail("\(node.op.name) axes must be integers") }
+            return v
+        }
+        return try AttributeReader(node).ints("axes")
+    }
+
+    private static func squeezeAxes(_ node: Node, _ ctx: SpecContext, rank: Int) throws -> [Int]? {
+        try axesOperand(node, ctx).map { try $0.map { try normalizedAxis($0, rank: rank, node) } }
     }
 
     private static func reshape(_ node: Node, _ x: [Int], _ ctx: SpecContext) throws -> [Int] {
