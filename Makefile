@@ -12,7 +12,7 @@ DEMO_INPUT ?= Examples/digits_cnn.input.json
 DEMO_TARGET ?= host
 DEMO_OUT := out/demo
 
-.PHONY: all deps build test demo generated clean
+.PHONY: all deps build test demo generated conformance clean
 
 all: build
 
@@ -53,6 +53,20 @@ demo: build
 # Re-record the checked-in generated C of the bundled examples.
 generated: build
 	TESSERA_RECORD=1 swift test --filter GeneratedSnapshotTests
+
+# ONNX backend conformance (the pytorch-converted and pytorch-operator node tests):
+# Scripts/conformance.sh creates .venv-conformance/ with the pinned onnx and numpy
+# and runs Scripts/conformance.py. Pass options with CONFORMANCE_ARGS, e.g.
+# make conformance CONFORMANCE_ARGS="--filter Conv --json out/conformance.json".
+CONFORMANCE_ARGS ?=
+
+conformance: build
+	@python3 -c 'import ensurepip, venv' 2>/dev/null || { \
+	  echo "installing Debian packages: python3 python3-venv"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends python3 python3-venv; \
+	}
+	Scripts/conformance.sh $(CONFORMANCE_ARGS)
 
 clean:
 	rm -rf .build out

@@ -11,15 +11,43 @@ struct TesseraCLI: ParsableCommand {
         abstract: "Compile neural-network models to portable C for microcontrollers.",
         discussion: "Exit status: 0 success, 1 internal error, 2 bad input or usage.",
         version: Tessera.version,
-        subcommands: [Inspect.self, Compile.self, Run.self]
+        subcommands: [Inspect.self, Compile.self, Run.self, Import.self]
     )
 }
 
 struct ModelOptions: ParsableArguments {
-    @Argument(help: "The model: Tessera model JSON (see Docs/model-format.md).")
+    @Argument(help: "The model: Tessera model JSON (see Docs/model-format.md) or an ONNX file (.onnx, imported in memory).")
     var model: String
 
-    func load() throws -> Graph { try FrontEnd.load(path: model) }
+    func load() throws -> Graph {
+        guard model.lowercased().hasSuffix(".onnx") else { return try FrontEnd.load(path: model) }
+        let result = try ONNXImporter.load(path: model)
+        for note in result.notes { FileHandle.standardError.write(Data("tessera: note: \(note)\n".utf8)) }
+        return result.graph
+    }
+}
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import an ONNX model (opsets 9 to 21) into Tessera model JSON.")
+
+    @Argument(help: "The ONNX model.")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "Where to write the model JSON.")
+    var output: String
+
+    func run() throws {
+        let result = try ONNXImporter.load(path: model)
+        for note in result.notes { FileHandle.standardError.write(Data("tessera: note: \(note)\n".utf8)) }
+        let text = JSONWriter.write(ModelWriter.json(result.graph, notes: result.notes))
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+        } catch {
+            throw TesseraError.io(path: output, message: "cannot write the file (\(error.localizedDescription))")
+        }
+        print("imported \"\(result.graph.name)\": \(result.graph.nodes.count) nodes, \(result.graph.constants.count) constants -> \(output)")
+    }
 }
 
 struct Inspect: ParsableCommand {
@@ -31,9 +59,13 @@ struct Inspect: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: String = "text"
 
+    @Flag(help: "Show the graph as loaded, before the optimisation passes.")
+    var original = false
+
     func run() throws {
         guard format == "text" || format == "json" else { throw TesseraError.usage("--format must be text or json, got \"\(format)\"") }
-        let graph = try model.load()
+        let loaded = try model.load()
+        let graph = original ? loaded : try Pipeline.run(loaded)
         let summary = try ModelSummary(graph)
         let plan = try MemoryPlanner.plan(graph)
         if format == "json" {
@@ -51,7 +83,15 @@ struct CompileTarget: ParsableArguments {
     @Option(help: "Numeric precision (available: \(Compiler.supportedPrecisions.joined(separator: ", "))).")
     var precision: String = "fp32"
 
-    var options: CompileOptions { CompileOptions(target: target, precision: precision) }
+    @Option(help: ArgumentHelp("Print the IR after this pass (repeatable; \"all\" for every pass).",
+                               discussion: "Passes: \(Pipeline.passNames.joined(separator: ", "))."))
+    var dumpIRAfter: [String] = []
+
+    var options: CompileOptions { CompileOptions(target: target, precision: precision, dumpIRAfter: Set(dumpIRAfter)) }
+
+    static func printDumps(_ model: CompiledModel) {
+        for dump in model.irDumps { print("=== IR after \(dump.pass)\n\(dump.text)") }
+    }
 }
 
 struct Compile: ParsableCommand {
@@ -66,6 +106,7 @@ struct Compile: ParsableCommand {
 
     func run() throws {
         let compiled = try Compiler.compile(try model.load(), options: target.options)
+        CompileTarget.printDumps(compiled)
         try Compiler.write(compiled, to: output)
         print("wrote \(compiled.files.count) files to \(output): arena \(compiled.plan.arenaBytes) B, weights \(compiled.plan.weightsElements * 4) B, \(compiled.summary.macs) MACs")
     }
@@ -102,6 +143,7 @@ struct Run: ParsableCommand {
             }
         }
         let compiled = try Compiler.compile(graph, options: target.options)
+        CompileTarget.printDumps(compiled)
         let outputs = try HostRunner.compileAndRun(compiled, inputs: inputs)
         try TensorsJSON.write(outputs, to: output)
         print("ran \"\(graph.name)\" on target \(target.target): wrote \(outputs.count) output(s) to \(output)")

@@ -19,9 +19,13 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("#  node") && $0.contains("MACs") && $0.contains("activation B") })
-        #expect(lines.contains { $0.contains("conv2") && $0.contains("[1, 16, 4, 4]") && $0.contains("1,168") && $0.contains("18,432") })
+        // The compiled graph: NHWC shapes, Relu fused into the convolution.
+        #expect(lines.contains { $0.contains("conv2") && $0.contains("+ Relu") && $0.contains("[1, 4, 4, 16]") && $0.contains("1,168") && $0.contains("18,432") })
         #expect(lines.contains { $0.contains("total") && $0.contains("1,898") && $0.contains("23,680") })
         #expect(r.stdout.contains("activation arena"))
+        let original = try TestEnvironment.cli(["inspect", Self.digits, "--original"])
+        #expect(original.stdout.split(separator: "\n").contains { $0.contains("conv2") && $0.contains("[1, 16, 4, 4]") })
+        #expect(original.stdout.split(separator: "\n").contains { $0.contains("relu2") })
     }
 
     @Test func inspectJSONCarriesTheSameFigures() throws {
@@ -31,7 +35,7 @@ import Testing
         #expect(json["totals"]?["params"] == .int(1898))
         #expect(json["totals"]?["macs"] == .int(23680))
         #expect(json["layers"]?.array?.count == 9)
-        #expect(json["layers"]?.array?.first?["activation_bytes"] == .int(2048))
+        #expect(json["layers"]?.array?.first { $0["node"] == .string("conv1") }?["activation_bytes"] == .int(2048))
     }
 
     @Test func compileWritesTheModelKernelsAndReport() throws {

@@ -3,7 +3,7 @@ public enum InspectReport {
     public static func text(_ graph: Graph, _ summary: ModelSummary, _ plan: MemoryPlan) -> String {
         let header = ["#", "node", "op", "output shape", "params", "MACs", "activation B"]
         var rows: [[String]] = summary.layers.map {
-            [String($0.index), $0.node, $0.description, shapeText($0.outputShape), grouped($0.params), grouped($0.macs), grouped($0.activationBytes)]
+            [String($0.index), abbreviated($0.node, 40), $0.description, shapeText($0.outputShape), grouped($0.params), grouped($0.macs), grouped($0.activationBytes)]
         }
         rows.append(["", "total", "", "", grouped(summary.params), grouped(summary.macs), ""])
         let rightAligned: Set<Int> = [0, 4, 5, 6]
@@ -27,7 +27,9 @@ public enum InspectReport {
         }
         out.append("")
         out.append("Memory (fp32):")
-        out.append("  weights (flash)       \(grouped(plan.weightsElements * 4).leftPadded(12, with: " ")) B  (\(grouped(summary.params)) parameters)")
+        let integers = summary.integerConstantElements
+        let shapeValues = integers > 0 ? " + \(grouped(integers)) integer shape values = \(grouped(summary.params + integers)) constant elements" : ""
+        out.append("  weights (flash)       \(grouped(plan.weightsElements * 4).leftPadded(12, with: " ")) B  (\(grouped(summary.params)) parameters\(shapeValues))")
         out.append("  activation arena      \(grouped(plan.arenaBytes).leftPadded(12, with: " ")) B  (lower bound \(grouped(plan.lowerBoundBytes)) B)")
         let io = graph.inputs.map(\.type.byteCount).reduce(0, +) + graph.outputs.compactMap { graph.types[$0]?.byteCount }.reduce(0, +)
         out.append("  inputs + outputs      \(grouped(io).leftPadded(12, with: " ")) B  (caller-owned)")
@@ -47,10 +49,18 @@ public enum InspectReport {
                          ("output_shape", .array(l.outputShape.map { .int($0) })), ("params", .int(l.params)),
                          ("macs", .int(l.macs)), ("activation_bytes", .int(l.activationBytes))])
             })),
-            ("totals", .object([("params", .int(summary.params)), ("macs", .int(summary.macs))])),
+            ("totals", .object([("params", .int(summary.params)), ("integer_constant_elements", .int(summary.integerConstantElements)),
+                                ("macs", .int(summary.macs))])),
             ("memory", .object([("weights_bytes", .int(plan.weightsElements * 4)), ("arena_bytes", .int(plan.arenaBytes)),
                                 ("arena_lower_bound_bytes", .int(plan.lowerBoundBytes))])),
         ])
+    }
+
+    /// `text` shortened to `limit` characters by eliding its middle.
+    static func abbreviated(_ text: String, _ limit: Int) -> String {
+        guard text.count > limit else { return text }
+        let keep = (limit - 1) / 2
+        return String(text.prefix(keep)) + "…" + String(text.suffix(limit - 1 - keep))
     }
 
     /// 12345678 -> "12,345,678".

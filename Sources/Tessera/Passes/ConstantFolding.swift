@@ -72,9 +72,11 @@ enum IdentityRemoval {
             guard let p = g.producerIndex(of: node.inputs[0]), g.nodes[p].op == .transpose else { return false }
             let inner = try NodeSpec.of(g.nodes[p], in: g).transposePerm
             let composed = perm.map { inner[$0] }
-            g.nodes[i].inputs[0] = g.nodes[p].inputs[0]
+            let innerNode = g.nodes[p]
+            g.nodes[i].inputs[0] = innerNode.inputs[0]
             g.nodes[i].attributes["perm"] = .ints(composed)
-            if composed == Array(composed.indices) { _ = g.bypass(i) }
+            if g.useCount(of: innerNode.outputs[0]) == 0 { g.nodes.removeAll { $0.name == innerNode.name } }
+            if composed == Array(composed.indices), let k = g.nodes.firstIndex(where: { $0.name == node.name }) { _ = g.bypass(k) }
             return true
         default:
             return false

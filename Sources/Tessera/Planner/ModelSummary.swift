@@ -17,11 +17,15 @@ public struct ModelSummary: Equatable, Sendable {
     public var layers: [LayerInfo]
 
     public var params: Int { layers.map(\.params).reduce(0, +) }
+    /// Elements of integer constants (shape operands such as Reshape's target): not
+    /// parameters, but counted by tools that count every initializer element.
+    public var integerConstantElements: Int
     public var macs: Int { layers.map(\.macs).reduce(0, +) }
 
     public init(_ graph: Graph) throws {
         model = graph.name
         layers = []
+        integerConstantElements = graph.constants.values.filter { $0.type.dtype == .int64 }.map(\.type.elementCount).reduce(0, +)
         var counted = Set<String>()
         for (i, node) in graph.nodes.enumerated() {
             let spec = try NodeSpec.of(node, in: graph)
