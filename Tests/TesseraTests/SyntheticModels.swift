@@ -87,7 +87,7 @@ enum SyntheticModels {
         return b
     }
 
-    static let names = ["mlp", "conv_relu_pool", "dw_separable", "residual", "ops_mix"]
+    static let names = ["mlp", "conv_relu_pool", "dw_separable", "residual", "ops_mix", "onnx_ops"]
 
     static func named(_ name: String) -> ModelBuilder {
         switch name {
@@ -95,7 +95,39 @@ enum SyntheticModels {
         case "conv_relu_pool": return convReluPool()
         case "dw_separable": return depthwiseSeparable()
         case "residual": return residual()
+        case "onnx_ops": return onnxOps()
         default: return opsMix()
         }
+    }
+}
+
+extension SyntheticModels {
+    /// The ops of the ONNX issue: BatchNormalization, Concat, Pad, Resize, the extra
+    /// activations, Sub/Mul/Div, Split, Slice, ReduceMean, Squeeze, Unsqueeze, SiLU.
+    static func onnxOps() -> ModelBuilder {
+        var b = ModelBuilder("onnx_ops", seed: 16)
+        b.input("x", [1, 4, 6, 6])
+        let bn = b.node("BatchNormalization", ["x", b.weight("g", [4]), b.weight("beta", [4]), b.weight("mean", [4]),
+                                                b.constant("var", [4], [0.5, 1, 1.5, 2])], name: "bn")
+        let hs = b.node("HardSwish", [bn], name: "hardswish")
+        let conv = b.node("Conv", [hs, b.weight("w", [8, 4, 3, 3])], name: "conv", [("pads", ints([1, 1, 1, 1]))])
+        let sig = b.node("Sigmoid", [conv], name: "sigmoid")
+        let silu = b.node("Mul", [conv, sig], name: "silu")
+        let halves = ["half_a", "half_b"]
+        b.node("Split", [silu], name: "split", outputs: halves, [("axis", .int(1)), ("split", ints([3, 5]))])
+        let tanh = b.node("Tanh", ["half_a"], name: "tanh")
+        let leaky = b.node("LeakyRelu", ["half_b"], name: "leaky", [("alpha", .double(0.1))])
+        let hsig = b.node("HardSigmoid", [leaky], name: "hardsigmoid")
+        let cat = b.node("Concat", [hsig, tanh], name: "concat", [("axis", .int(1))])
+        let padded = b.node("Pad", [cat, b.int64("pads", [0, 0, 1, 0, 0, 0, 0, 1])], name: "pad")
+        let up = b.node("Resize", [padded, "", b.constant("scales", [4], [1, 1, 2, 2])], name: "resize", [("mode", .string("nearest"))])
+        let sliced = b.node("Slice", [up, b.int64("starts", [1, 0]), b.int64("ends", [13, 100]), b.int64("axes", [2, 3]),
+                                      b.int64("steps", [2, 3])], name: "slice")
+        let diff = b.node("Sub", [sliced, b.weight("offset", [8, 1, 1])], name: "sub")
+        let ratio = b.node("Div", [diff, b.constant("two", [], [2])], name: "div")
+        let mean = b.node("ReduceMean", [ratio], name: "mean", [("axes", ints([2, 3])), ("keepdims", .int(0))])
+        let u = b.node("Unsqueeze", [mean, b.int64("u_axes", [0])], name: "unsqueeze")
+        b.output(b.node("Squeeze", [u, b.int64("s_axes", [0])], name: "squeeze", outputs: ["y"]))
+        return b
     }
 }

@@ -123,25 +123,26 @@ public enum MemoryPlanner {
         var bufferOf: [String: Int] = [:]
         var buffers: [MemoryPlan.Buffer] = []
         for (t, node) in graph.nodes.enumerated() {
-            let out = node.outputs[0]
-            if node.outputs.count > 1 {
-                for extra in node.outputs.dropFirst() { locations[extra] = MemoryPlan.Location.none }
-            }
-            if locations[out] != nil { continue }  // graph output
-            if isView(node, specs[t]) {
-                if let b = bufferOf[node.inputs[0]] {  // an activation: share its buffer
-                    bufferOf[out] = b
-                    buffers[b].tensors.append(out)
-                    continue
+            // Data outputs (every Split output); extra outputs such as Dropout's mask are
+            // never stored.
+            let dataOutputs = specs[t].outputShapes.count
+            for extra in node.outputs.dropFirst(dataOutputs) { locations[extra] = MemoryPlan.Location.none }
+            for out in node.outputs.prefix(dataOutputs) where locations[out] == nil {  // graph outputs are placed
+                if isView(node, specs[t]) {
+                    if let b = bufferOf[node.inputs[0]] {  // an activation: share its buffer
+                        bufferOf[out] = b
+                        buffers[b].tensors.append(out)
+                        continue
+                    }
+                    if let source = locations[node.inputs[0]] {  // a graph input, output or weights
+                        locations[out] = source
+                        continue
+                    }
                 }
-                if let source = locations[node.inputs[0]] {  // a graph input, output or weights
-                    locations[out] = source
-                    continue
-                }
+                let bytes = try graph.type(of: out).byteCount
+                bufferOf[out] = buffers.count
+                buffers.append(.init(tensors: [out], offset: 0, bytes: roundUp(bytes, alignment), first: t, last: t))
             }
-            let bytes = try graph.type(of: out).byteCount
-            bufferOf[out] = buffers.count
-            buffers.append(.init(tensors: [out], offset: 0, bytes: roundUp(bytes, alignment), first: t, last: t))
         }
         for (t, node) in graph.nodes.enumerated() {
             for input in node.inputs where !input.isEmpty {
