@@ -97,7 +97,7 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
     /* nodes[8] "softmax": Softmax, [1, 10] -> [1, 10] */
     {
         static const tsr_softmax_params p = {
-            .outer = 1, .axis = 10, .inner = 1,
+            .outer = 1, .axis = 10, .inner = 1, .log = 0,
         };
         status = tsr_softmax_f32(&p, (a + 64), outputs[0]);
         if (status != TSR_OK) return status;

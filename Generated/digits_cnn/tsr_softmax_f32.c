@@ -1,5 +1,5 @@
 /*
- * Tessera runtime: softmax along one axis, FP32 (ONNX Softmax, opset 13 semantics once the
+ * Tessera runtime: softmax or log-softmax along one axis, FP32 (ONNX Softmax and LogSoftmax, opset 13 semantics once the
  * caller has folded the tensor to [outer][axis][inner]). Numerically stable: the maximum
  * is subtracted before expf, the sum is accumulated in float and each exponential is
  * divided by it. y may alias x (every x element is read before its y element is written).
@@ -32,6 +32,18 @@ int tsr_softmax_f32(const tsr_softmax_params *p, const float *x, float *y)
                 if (x[k] > m) {
                     m = x[k];
                 }
+            }
+            if (p->log) {
+                /* LogSoftmax: x - m - log(sum), x read again after the sum (y may be x). */
+                float shift;
+                for (a = 0, k = base; a < p->axis; ++a, k += p->inner) {
+                    sum += expf(x[k] - m);
+                }
+                shift = m + logf(sum);
+                for (a = 0, k = base; a < p->axis; ++a, k += p->inner) {
+                    y[k] = x[k] - shift;
+                }
+                continue;
             }
             for (a = 0, k = base; a < p->axis; ++a, k += p->inner) {
                 const float e = expf(x[k] - m);

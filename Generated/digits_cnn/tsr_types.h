@@ -41,15 +41,29 @@ typedef enum {
     TSR_ACT_HARDSIGMOID = 5, /* y = max(0, min(1, alpha * x + beta)) */
     TSR_ACT_HARDSWISH = 6,   /* y = x * max(0, min(1, x / 6 + 1 / 2)) */
     TSR_ACT_LEAKY_RELU = 7,  /* y = x >= 0 ? x : alpha * x */
-    TSR_ACT_SILU = 8         /* y = x / (1 + exp(-x)) */
+    TSR_ACT_SILU = 8,        /* y = x / (1 + exp(-x)) */
+    TSR_ACT_ABS = 9,         /* y = |x| */
+    TSR_ACT_NEG = 10,        /* y = -x */
+    TSR_ACT_EXP = 11,        /* y = exp(x) */
+    TSR_ACT_LOG = 12,        /* y = log(x) */
+    TSR_ACT_SQRT = 13,       /* y = sqrt(x) */
+    TSR_ACT_RECIPROCAL = 14, /* y = 1 / x */
+    TSR_ACT_ELU = 15,        /* y = x >= 0 ? x : alpha * (exp(x) - 1) */
+    TSR_ACT_SELU = 16,       /* y = beta * (x > 0 ? x : alpha * (exp(x) - 1)) (beta = gamma) */
+    TSR_ACT_SOFTPLUS = 17,   /* y = log(1 + exp(x)) */
+    TSR_ACT_SOFTSIGN = 18,   /* y = x / (1 + |x|) */
+    TSR_ACT_ERF = 19,        /* y = erf(x) */
+    TSR_ACT_FLOOR = 20,      /* y = floor(x) */
+    TSR_ACT_CEIL = 21,       /* y = ceil(x) */
+    TSR_ACT_GELU = 22        /* y = x / 2 * (1 + erf(x / sqrt 2)); alpha != 0: the tanh form */
 } tsr_act_kind;
 
 typedef struct {
     tsr_act_kind kind;
     float min;   /* TSR_ACT_CLIP */
     float max;   /* TSR_ACT_CLIP */
-    float alpha; /* TSR_ACT_HARDSIGMOID, TSR_ACT_LEAKY_RELU */
-    float beta;  /* TSR_ACT_HARDSIGMOID */
+    float alpha; /* HARDSIGMOID, LEAKY_RELU, ELU, SELU; GELU: non-zero for the tanh form */
+    float beta;  /* HARDSIGMOID, SELU (gamma) */
 } tsr_act;
 
 /* One graph input or output of a generated model, as the model sees it. */

@@ -54,7 +54,7 @@ int tiny_mlp_run(const float *const inputs[], float *const outputs[], void *aren
     /* nodes[4] "softmax": Softmax, [1, 2] -> [1, 2] */
     {
         static const tsr_softmax_params p = {
-            .outer = 1, .axis = 2, .inner = 1,
+            .outer = 1, .axis = 2, .inner = 1, .log = 0,
         };
         status = tsr_softmax_f32(&p, (a + 4), outputs[0]);
         if (status != TSR_OK) return status;

@@ -1,41 +1,82 @@
 /*
  * Tessera runtime: elementwise binary op with numpy broadcasting, FP32 (ONNX Add, Sub, Mul,
- * Div), followed by an activation. Division follows IEEE 754 (x / 0 is inf or NaN).
+ * Div, Max, Min, Pow, PRelu), followed by an activation. Division follows IEEE 754 (x / 0 is inf or NaN).
  * The output is produced in its natural row-major order and every element's operands are
  * read before that element is written, so y may alias an operand that is dense and has
  * the full output shape.
  */
+#include <math.h>
 #include <stddef.h>
 
 #include "tsr_kernels.h"
 #include "tsr_internal.h"
 
-/* Expands LOOP(op) once per operator, the switch outside the loop. */
+/* The operators as function-like macros of two floats (each evaluated once or twice, so
+ * only plain operands are passed). Max and Min propagate NaN, as numpy and onnxruntime do;
+ * PRelu scales negative values by the slope. */
+#define TSR_OP_ADD(u, v) ((u) + (v))
+#define TSR_OP_SUB(u, v) ((u) - (v))
+#define TSR_OP_MUL(u, v) ((u) * (v))
+#define TSR_OP_DIV(u, v) ((u) / (v))
+#define TSR_OP_MAX(u, v) (((u) > (v) || (u) != (u)) ? (u) : (v))
+#define TSR_OP_MIN(u, v) (((u) < (v) || (u) != (u)) ? (u) : (v))
+#define TSR_OP_POW(u, v) powf((u), (v))
+#define TSR_OP_PRELU(u, v) ((u) < 0.0f ? (u) * (v) : (u))
+
+/* Expands LOOP(OP) once per operator, the switch outside the loop. */
 #define TSR_BINARY_SWITCH(op, LOOP) \
     switch (op) {                   \
     case TSR_BINARY_ADD:            \
-        LOOP(+);                    \
+        LOOP(TSR_OP_ADD);           \
         break;                      \
     case TSR_BINARY_SUB:            \
-        LOOP(-);                    \
+        LOOP(TSR_OP_SUB);           \
         break;                      \
     case TSR_BINARY_MUL:            \
-        LOOP(*);                    \
+        LOOP(TSR_OP_MUL);           \
+        break;                      \
+    case TSR_BINARY_MAX:            \
+        LOOP(TSR_OP_MAX);           \
+        break;                      \
+    case TSR_BINARY_MIN:            \
+        LOOP(TSR_OP_MIN);           \
+        break;                      \
+    case TSR_BINARY_POW:            \
+        LOOP(TSR_OP_POW);           \
+        break;                      \
+    case TSR_BINARY_PRELU:          \
+        LOOP(TSR_OP_PRELU);         \
         break;                      \
     case TSR_BINARY_DIV:            \
     default:                        \
-        LOOP(/);                    \
+        LOOP(TSR_OP_DIV);           \
         break;                      \
     }
+
+/* Non-zero for the operators this kernel knows (a switch: enums may be unsigned or short). */
+static int op_valid(tsr_binary_op op)
+{
+    switch (op) {
+    case TSR_BINARY_ADD:
+    case TSR_BINARY_SUB:
+    case TSR_BINARY_MUL:
+    case TSR_BINARY_DIV:
+    case TSR_BINARY_MAX:
+    case TSR_BINARY_MIN:
+    case TSR_BINARY_POW:
+    case TSR_BINARY_PRELU:
+        return 1;
+    default:
+        return 0;
+    }
+}
 
 /* Total output elements, or -1 when the op, shape, strides or activation are invalid or an
  * operand offset could leave int32_t. */
 static int32_t binary_check(const tsr_binary_params *p)
 {
     int32_t d, total = 1, a_reach = 0, b_reach = 0;
-    if ((p->op != TSR_BINARY_ADD && p->op != TSR_BINARY_SUB && p->op != TSR_BINARY_MUL &&
-         p->op != TSR_BINARY_DIV) ||
-        p->rank < 0 || p->rank > TSR_MAX_RANK || !tsr_act_valid(&p->act)) {
+    if (!op_valid(p->op) || p->rank < 0 || p->rank > TSR_MAX_RANK || !tsr_act_valid(&p->act)) {
         return -1;
     }
     for (d = 0; d < p->rank; ++d) {
@@ -107,7 +148,7 @@ static void binary_dense(tsr_binary_op op, const float *a, const float *b, float
     int32_t i;
 #define TSR_LOOP(OP)                    \
     for (i = 0; i < total; ++i) {       \
-        y[i] = a[i] OP b[i];            \
+        y[i] = OP(a[i], b[i]);          \
     }
     TSR_BINARY_SWITCH(op, TSR_LOOP)
 #undef TSR_LOOP
@@ -125,11 +166,11 @@ static void binary_block(tsr_binary_op op, int v_left, const float *x, const flo
             const float vc = v[c];            \
             if (v_left) {                     \
                 for (i = 0; i < inner; ++i) { \
-                    y[i] = vc OP x[i];        \
+                    y[i] = OP(vc, x[i]);      \
                 }                             \
             } else {                          \
                 for (i = 0; i < inner; ++i) { \
-                    y[i] = x[i] OP vc;        \
+                    y[i] = OP(x[i], vc);      \
                 }                             \
             }                                 \
             x += inner;                       \
@@ -150,11 +191,11 @@ static void binary_rows(tsr_binary_op op, int v_left, const float *x, const floa
     for (o = 0; o < outer; ++o) {         \
         if (v_left) {                     \
             for (c = 0; c < mid; ++c) {   \
-                y[c] = v[c] OP x[c];      \
+                y[c] = OP(v[c], x[c]);    \
             }                             \
         } else {                          \
             for (c = 0; c < mid; ++c) {   \
-                y[c] = x[c] OP v[c];      \
+                y[c] = OP(x[c], v[c]);    \
             }                             \
         }                                 \
         x += mid;                         \
@@ -177,7 +218,7 @@ static void binary_strided(const tsr_binary_params *p, const float *a, const flo
         int32_t ai = a_off, bi = b_off;
 #define TSR_LOOP(OP)                                  \
     for (i = 0; i < n; ++i, ai += sa, bi += sb) {     \
-        y[i] = a[ai] OP b[bi];                        \
+        y[i] = OP(a[ai], b[bi]);                      \
     }
         TSR_BINARY_SWITCH(p->op, TSR_LOOP)
 #undef TSR_LOOP

@@ -38,6 +38,20 @@ static inline int tsr_act_valid(const tsr_act *act)
     case TSR_ACT_HARDSWISH:
     case TSR_ACT_LEAKY_RELU:
     case TSR_ACT_SILU:
+    case TSR_ACT_ABS:
+    case TSR_ACT_NEG:
+    case TSR_ACT_EXP:
+    case TSR_ACT_LOG:
+    case TSR_ACT_SQRT:
+    case TSR_ACT_RECIPROCAL:
+    case TSR_ACT_ELU:
+    case TSR_ACT_SELU:
+    case TSR_ACT_SOFTPLUS:
+    case TSR_ACT_SOFTSIGN:
+    case TSR_ACT_ERF:
+    case TSR_ACT_FLOOR:
+    case TSR_ACT_CEIL:
+    case TSR_ACT_GELU:
         return 1;
     default:
         return 0;
@@ -92,6 +106,27 @@ static inline float tsr_silu(float v)
     return v * tsr_sigmoid(v);
 }
 
+/* exp(v) - 1 scaled by alpha for v < 0, v otherwise (ELU). */
+static inline float tsr_elu(float v, float alpha)
+{
+    return v < 0.0f ? alpha * (expf(v) - 1.0f) : v;
+}
+
+/* log(1 + exp(v)) without overflow: v + log(1 + exp(-v)) for large v. */
+static inline float tsr_softplus(float v)
+{
+    return v > 20.0f ? v + log1pf(expf(-v)) : log1pf(expf(v));
+}
+
+/* GELU, exact (erf) or, with tanh_form, the tanh approximation. */
+static inline float tsr_gelu(float v, int tanh_form)
+{
+    if (tanh_form) {
+        return 0.5f * v * (1.0f + tanhf(0.7978845608f * (v + 0.044715f * v * v * v)));
+    }
+    return 0.5f * v * (1.0f + erff(v * 0.7071067812f));
+}
+
 /* Apply an activation (validated beforehand with tsr_act_valid) to one value. */
 static inline float tsr_act_apply(const tsr_act *act, float v)
 {
@@ -112,6 +147,34 @@ static inline float tsr_act_apply(const tsr_act *act, float v)
         return tsr_leaky_relu(v, act->alpha);
     case TSR_ACT_SILU:
         return tsr_silu(v);
+    case TSR_ACT_ABS:
+        return fabsf(v);
+    case TSR_ACT_NEG:
+        return -v;
+    case TSR_ACT_EXP:
+        return expf(v);
+    case TSR_ACT_LOG:
+        return logf(v);
+    case TSR_ACT_SQRT:
+        return sqrtf(v);
+    case TSR_ACT_RECIPROCAL:
+        return 1.0f / v;
+    case TSR_ACT_ELU:
+        return tsr_elu(v, act->alpha);
+    case TSR_ACT_SELU:
+        return act->beta * (v > 0.0f ? v : act->alpha * (expf(v) - 1.0f));
+    case TSR_ACT_SOFTPLUS:
+        return tsr_softplus(v);
+    case TSR_ACT_SOFTSIGN:
+        return v / (1.0f + fabsf(v));
+    case TSR_ACT_ERF:
+        return erff(v);
+    case TSR_ACT_FLOOR:
+        return floorf(v);
+    case TSR_ACT_CEIL:
+        return ceilf(v);
+    case TSR_ACT_GELU:
+        return tsr_gelu(v, act->alpha != 0.0f);
     case TSR_ACT_NONE:
     default:
         return v;
@@ -171,11 +234,16 @@ static inline void tsr_act_map(const tsr_act *act, const float *x, float *y, int
         }
         break;
     case TSR_ACT_NONE:
-    default:
         if (x != y) {
             for (i = 0; i < n; ++i) {
                 y[i] = x[i];
             }
+        }
+        break;
+    default:
+        /* The math functions (exp, log, erf, ...): their cost dwarfs the dispatch. */
+        for (i = 0; i < n; ++i) {
+            y[i] = tsr_act_apply(act, x[i]);
         }
         break;
     }

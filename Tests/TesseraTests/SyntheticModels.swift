@@ -87,7 +87,7 @@ enum SyntheticModels {
         return b
     }
 
-    static let names = ["mlp", "conv_relu_pool", "dw_separable", "residual", "ops_mix", "onnx_ops"]
+    static let names = ["mlp", "conv_relu_pool", "dw_separable", "residual", "ops_mix", "onnx_ops", "math_ops"]
 
     static func named(_ name: String) -> ModelBuilder {
         switch name {
@@ -96,6 +96,7 @@ enum SyntheticModels {
         case "dw_separable": return depthwiseSeparable()
         case "residual": return residual()
         case "onnx_ops": return onnxOps()
+        case "math_ops": return mathOps()
         default: return opsMix()
         }
     }
@@ -128,6 +129,35 @@ extension SyntheticModels {
         let mean = b.node("ReduceMean", [ratio], name: "mean", [("axes", ints([2, 3])), ("keepdims", .int(0))])
         let u = b.node("Unsqueeze", [mean, b.int64("u_axes", [0])], name: "unsqueeze")
         b.output(b.node("Squeeze", [u, b.int64("s_axes", [0])], name: "squeeze", outputs: ["y"]))
+        return b
+    }
+}
+
+extension SyntheticModels {
+    /// Elementwise math and reductions: every activation kind, Max/Min/Pow/PRelu,
+    /// ReduceSum/Max/Min, LogSoftmax, Gelu fused into a Conv.
+    static func mathOps() -> ModelBuilder {
+        var b = ModelBuilder("math_ops", seed: 17)
+        b.input("x", [1, 3, 4, 5])
+        let conv = b.node("Conv", ["x", b.weight("w", [4, 3, 1, 1])], name: "conv")
+        let gelu = b.node("Gelu", [conv], name: "gelu")
+        let prelu = b.node("PRelu", [gelu, b.weight("slope", [4, 1, 1])], name: "prelu")
+        let e = b.node("Exp", [b.node("Neg", [b.node("Abs", [prelu], name: "abs")], name: "neg")], name: "exp")  // in (0, 1]
+        let l = b.node("Log", [b.node("Softplus", [e], name: "softplus")], name: "log")
+        let r = b.node("Reciprocal", [b.node("Sqrt", [e], name: "sqrt")], name: "reciprocal")
+        let elu = b.node("Elu", [b.node("Sub", [l, r], name: "sub")], name: "elu", [("alpha", .double(0.7))])
+        let selu = b.node("Selu", [b.node("Softsign", [elu], name: "softsign")], name: "selu")
+        let erf = b.node("Erf", [selu], name: "erf")
+        let fl = b.node("Floor", [b.node("Mul", [erf, b.constant("four", [], [4])], name: "scale")], name: "floor")
+        let ce = b.node("Ceil", [b.node("Mul", [selu, b.constant("three", [], [3])], name: "scale3")], name: "ceil")
+        let mx = b.node("Max", [fl, ce], name: "max")
+        let mn = b.node("Min", [mx, b.weight("cap", [5])], name: "min")
+        let pw = b.node("Pow", [e, b.constant("power", [1, 1, 1, 5], [0.5, 1, 1.5, 2, 3])], name: "pow")
+        let sum = b.node("ReduceSum", [b.node("Add", [mn, pw], name: "add")], name: "reduce_sum", [("axes", ints([3]))])
+        let rmax = b.node("ReduceMax", [sum], name: "reduce_max", [("axes", ints([2])), ("keepdims", .int(0))])
+        b.output(b.node("LogSoftmax", [rmax], name: "log_softmax", outputs: ["y"], [("axis", .int(1))]))
+        let rmin = b.node("ReduceMin", [pw], name: "reduce_min", [("axes", ints([1, 2]))])
+        b.output(b.node("Flatten", [rmin], name: "flat", outputs: ["z"]))
         return b
     }
 }

@@ -73,8 +73,9 @@ enum KernelCalls {
             try requireNHWC(s.layout)
             return call(kind == .max ? "tsr_maxpool2d_f32" : "tsr_avgpool2d_f32", "tsr_pool2d_params",
                         [window(s.batch, s.geometry), ".channels = \(s.channels)", ".count_include_pad = \(s.countIncludePad ? 1 : 0)"], [x, y])
-        case let .reduceMean(s):
-            return call("tsr_reduce_mean_f32", "tsr_reduce_params", [".outer = \(s.outer)", ".reduce = \(s.reduce)", ".inner = \(s.inner)"], [x, y])
+        case let .reduce(s):
+            return call("tsr_reduce_f32", "tsr_reduce_params",
+                        [".op = TSR_REDUCE_\(s.kind.rawValue.uppercased())", ".outer = \(s.outer)", ".reduce = \(s.reduce)", ".inner = \(s.inner)"], [x, y])
         case let .concat(s):
             let inputs = node.inputs.indices.map(input)
             return call("tsr_concat_f32", "tsr_concat_params", [".outer = \(s.outer)", ".count = \(s.chunks.count)", ".chunk = chunk"],
@@ -107,7 +108,8 @@ enum KernelCalls {
             if isAlias { return KernelCall(kernels: [], lines: ["/* view: shares the input's storage, no code */"]) }
             return call("tsr_copy_f32", nil, [], ["\(shape.reduce(1, *))", x, y])
         case let .softmax(s, _):
-            return call("tsr_softmax_f32", "tsr_softmax_params", [".outer = \(s.outer)", ".axis = \(s.axis)", ".inner = \(s.inner)"], [x, y])
+            return call("tsr_softmax_f32", "tsr_softmax_params",
+                        [".outer = \(s.outer)", ".axis = \(s.axis)", ".inner = \(s.inner)", ".log = \(s.log ? 1 : 0)"], [x, y])
         }
     }
 
@@ -141,6 +143,17 @@ enum KernelCalls {
             kind = "TSR_ACT_LEAKY_RELU"
             extra = [".alpha = \(CSyntax.float(alpha))"]
         case .silu: kind = "TSR_ACT_SILU"
+        case let .elu(alpha):
+            kind = "TSR_ACT_ELU"
+            extra = [".alpha = \(CSyntax.float(alpha))"]
+        case let .selu(alpha, gamma):
+            kind = "TSR_ACT_SELU"
+            extra = [".alpha = \(CSyntax.float(alpha))", ".beta = \(CSyntax.float(gamma))"]
+        case let .gelu(tanh):
+            kind = "TSR_ACT_GELU"
+            if tanh { extra = [".alpha = 1.0f"] }
+        case .abs, .neg, .exp, .log, .sqrt, .reciprocal, .softplus, .softsign, .erf, .floor, .ceil:
+            kind = "TSR_ACT_" + a.name.uppercased()
         }
         return ".act = { " + ([".kind = \(kind)"] + extra).joined(separator: ", ") + " }"
     }

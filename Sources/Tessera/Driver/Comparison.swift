@@ -1,6 +1,6 @@
 /// Compares a computed tensor with a reference.
 ///
-/// The relative error is normwise: max|a - b| / max|b|. Element-wise relative error is not
+/// The relative error is normwise: max|a - b| / max|b|. NaN agrees only with NaN. Element-wise relative error is not
 /// meaningful for outputs near zero, where cancellation in a float32 dot product leaves
 /// an error proportional to the magnitude of its terms, not of its result.
 public struct Comparison: Sendable, CustomStringConvertible {
@@ -18,7 +18,7 @@ public struct Comparison: Sendable, CustomStringConvertible {
         if !mismatchedShape {
             for i in 0..<actual.count {
                 let a = Double(actual.data[i]), b = Double(expected.data[i])
-                let err = a.isNaN || b.isNaN ? Double.infinity : Swift.abs(a - b)
+                let err = a.isNaN && b.isNaN ? 0 : (a.isNaN || b.isNaN ? Double.infinity : Swift.abs(a - b))
                 if err > maxAbsError {
                     maxAbsError = err
                     worstIndex = i

@@ -11,8 +11,8 @@ public enum FrontEnd {
         try finish(try ModelLoader.load(data: data, file: file))
     }
 
-    public static func load(json: JSONValue) throws -> Graph {
-        try finish(try ModelLoader.load(json: json))
+    public static func load(json: JSONValue, irAttributes: Bool = false) throws -> Graph {
+        try finish(try ModelLoader.load(json: json, irAttributes: irAttributes))
     }
 
     private static func finish(_ loaded: ModelLoader.Loaded) throws -> Graph {

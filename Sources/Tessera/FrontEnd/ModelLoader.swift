@@ -29,7 +29,9 @@ public enum ModelLoader {
         return try load(json: json)
     }
 
-    public static func load(json: JSONValue) throws -> Loaded {
+    /// `irAttributes` also accepts the attributes only passes set (`data_layout`), for tests
+    /// and tools that load IR dumps.
+    public static func load(json: JSONValue, irAttributes: Bool = false) throws -> Loaded {
         guard let top = json.members else {
             throw TesseraError.invalidModel(location: "model", message: "the document must be a JSON object, got \(json.kindName)")
         }
@@ -76,7 +78,7 @@ public enum ModelLoader {
         if nodeValues.isEmpty {
             throw TesseraError.invalidModel(location: "model", message: "graph is empty: \"nodes\" has no entries")
         }
-        let nodes = try nodeValues.enumerated().map { i, v in try node(v, i) }
+        let nodes = try nodeValues.enumerated().map { i, v in try node(v, i, irAttributes: irAttributes) }
         let graph = Graph(name: name, doc: doc, inputs: inputs, outputs: outputs, constants: constants, nodes: nodes)
         return Loaded(graph: graph, declaredOutputs: declared)
     }
@@ -246,7 +248,7 @@ public enum ModelLoader {
         }
     }
 
-    private static func node(_ v: JSONValue, _ i: Int) throws -> Node {
+    private static func node(_ v: JSONValue, _ i: Int, irAttributes: Bool) throws -> Node {
         let loc = "nodes[\(i)]"
         let obj = try object(v, loc, allowed: ["name", "op", "inputs", "outputs", "attributes", "doc"])
         guard let nv = obj["name"] else { throw TesseraError.invalidModel(location: loc, message: "missing node name") }
@@ -277,13 +279,16 @@ public enum ModelLoader {
                 throw TesseraError.invalidModel(location: at, message: "\"attributes\" must be an object, got \(av.kindName)")
             }
             for (key, value) in members {
-                attributes[key] = try attribute(key, value, op, at)
+                attributes[key] = try attribute(key, value, op, at, irAttributes: irAttributes)
             }
         }
         return Node(name: name, op: op, inputs: inputs, outputs: outputs, attributes: attributes, sourceIndex: i)
     }
 
-    private static func attribute(_ key: String, _ v: JSONValue, _ op: Op, _ at: String) throws -> AttributeValue {
+    private static func attribute(_ key: String, _ v: JSONValue, _ op: Op, _ at: String, irAttributes: Bool) throws -> AttributeValue {
+        if key == Op.layoutAttribute && !irAttributes {
+            throw TesseraError.invalidModel(location: at, message: "\"\(key)\" is set only by Tessera's layout pass; model files are NCHW, as ONNX")
+        }
         guard let kind = op.attributes[key] else {
             let known = op.attributes.keys.filter { Op.fusionAttributes[$0] == nil && $0 != Op.layoutAttribute }.sorted()
             let hint = known.isEmpty ? "it takes none" : "known: \(known.joined(separator: ", "))"

@@ -12,15 +12,36 @@ public enum Op: String, CaseIterable, Sendable {
     case hardSwish = "HardSwish"
     case tanh = "Tanh"
     case leakyRelu = "LeakyRelu"
+    case abs = "Abs"
+    case neg = "Neg"
+    case exp = "Exp"
+    case log = "Log"
+    case sqrt = "Sqrt"
+    case reciprocal = "Reciprocal"
+    case elu = "Elu"
+    case selu = "Selu"
+    case softplus = "Softplus"
+    case softsign = "Softsign"
+    case erf = "Erf"
+    case floor = "Floor"
+    case ceil = "Ceil"
+    case gelu = "Gelu"
     case add = "Add"
     case sub = "Sub"
     case mul = "Mul"
     case div = "Div"
+    case max = "Max"
+    case min = "Min"
+    case pow = "Pow"
+    case pRelu = "PRelu"
     case batchNormalization = "BatchNormalization"
     case maxPool = "MaxPool"
     case averagePool = "AveragePool"
     case globalAveragePool = "GlobalAveragePool"
     case reduceMean = "ReduceMean"
+    case reduceSum = "ReduceSum"
+    case reduceMax = "ReduceMax"
+    case reduceMin = "ReduceMin"
     case concat = "Concat"
     case split = "Split"
     case slice = "Slice"
@@ -32,6 +53,7 @@ public enum Op: String, CaseIterable, Sendable {
     case unsqueeze = "Unsqueeze"
     case transpose = "Transpose"
     case softmax = "Softmax"
+    case logSoftmax = "LogSoftmax"
     case identity = "Identity"
     case dropout = "Dropout"
     /// y = x * scale[c] + shift[c] along `axis`: what an unfused BatchNormalization lowers to.
@@ -46,12 +68,12 @@ public enum Op: String, CaseIterable, Sendable {
     public var inputArity: ClosedRange<Int> {
         switch self {
         case .conv, .gemm: return 2...3
-        case .matMul, .add, .sub, .mul, .div, .reshape: return 2...2
+        case .matMul, .add, .sub, .mul, .div, .max, .min, .pow, .pRelu, .reshape: return 2...2
         case .clip, .dropout: return 1...3
         case .batchNormalization: return 5...5
         case .channelAffine: return 3...3
         case .concat: return 1...64
-        case .split, .squeeze, .unsqueeze, .reduceMean: return 1...2
+        case .split, .squeeze, .unsqueeze, .reduceMean, .reduceSum, .reduceMax, .reduceMin: return 1...2
         case .slice: return 3...5
         case .pad: return 2...4
         case .resize: return 1...4
@@ -86,12 +108,14 @@ public enum Op: String, CaseIterable, Sendable {
                  "kernel_shape": .ints, "pads": .ints, "strides": .ints]
         case .clip: a = ["min": .float, "max": .float]
         case .hardSigmoid: a = ["alpha": .float, "beta": .float]
-        case .leakyRelu: a = ["alpha": .float]
-        case .flatten, .softmax, .concat: a = ["axis": .int]
+        case .leakyRelu, .elu: a = ["alpha": .float]
+        case .selu: a = ["alpha": .float, "gamma": .float]
+        case .gelu: a = ["approximate": .string]
+        case .flatten, .softmax, .logSoftmax, .concat: a = ["axis": .int]
         case .split: a = ["axis": .int, "split": .ints, "num_outputs": .int]
         case .reshape: a = ["allowzero": .int]
         case .squeeze, .unsqueeze: a = ["axes": .ints]
-        case .reduceMean: a = ["axes": .ints, "keepdims": .int, "noop_with_empty_axes": .int]
+        case .reduceMean, .reduceSum, .reduceMax, .reduceMin: a = ["axes": .ints, "keepdims": .int, "noop_with_empty_axes": .int]
         case .transpose: a = ["perm": .ints]
         case .dropout: a = ["seed": .int, "ratio": .float]
         case .batchNormalization: a = ["epsilon": .float, "momentum": .float, "training_mode": .int]
@@ -101,7 +125,9 @@ public enum Op: String, CaseIterable, Sendable {
                  "cubic_coeff_a": .float, "exclude_outside": .int, "extrapolation_value": .float,
                  "antialias": .int, "keep_aspect_ratio_policy": .string]
         case .channelAffine: a = ["axis": .int]
-        case .matMul, .relu, .sigmoid, .hardSwish, .tanh, .add, .sub, .mul, .div, .globalAveragePool, .identity, .slice:
+        case .matMul, .relu, .sigmoid, .hardSwish, .tanh, .add, .sub, .mul, .div, .max, .min, .pow, .pRelu,
+             .globalAveragePool, .identity, .slice, .abs, .neg, .exp, .log, .sqrt, .reciprocal, .softplus, .softsign,
+             .erf, .floor, .ceil:
             a = [:]
         }
         if fusesActivation { a.merge(Op.fusionAttributes) { x, _ in x } }
@@ -118,10 +144,18 @@ public enum Op: String, CaseIterable, Sendable {
     /// ("NCHW", the default, or "NHWC"; see LayoutLowering).
     public static let layoutAttribute = "data_layout"
 
+    /// Elementwise binary ops with numpy broadcasting.
+    public var isBinary: Bool {
+        switch self {
+        case .add, .sub, .mul, .div, .max, .min, .pow, .pRelu: return true
+        default: return false
+        }
+    }
+
     /// The op can end with a fused activation.
     public var fusesActivation: Bool {
         switch self {
-        case .conv, .gemm, .add, .sub, .mul, .div, .channelAffine: return true
+        case .conv, .gemm, .add, .sub, .mul, .div, .max, .min, .pow, .pRelu, .channelAffine: return true
         default: return false
         }
     }
@@ -146,7 +180,9 @@ public enum Op: String, CaseIterable, Sendable {
     /// Elementwise activation ops (one input, same shape out).
     public var isActivation: Bool {
         switch self {
-        case .relu, .clip, .sigmoid, .hardSigmoid, .hardSwish, .tanh, .leakyRelu: return true
+        case .relu, .clip, .sigmoid, .hardSigmoid, .hardSwish, .tanh, .leakyRelu, .abs, .neg, .exp, .log, .sqrt,
+             .reciprocal, .elu, .selu, .softplus, .softsign, .erf, .floor, .ceil, .gelu:
+            return true
         default: return false
         }
     }
@@ -156,7 +192,7 @@ public enum Op: String, CaseIterable, Sendable {
         switch self {
         case .reshape: return [1]
         case .clip, .dropout: return [1, 2]
-        case .split, .squeeze, .unsqueeze, .reduceMean: return [1]
+        case .split, .squeeze, .unsqueeze, .reduceMean, .reduceSum, .reduceMax, .reduceMin: return [1]
         case .slice: return [1, 2, 3, 4]
         case .pad: return [1, 2, 3]
         case .resize: return [1, 2, 3]

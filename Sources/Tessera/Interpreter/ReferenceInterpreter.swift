@@ -54,7 +54,7 @@ enum ReferenceOps {
         case let .binary(op, s, act): return [binary(op, s, act, x, input(1)!)]
         case let .affine(s, epsilon): return [affine(s, epsilon, x, inputs.dropFirst().map { $0! })]
         case let .pool(kind, s): return [pool(s, x, max: kind == .max)]
-        case let .reduceMean(s): return [reduceMean(s, x)]
+        case let .reduce(s): return [reduce(s, x)]
         case let .concat(s): return [concat(s, inputs.map { $0! })]
         case let .copy(s, _): return [stridedCopy(s, x)]
         case let .split(parts): return parts.map { stridedCopy($0, x) }

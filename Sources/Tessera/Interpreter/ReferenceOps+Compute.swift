@@ -123,7 +123,10 @@ extension ReferenceOps {
                 for a in 0..<s.axis { peak = max(peak, Double(x.data[at(a)])) }
                 var sum = 0.0
                 for a in 0..<s.axis { sum += exp(Double(x.data[at(a)]) - peak) }
-                for a in 0..<s.axis { y[at(a)] = Float(exp(Double(x.data[at(a)]) - peak) / sum) }
+                for a in 0..<s.axis {
+                    let shifted = Double(x.data[at(a)]) - peak
+                    y[at(a)] = Float(s.log ? shifted - Foundation.log(sum) : exp(shifted) / sum)
+                }
             }
         }
         return TensorValue(shape: shape, data: y)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Elementwise and data-movement ops of the reference interpreter.
 extension ReferenceOps {
     static func binary(_ op: NodeSpec.BinaryOp, _ s: BroadcastSpec, _ act: Activation, _ a: TensorValue, _ b: TensorValue) -> TensorValue {
@@ -11,6 +13,10 @@ extension ReferenceOps {
             case .sub: r = u - v
             case .mul: r = u * v
             case .div: r = u / v
+            case .max: r = u.isNaN || v.isNaN ? .nan : Swift.max(u, v)
+            case .min: r = u.isNaN || v.isNaN ? .nan : Swift.min(u, v)
+            case .pow: r = Foundation.pow(u, v)
+            case .prelu: r = u < 0 ? u * v : u
             }
             y.append(Float(act.apply(r)))
         }
@@ -40,13 +46,19 @@ extension ReferenceOps {
         return TensorValue(shape: s.shape, data: y)
     }
 
-    static func reduceMean(_ s: ReduceSpec, _ x: TensorValue) -> TensorValue {
+    static func reduce(_ s: ReduceSpec, _ x: TensorValue) -> TensorValue {
         var y = [Float](repeating: 0, count: s.outer * s.inner)
         for o in 0..<s.outer {
             for i in 0..<s.inner {
-                var sum = 0.0
-                for r in 0..<s.reduce { sum += Double(x.data[(o * s.reduce + r) * s.inner + i]) }
-                y[o * s.inner + i] = Float(sum / Double(s.reduce))
+                let values = (0..<s.reduce).map { Double(x.data[(o * s.reduce + $0) * s.inner + i]) }
+                let r: Double
+                switch s.kind {
+                case .mean: r = values.reduce(0, +) / Double(s.reduce)
+                case .sum: r = values.reduce(0, +)
+                case .max: r = values.contains { $0.isNaN } ? .nan : values.max()!
+                case .min: r = values.contains { $0.isNaN } ? .nan : values.min()!
+                }
+                y[o * s.inner + i] = Float(r)
             }
         }
         return TensorValue(shape: s.outputShape, data: y)

@@ -16,10 +16,18 @@ extension ONNXGraphImport {
             return try resize(name, inputs[0], scales: inputs.count > 1 ? inputs[1] : nil, attrs, legacy: true, outputs, at)
         case _ where ["Add", "Sub", "Mul", "Div"].contains(op) && opset < 7:
             return try legacyBroadcast(name, op, inputs, outputs, attrs, at)
-        case "Sum" where inputs.count == 1:
-            return [Node(name: name, op: .identity, inputs: inputs, outputs: outputs)]
-        case "Sum" where inputs.count == 2:
-            return [Node(name: name, op: .add, inputs: inputs, outputs: outputs)]
+        case _ where ["Conv", "MaxPool", "AveragePool"].contains(op) && types[inputs[0]]?.rank == 3:
+            return try oneDimensional(name, Op(rawValue: op)!, inputs, outputs, attrs, at)
+        case "Sum", "Max", "Min":
+            return variadic(name, op == "Sum" ? .add : Op(rawValue: op)!, inputs, outputs)
+        case "PRelu" where opset < 7:
+            // Opset 6 applies a 1-D slope per channel (axis 1).
+            guard var slope = graph.constants[inputs[1]], slope.type.rank == 1, let x = types[inputs[0]], x.rank > 2,
+                  slope.type.shape[0] == x.shape[1] else { break }
+            slope.name = graph.freshName("\(inputs[1])_per_channel")
+            slope.type.shape += [Int](repeating: 1, count: x.rank - 2)
+            addConstant(slope)
+            return [Node(name: name, op: .pRelu, inputs: [inputs[0], slope.name], outputs: outputs)]
         case "Softmax" where opset < 13:
             return try legacySoftmax(name, inputs[0], outputs[0], attrs)
         case "Pad" where opset < 11:
@@ -55,6 +63,20 @@ extension ONNXGraphImport {
         var ins = inputs
         while let last = ins.last, last.isEmpty, ins.count > tesseraOp.inputArity.lowerBound { ins.removeLast() }
         return [Node(name: name, op: tesseraOp, inputs: ins, outputs: outs, attributes: attributes)]
+    }
+
+    /// Sum, Max and Min take any number of inputs: one is a copy, more a chain of pairs.
+    private mutating func variadic(_ name: String, _ op: Op, _ inputs: [String], _ outputs: [String]) -> [Node] {
+        guard inputs.count > 1 else { return [Node(name: name, op: .identity, inputs: inputs, outputs: outputs)] }
+        var nodes: [Node] = []
+        var acc = inputs[0]
+        for (k, next) in inputs.dropFirst().enumerated() {
+            let last = k == inputs.count - 2
+            let out = last ? outputs[0] : graph.freshName("\(name)_partial\(k)")
+            nodes.append(Node(name: last ? name : graph.freshName("\(name)_\(k)"), op: op, inputs: [acc, next], outputs: [out]))
+            acc = out
+        }
+        return nodes
     }
 
     mutating func addIntConstant(_ base: String, _ values: [Int]) -> String {
@@ -96,6 +118,41 @@ extension ONNXGraphImport {
         let aligned = graph.freshName("\(inputs[1])_aligned")
         return [Node(name: graph.freshName("\(name)_align"), op: .reshape, inputs: [inputs[1], target], outputs: [aligned]),
                 Node(name: name, op: tesseraOp, inputs: [inputs[0], aligned], outputs: outputs)]
+    }
+
+    /// 1-D Conv and pooling ([N, C, L]) run as their 2-D form over [N, C, 1, L]: the input
+    /// gains a unit height, the window attributes a unit first axis, and the output loses
+    /// the height again.
+    private mutating func oneDimensional(_ name: String, _ op: Op, _ inputs: [String], _ outputs: [String],
+                                         _ attrs: [String: AttributeValue], _ at: String) throws -> [Node]? {
+        var attributes = Attributes()
+        for key in attrs.keys.sorted() {
+            switch (key, attrs[key]!) {
+            case let ("pads", .ints(p)) where p.count == 2: attributes[key] = .ints([0, p[0], 0, p[1]])
+            case let ("kernel_shape", .ints(v)) where v.count == 1, let ("strides", .ints(v)) where v.count == 1,
+                 let ("dilations", .ints(v)) where v.count == 1:
+                attributes[key] = .ints([1, v[0]])
+            case let (_, value): attributes[key] = value
+            }
+        }
+        let axis = addIntConstant("\(name)_height_axis", [2])
+        let x2 = graph.freshName("\(inputs[0])_2d"), y2 = graph.freshName("\(outputs[0])_2d")
+        var nodes = [Node(name: graph.freshName("\(name)_to_2d"), op: .unsqueeze, inputs: [inputs[0], axis], outputs: [x2])]
+        var ins = [x2] + inputs.dropFirst()
+        if op == .conv, inputs.count > 1 {
+            if var w = graph.constants[inputs[1]], w.type.rank == 3 {
+                w.name = graph.freshName("\(inputs[1])_2d")
+                w.type.shape.insert(1, at: 2)
+                addConstant(w)
+                ins[1] = w.name
+            } else if types[inputs[1]]?.rank == 3 {
+                ins[1] = graph.freshName("\(inputs[1])_2d")
+                nodes.append(Node(name: graph.freshName("\(name)_weight_to_2d"), op: .unsqueeze, inputs: [inputs[1], axis], outputs: [ins[1]]))
+            }
+        }
+        nodes.append(Node(name: name, op: op, inputs: ins, outputs: [y2], attributes: attributes))
+        nodes.append(Node(name: graph.freshName("\(name)_to_1d"), op: .squeeze, inputs: [y2, axis], outputs: [outputs[0]]))
+        return nodes
     }
 
     /// Upsample and opset-10 Resize: nearest with output index floor(i / scale) (ceil when

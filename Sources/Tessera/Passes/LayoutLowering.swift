@@ -82,7 +82,7 @@ enum LayoutLowering {
             if op.isActivation || op == .identity || op == .dropout {
                 return emit(node, outputLayout: nhwc.contains(x) ? .nhwc : .nchw)
             }
-            if [.add, .sub, .mul, .div].contains(op) { return try lowerBinary(node) }
+            if op.isBinary { return try lowerBinary(node) }
             if op == .channelAffine, nhwc.contains(x), try AttributeReader(node).int("axis", default: 1) == 1 {
                 node.attributes["axis"] = .int(3)
                 return emit(node, outputLayout: .nhwc)

@@ -55,11 +55,15 @@ public struct StridedCopySpec: Equatable, Sendable {
         for k in 0..<starts.count {
             let axis = try normalizedAxis(axes[k], rank: x.count, node)
             guard seen.insert(axis).inserted else { throw a.fail("Slice axis \(axis) appears twice") }
-            let dim = x[axis], s = steps[k]
+            // Steps beyond the tensor's size behave like the size itself; clamping keeps the
+            // arithmetic below far from overflow for any int64 a file may hold.
+            let dim = x[axis], s = Swift.min(Swift.max(steps[k], -Int(Int32.max)), Int(Int32.max))
             guard s != 0 else { throw a.fail("Slice steps must be non-zero") }
             func clamp(_ v: Int, _ lo: Int, _ hi: Int) -> Int { Swift.min(Swift.max(v, lo), hi) }
-            var st = starts[k] < 0 ? starts[k] + dim : starts[k]
-            var en = ends[k] < 0 ? ends[k] + dim : ends[k]
+            let limit = Int(Int32.max)
+            var st = Swift.min(Swift.max(starts[k], -limit), limit), en = Swift.min(Swift.max(ends[k], -limit), limit)
+            if st < 0 { st += dim }
+            if en < 0 { en += dim }
             if s > 0 {
                 st = clamp(st, 0, dim)
                 en = clamp(en, 0, dim)
@@ -87,6 +91,7 @@ public struct StridedCopySpec: Equatable, Sendable {
         var sizes: [Int]
         if let c = ctx.constant(node, 1) {
             guard let v = c.integers else { throw a.fail("Split sizes must be integers") }
+            guard node.attributes["split"] == nil else { throw a.fail("Split sizes are given both as input and as attribute") }
             sizes = v
         } else if let v = try a.ints("split") {
             sizes = v
@@ -165,6 +170,7 @@ public struct PadSpec: Equatable, Sendable {
         if let ac = ctx.constant(node, 3) {
             guard let v = ac.integers else { throw a.fail("Pad axes must be integers") }
             axes = try v.map { try normalizedAxis($0, rank: x.count, node) }
+            guard Set(axes).count == axes.count else { throw a.fail("Pad axes \(shapeText(v)) repeat an axis") }
         }
         guard pads.count == 2 * axes.count else {
             throw a.fail("Pad pads has \(pads.count) values but \(axes.count) axes need \(2 * axes.count)")

@@ -1,7 +1,7 @@
 /// A node's semantics resolved to numbers: what shape inference, the reference interpreter,
 /// MAC counting and code generation all read, so that they can never disagree.
 public enum NodeSpec: Equatable, Sendable {
-    public enum BinaryOp: String, Sendable { case add, sub, mul, div }
+    public enum BinaryOp: String, Sendable { case add, sub, mul, div, max, min, pow, prelu }
     public enum PoolKind: Sendable { case max, average }
 
     case conv(ConvSpec)
@@ -12,8 +12,8 @@ public enum NodeSpec: Equatable, Sendable {
     /// BatchNormalization (scale, bias, mean, var inputs and epsilon) or ChannelAffine.
     case affine(AffineSpec, epsilon: Double?)
     case pool(PoolKind, PoolSpec)
-    /// GlobalAveragePool and ReduceMean.
-    case reduceMean(ReduceSpec)
+    /// GlobalAveragePool and the Reduce ops.
+    case reduce(ReduceSpec)
     case concat(ConcatSpec)
     /// Transpose (with its perm), Slice: one strided copy.
     case copy(StridedCopySpec, perm: [Int]?)
@@ -30,18 +30,22 @@ public enum NodeSpec: Equatable, Sendable {
         case .conv: return .conv(try ConvSpec.make(node, ctx))
         case .gemm: return .gemm(try GemmSpec.make(node, ctx))
         case .matMul: return .matMul(try MatMulSpec.make(node, ctx))
-        case .relu, .clip, .sigmoid, .hardSigmoid, .hardSwish, .tanh, .leakyRelu:
+        case _ where node.op.isActivation:
             return .activation(shape: try ctx.floatShape(node, 0), try Activation.of(node, ctx))
-        case .add, .sub, .mul, .div:
-            let op: BinaryOp = [.add: .add, .sub: .sub, .mul: .mul, .div: .div][node.op]!
-            return .binary(op, try BroadcastSpec.make(node, ctx), try Activation.fused(node))
+        case _ where node.op.isBinary:
+            let op: BinaryOp = [.add: .add, .sub: .sub, .mul: .mul, .div: .div, .max: .max, .min: .min, .pow: .pow, .pRelu: .prelu][node.op]!
+            let spec = try BroadcastSpec.make(node, ctx)
+            if op == .prelu, spec.outputShape != (try ctx.floatShape(node, 0)) {
+                throw AttributeReader(node).fail("PRelu slope \(shapeText(try ctx.floatShape(node, 1))) must broadcast to the input \(shapeText(try ctx.floatShape(node, 0)))")
+            }
+            return .binary(op, spec, try Activation.fused(node))
         case .batchNormalization:
             return .affine(try AffineSpec.make(node, ctx), epsilon: try AttributeReader(node).float("epsilon", default: 1e-5))
         case .channelAffine: return .affine(try AffineSpec.make(node, ctx), epsilon: nil)
         case .maxPool: return .pool(.max, try PoolSpec.make(node, ctx))
         case .averagePool: return .pool(.average, try PoolSpec.make(node, ctx))
-        case .globalAveragePool: return .reduceMean(try ReduceSpec.globalAverage(node, ctx))
-        case .reduceMean: return .reduceMean(try ReduceSpec.reduceMean(node, ctx))
+        case .globalAveragePool: return .reduce(try ReduceSpec.globalAverage(node, ctx))
+        case .reduceMean, .reduceSum, .reduceMax, .reduceMin: return .reduce(try ReduceSpec.reduce(node, ctx))
         case .concat: return .concat(try ConcatSpec.make(node, ctx))
         case .transpose:
             let (s, perm) = try StridedCopySpec.transpose(node, ctx)
@@ -52,7 +56,9 @@ public enum NodeSpec: Equatable, Sendable {
         case .resize: return .resize(try ResizeSpec.make(node, ctx))
         case .identity, .dropout, .flatten, .reshape, .squeeze, .unsqueeze:
             return .view(outputShape: try ViewShapes.make(node, ctx))
-        case .softmax: return .softmax(try SoftmaxSpec.make(node, ctx), shape: try ctx.floatShape(node, 0))
+        case .softmax, .logSoftmax: return .softmax(try SoftmaxSpec.make(node, ctx), shape: try ctx.floatShape(node, 0))
+        default:
+            throw TesseraError.internalError("\(node.op.name) has no semantics")
         }
     }
 
@@ -71,7 +77,7 @@ public enum NodeSpec: Equatable, Sendable {
         case let .binary(_, s, _): return [s.outputShape]
         case let .affine(s, _): return [s.shape]
         case let .pool(_, s): return [s.outputShape]
-        case let .reduceMean(s): return [s.outputShape]
+        case let .reduce(s): return [s.outputShape]
         case let .concat(s): return [s.outputShape]
         case let .copy(s, _): return [s.outputShape]
         case let .split(parts): return parts.map(\.outputShape)

@@ -76,8 +76,11 @@ public struct ResizeSpec: Equatable, Sendable {
     }
 }
 
-/// Mean over one contiguous block of axes: x viewed as [outer][reduce][inner].
+/// A reduction over one contiguous block of axes: x viewed as [outer][reduce][inner].
 public struct ReduceSpec: Equatable, Sendable {
+    public enum Kind: String, Sendable { case mean, sum, max, min }
+
+    public var kind: Kind
     public var outer: Int, reduce: Int, inner: Int
     public var outputShape: [Int]
 
@@ -89,39 +92,39 @@ public struct ReduceSpec: Equatable, Sendable {
         }
         if try DataLayout.of(node) == .nhwc {
             guard x.count == 4 else { throw TesseraError.internalError("NHWC GlobalAveragePool must be 4-D") }
-            return ReduceSpec(outer: x[0], reduce: x[1] * x[2], inner: x[3], outputShape: [x[0], 1, 1, x[3]])
+            return ReduceSpec(kind: .mean, outer: x[0], reduce: x[1] * x[2], inner: x[3], outputShape: [x[0], 1, 1, x[3]])
         }
-        return ReduceSpec(outer: x[0] * x[1], reduce: x[2...].reduce(1, *), inner: 1,
+        return ReduceSpec(kind: .mean, outer: x[0] * x[1], reduce: x[2...].reduce(1, *), inner: 1,
                           outputShape: [x[0], x[1]] + [Int](repeating: 1, count: x.count - 2))
     }
 
-    static func reduceMean(_ node: Node, _ ctx: SpecContext) throws -> ReduceSpec {
+    /// ReduceMean, ReduceSum, ReduceMax and ReduceMin.
+    static func reduce(_ node: Node, _ ctx: SpecContext) throws -> ReduceSpec {
         let a = AttributeReader(node)
+        let kind: Kind = [.reduceMean: .mean, .reduceSum: .sum, .reduceMax: .max, .reduceMin: .min][node.op]!
         let x = try ctx.floatShape(node, 0)
-        var axes: [Int]
-        if let c = ctx.constant(node, 1) {
-            guard let v = c.integers else { throw a.fail("ReduceMean axes must be integers") }
-            axes = v
-        } else {
-            axes = try a.ints("axes") ?? []
-        }
+        guard !x.isEmpty else { throw a.fail("\(node.op.name) input must have rank 1 or more") }
+        var axes = try ViewShapes.axesOperand(node, ctx) ?? []
+        let keepdims = try a.int("keepdims", default: 1), noop = try a.int("noop_with_empty_axes", default: 0)
+        guard keepdims == 0 || keepdims == 1 else { throw a.fail("keepdims must be 0 or 1, got \(keepdims)") }
+        guard noop == 0 || noop == 1 else { throw a.fail("noop_with_empty_axes must be 0 or 1, got \(noop)") }
         if axes.isEmpty {
-            if try a.int("noop_with_empty_axes", default: 0) == 1 {
-                return ReduceSpec(outer: x.reduce(1, *), reduce: 1, inner: 1, outputShape: x)
+            if noop == 1 {
+                return ReduceSpec(kind: kind, outer: x.reduce(1, *), reduce: 1, inner: 1, outputShape: x)
             }
             axes = Array(x.indices)
         }
         let sorted = try Set(axes.map { try normalizedAxis($0, rank: x.count, node) }).sorted()
-        guard sorted.count == axes.count else { throw a.fail("ReduceMean axes \(shapeText(axes)) repeat an axis") }
+        guard sorted.count == axes.count else { throw a.fail("\(node.op.name) axes \(shapeText(axes)) repeat an axis") }
         guard sorted.last! - sorted.first! + 1 == sorted.count else {
-            throw TesseraError.unsupported(location: node.location, message: "ReduceMean over non-adjacent axes \(shapeText(sorted)) is not supported")
+            throw TesseraError.unsupported(location: node.location, message: "\(node.op.name) over non-adjacent axes \(shapeText(sorted)) is not supported")
         }
-        let keep = try a.int("keepdims", default: 1) == 1
+        let keep = keepdims == 1
         var out: [Int] = []
         for (d, size) in x.enumerated() {
             if !sorted.contains(d) { out.append(size) } else if keep { out.append(1) }
         }
-        return ReduceSpec(outer: x[..<sorted.first!].reduce(1, *), reduce: sorted.map { x[$0] }.reduce(1, *),
+        return ReduceSpec(kind: kind, outer: x[..<sorted.first!].reduce(1, *), reduce: sorted.map { x[$0] }.reduce(1, *),
                           inner: x[(sorted.last! + 1)...].reduce(1, *), outputShape: out)
     }
 }
@@ -144,8 +147,14 @@ public struct AffineSpec: Equatable, Sendable {
             let s = try ctx.floatShape(node, i)
             guard s == [c] else { throw a.fail("\(node.op.name) input \(i) must have shape [\(c)], got \(shapeText(s))") }
         }
-        if node.op == .batchNormalization, try a.int("training_mode", default: 0) != 0 {
-            throw TesseraError.unsupported(location: node.location, message: "BatchNormalization in training mode is not supported")
+        if node.op == .batchNormalization {
+            guard try a.int("training_mode", default: 0) == 0 else {
+                throw TesseraError.unsupported(location: node.location, message: "BatchNormalization in training mode is not supported")
+            }
+            let eps = try a.float("epsilon", default: 1e-5)
+            if let v = ctx.constant(node, 4)?.floats, let bad = v.firstIndex(where: { Double($0) + eps <= 0 }) {
+                throw a.fail("BatchNormalization var[\(bad)] + epsilon = \(Double(v[bad]) + eps) must be positive")
+            }
         }
         return AffineSpec(outer: x[..<axis].reduce(1, *), channels: c, inner: x[(axis + 1)...].reduce(1, *), shape: x,
                           activation: try Activation.fused(node))

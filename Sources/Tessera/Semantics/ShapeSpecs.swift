@@ -1,12 +1,14 @@
 /// Softmax over one axis (opset 13 semantics), viewed as [outer][axis][inner].
 public struct SoftmaxSpec: Equatable, Sendable {
     public var outer: Int, axis: Int, inner: Int
+    /// LogSoftmax.
+    public var log: Bool
 
     static func make(_ node: Node, _ ctx: SpecContext) throws -> SoftmaxSpec {
         let x = try ctx.floatShape(node, 0)
         guard !x.isEmpty else { throw AttributeReader(node).fail("Softmax input must have rank 1 or more") }
         let axis = try normalizedAxis(try AttributeReader(node).int("axis", default: -1), rank: x.count, node)
-        return SoftmaxSpec(outer: x[..<axis].reduce(1, *), axis: x[axis], inner: x[(axis + 1)...].reduce(1, *))
+        return SoftmaxSpec(outer: x[..<axis].reduce(1, *), axis: x[axis], inner: x[(axis + 1)...].reduce(1, *), log: node.op == .logSoftmax)
     }
 }
 
@@ -53,11 +55,13 @@ enum ViewShapes {
 
     /// Axes from the constant second input (opset 13+) or the `axes` attribute (older).
     static func axesOperand(_ node: Node, _ ctx: SpecContext) throws -> [Int]? {
+        let a = AttributeReader(node)
         if let c = ctx.constant(node, 1) {
-            guard let v = c.integers else { throw AttributeReader(node).fail("\(node.op.name) axes must be integers") }
+            guard let v = c.integers else { throw a.fail("\(node.op.name) axes must be integers") }
+            guard node.attributes["axes"] == nil else { throw a.fail("\(node.op.name) axes are given both as input and as attribute") }
             return v
         }
-        return try AttributeReader(node).ints("axes")
+        return try a.ints("axes")
     }
 
     private static func squeezeAxes(_ node: Node, _ ctx: SpecContext, rank: Int) throws -> [Int]? {

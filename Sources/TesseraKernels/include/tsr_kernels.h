@@ -76,13 +76,21 @@ typedef struct {
 int tsr_maxpool2d_f32(const tsr_pool2d_params *p, const float *x, float *y);
 int tsr_avgpool2d_f32(const tsr_pool2d_params *p, const float *x, float *y);
 
-/* Mean over the middle axis of x viewed as [outer][reduce][inner]: y is [outer][inner].
- * (GlobalAveragePool on NHWC is outer = N, reduce = H * W, inner = C.) */
+typedef enum {
+    TSR_REDUCE_MEAN = 0,
+    TSR_REDUCE_SUM = 1,
+    TSR_REDUCE_MAX = 2, /* NaN propagates */
+    TSR_REDUCE_MIN = 3  /* NaN propagates */
+} tsr_reduce_op;
+
+/* Reduction over the middle axis of x viewed as [outer][reduce][inner]: y is [outer][inner].
+ * (GlobalAveragePool on NHWC is MEAN with outer = N, reduce = H * W, inner = C.) */
 typedef struct {
+    tsr_reduce_op op;
     int32_t outer, reduce, inner;
 } tsr_reduce_params;
 
-int tsr_reduce_mean_f32(const tsr_reduce_params *p, const float *x, float *y);
+int tsr_reduce_f32(const tsr_reduce_params *p, const float *x, float *y);
 
 /* ---- matrix products ---------------------------------------------------------------- */
 
@@ -127,7 +135,11 @@ typedef enum {
     TSR_BINARY_ADD = 0,
     TSR_BINARY_SUB = 1,
     TSR_BINARY_MUL = 2,
-    TSR_BINARY_DIV = 3
+    TSR_BINARY_DIV = 3,
+    TSR_BINARY_MAX = 4,  /* NaN propagates */
+    TSR_BINARY_MIN = 5,  /* NaN propagates */
+    TSR_BINARY_POW = 6,  /* powf(a, b) */
+    TSR_BINARY_PRELU = 7 /* a < 0 ? a * b : a (b is the slope) */
 } tsr_binary_op;
 
 /* y = act(a op b) with numpy broadcasting: y has `shape`; a and b are read with their own
@@ -215,9 +227,11 @@ typedef struct {
 
 int tsr_resize_nearest_f32(const tsr_resize_nearest_params *p, const float *x, float *y);
 
-/* Softmax along one axis of a tensor viewed as [outer][axis][inner]; y may alias x. */
+/* Softmax (or, with log != 0, LogSoftmax: x - max - log(sum exp(x - max))) along one axis of
+ * a tensor viewed as [outer][axis][inner]; y may alias x. */
 typedef struct {
     int32_t outer, axis, inner;
+    int32_t log;
 } tsr_softmax_params;
 
 int tsr_softmax_f32(const tsr_softmax_params *p, const float *x, float *y);

@@ -94,7 +94,8 @@ struct ModelBuilder {
 
     var text: String { JSONWriter.write(json) }
 
-    func graph() throws -> Graph { try FrontEnd.load(json: json) }
+    /// The graph; `irAttributes` admits pass-only attributes such as `data_layout`.
+    func graph(irAttributes: Bool = false) throws -> Graph { try FrontEnd.load(json: json, irAttributes: irAttributes) }
 }
 
 func ints(_ values: [Int]) -> JSONValue { .array(values.map { .int($0) }) }
