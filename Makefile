@@ -66,7 +66,7 @@ conformance: build
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends python3 python3-venv; \
 	}
-	Scripts/conformance.sh $(CONFORMANCE_ARGS)
+	Scripts/conformance.sh --check-readme README.md $(CONFORMANCE_ARGS)
 
 clean:
 	rm -rf .build out

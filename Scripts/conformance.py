@@ -185,6 +185,8 @@ def main():
     parser.add_argument("--work", help="working directory (default: a temporary directory)")
     parser.add_argument("--filter", help="only cases whose name contains this substring")
     parser.add_argument("--json", metavar="REPORT", help="write the per-case results as JSON")
+    parser.add_argument("--check-readme", metavar="README",
+                        help="fail unless README quotes this run's counts as **N passed, M failed, K skipped**")
     args = parser.parse_args()
 
     binary = os.path.abspath(args.tessera)
@@ -223,8 +225,15 @@ def main():
                        "passed": counts["PASS"], "failed": counts["FAIL"], "skipped": counts["SKIP"],
                        "cases": results}, f, indent=2)
             f.write("\n")
-    print(f"\nconformance: {counts['PASS']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped")
-    return 0 if counts["FAIL"] == 0 and counts["PASS"] > 0 else 1
+    summary = f"{counts['PASS']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped"
+    readme_ok = True
+    if args.check_readme and not args.filter:
+        with open(args.check_readme) as f:
+            readme_ok = f"**{summary}**" in f.read()
+        if not readme_ok:
+            print(f"\n{args.check_readme} does not quote this run's result **{summary}**: update it")
+    print(f"\nconformance: {summary}")
+    return 0 if counts["FAIL"] == 0 and counts["PASS"] > 0 and readme_ok else 1
 
 
 if __name__ == "__main__":

@@ -207,5 +207,13 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let reloaded = try FrontEnd.load(path: dir + "/tiny.json")
         #expect(try run(reloaded, ["x": x4]) == (try run(result.graph, ["x": x4])))
+        // compile and run take the .onnx directly.
+        try TensorsJSON.write(["x": x4], to: dir + "/in.json")
+        let ran = try TestEnvironment.cli(["run", dir + "/tiny export.onnx", "--input", dir + "/in.json", "-o", dir + "/out.json",
+                                           "--dump-ir-after", "fuse-activations"])
+        #expect(ran.status == 0, "\(ran.stderr)")
+        #expect(ran.stdout.contains("=== IR after fuse-activations") && ran.stdout.contains("fused_activation=\"HardSigmoid\""))
+        let out = try TensorsJSON.read(path: dir + "/out.json")
+        #expect(Comparison(try #require(out["y"]), TensorValue(shape: [1, 3], data: try run(result.graph, ["x": x4]))).within(relative: 1e-6))
     }
 }
