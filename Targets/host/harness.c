@@ -399,8 +399,19 @@ int main(int argc, char **argv)
     int32_t i;
     int status, violations = 0;
 
+#ifdef TSR_LAYER_HOOK
+    /* Third argument: where layer_dump.c writes every layer's outputs. */
+    if (argc == 4) {
+        extern FILE *harness_layer_file;
+        harness_layer_file = fopen(argv[3], "w");
+        if (harness_layer_file == NULL) {
+            fail(EXIT_IO, "cannot write %s", argv[3]);
+        }
+        argc = 3;
+    }
+#endif
     if (argc != 3) {
-        fail(EXIT_IO, "usage: %s IN.json OUT.json", argc > 0 ? argv[0] : "run");
+        fail(EXIT_IO, "usage: %s IN.json OUT.json [LAYERS.txt]", argc > 0 ? argv[0] : "run");
     }
     check_model(m);
     io_align = m->arena_align > IO_ALIGN ? m->arena_align : IO_ALIGN;

@@ -39,6 +39,9 @@ struct CEmitter {
                 body.append("        if (status != TSR_OK) return status;")
                 body.append("    }")
             }
+            for (k, shape) in spec.outputShapes.enumerated() {
+                body.append("    TSR_LAYER_DONE(\(i), \(k), \(pointer(node.outputs[k])), \(shape.reduce(1, *)));")
+            }
         }
         return ([("\(prefix).h", header()), ("\(prefix).c", source(body)), ("\(prefix)_weights.c", weights())], kernels.sorted())
     }

@@ -1,6 +1,22 @@
 /// `report.json`: what the compiled model needs, byte for byte.
 enum Report {
-    static func json(graph: Graph, plan: MemoryPlan, summary: ModelSummary, kernels: [String], options: CompileOptions) -> JSONValue {
+    /// Whether the arena fits the target's arena region and the weights its flash, before
+    /// any code is linked; `tessera run` on the target links and decides for good.
+    static func fits(_ plan: MemoryPlan, _ t: TargetDescription) -> JSONValue {
+        guard !t.isHost, let region = t.arenaRegion else { return .null }
+        let weights = plan.weightsElements * 4
+        return .object([
+            ("sram", .bool(plan.arenaBytes + t.stackBytes <= region.size)),
+            ("flash", .bool(weights <= t.flash.size)),
+            ("sram_region", .string(region.name)), ("sram_region_bytes", .int(region.size)),
+            ("sram_needed_bytes", .int(plan.arenaBytes + t.stackBytes)),
+            ("flash_bytes", .int(t.flash.size)), ("flash_needed_bytes", .int(weights)),
+            ("basis", .string("arena plus the target's \(t.stackBytes)-byte stack against \(region.name); weights against \(t.flash.name); code and libc come on top at link time")),
+        ])
+    }
+
+    static func json(graph: Graph, plan: MemoryPlan, summary: ModelSummary, kernels: [String], options: CompileOptions,
+                     target: TargetDescription) -> JSONValue {
         let inputBytes = graph.inputs.map(\.type.byteCount).reduce(0, +)
         let outputBytes = graph.outputs.compactMap { graph.types[$0]?.byteCount }.reduce(0, +)
         func location(_ name: String) -> JSONValue {
@@ -43,6 +59,7 @@ enum Report {
                 ("input_bytes", .int(inputBytes)),
                 ("output_bytes", .int(outputBytes)),
             ])),
+            ("fits", fits(plan, target)),
             ("kernels", .array(kernels.map { .string($0) })),
             ("layers", .array(layers)),
             ("arena_buffers", .array(buffers)),

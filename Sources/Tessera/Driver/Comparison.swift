@@ -8,6 +8,9 @@ public struct Comparison: Sendable, CustomStringConvertible {
     public var maxRelError: Double
     /// Flat index of the element with the largest absolute error.
     public var worstIndex: Int
+    /// The two values at `worstIndex`.
+    public var worstActual: Float = 0
+    public var worstExpected: Float = 0
     public var mismatchedShape: Bool
 
     public init(_ actual: TensorValue, _ expected: TensorValue) {
@@ -19,11 +22,15 @@ public struct Comparison: Sendable, CustomStringConvertible {
             for i in 0..<actual.count {
                 let a = Double(actual.data[i]), b = Double(expected.data[i])
                 let err = a.isNaN && b.isNaN ? 0 : (a.isNaN || b.isNaN ? Double.infinity : Swift.abs(a - b))
-                if err > maxAbsError {
+                if i == 0 || err > maxAbsError {
                     maxAbsError = err
                     worstIndex = i
                 }
                 scale = Swift.max(scale, Swift.abs(b))
+            }
+            if actual.count > 0 {
+                worstActual = actual.data[worstIndex]
+                worstExpected = expected.data[worstIndex]
             }
         }
         maxRelError = maxAbsError == 0 ? 0 : maxAbsError / Swift.max(scale, .leastNormalMagnitude)

@@ -27,19 +27,17 @@ public struct CompiledModel: Sendable {
     public var files: [(name: String, contents: String)]
     /// C symbol prefix (`<model>_run`, `<model>_desc`, file names).
     public var symbolPrefix: String
+    public var target: TargetDescription
     /// (pass name, IR text) for every pass named in `CompileOptions.dumpIRAfter`.
     public var irDumps: [(pass: String, text: String)]
 }
 
 /// The compilation pipeline, one stage per line.
 public enum Compiler {
-    public static let supportedTargets = ["host"]
     public static let supportedPrecisions = ["fp32"]
 
     public static func compile(_ input: Graph, options: CompileOptions = .init()) throws -> CompiledModel {
-        guard supportedTargets.contains(options.target) else {
-            throw TesseraError.usage("unknown target \"\(options.target)\" (available: \(supportedTargets.joined(separator: ", ")))")
-        }
+        let target = try TargetRegistry.named(options.target)
         guard supportedPrecisions.contains(options.precision) else {
             throw TesseraError.usage("unsupported precision \"\(options.precision)\" (available: \(supportedPrecisions.joined(separator: ", ")))")
         }
@@ -55,12 +53,12 @@ public enum Compiler {
         // 5. The runtime kernel files the schedule calls, and their headers.
         let runtime = try runtimeFiles(kernels)
         // 6. The report: every byte the model uses.
-        let report = Report.json(graph: graph, plan: plan, summary: summary, kernels: kernels, options: options)
+        let report = Report.json(graph: graph, plan: plan, summary: summary, kernels: kernels, options: options, target: target)
         var files = sources.map { (name: $0.0, contents: $0.1) }
         files += runtime
         files.append((name: "report.json", contents: JSONWriter.write(report)))
         return CompiledModel(graph: graph, plan: plan, summary: summary, kernels: kernels, files: files,
-                             symbolPrefix: CSyntax.identifier(graph.name), irDumps: dumps)
+                             symbolPrefix: CSyntax.identifier(graph.name), target: target, irDumps: dumps)
     }
 
     private static func runtimeFiles(_ kernels: [String]) throws -> [(name: String, contents: String)] {

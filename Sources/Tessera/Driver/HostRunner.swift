@@ -12,7 +12,9 @@ public enum HostRunner {
 
     /// Writes `model` into `directory`/model, builds the harness there and returns the
     /// executable's path.
-    public static func build(_ model: CompiledModel, in directory: String, compiler cc: String = compiler, optimize: String = "-O2") throws -> String {
+    /// With `layerHook` the harness also dumps every layer's outputs (`--compare-layers`).
+    public static func build(_ model: CompiledModel, in directory: String, compiler cc: String = compiler, optimize: String = "-O2",
+                             layerHook: Bool = false) throws -> String {
         let modelDir = (directory as NSString).appendingPathComponent("model")
         try Compiler.write(model, to: modelDir)
         let harness = ResourcePaths.targets.appendingPathComponent("host/harness.c").path
@@ -22,8 +24,9 @@ public enum HostRunner {
         let sources = model.files.map(\.name).filter { $0.hasSuffix(".c") }.map { (modelDir as NSString).appendingPathComponent($0) }
         let exe = (directory as NSString).appendingPathComponent("harness")
         let p = model.symbolPrefix
+        let hook = layerHook ? ["-DTSR_LAYER_HOOK", ResourcePaths.targets.appendingPathComponent("host/layer_dump.c").path] : []
         let args = strictFlags + [optimize, "-DTSR_MODEL_HEADER=\"\(p).h\"", "-DTSR_MODEL_DESC=\(p)_desc", "-I", modelDir,
-                                  harness] + sources + ["-ljson-c", "-lm", "-o", exe]
+                                  harness] + hook + sources + ["-ljson-c", "-lm", "-o", exe]
         let result = try Shell.run(cc, args)
         guard result.status == 0 else {
             var output = result.output
@@ -36,12 +39,13 @@ public enum HostRunner {
     }
 
     /// Runs a built harness on `inputs` and returns the model outputs.
-    public static func run(executable: String, inputs: OrderedDictionary<String, TensorValue>, in directory: String) throws -> OrderedDictionary<String, TensorValue> {
+    public static func run(executable: String, inputs: OrderedDictionary<String, TensorValue>, in directory: String,
+                           layersFile: String? = nil) throws -> OrderedDictionary<String, TensorValue> {
         let inPath = (directory as NSString).appendingPathComponent("inputs.json")
         let outPath = (directory as NSString).appendingPathComponent("outputs.json")
         try TensorsJSON.write(inputs, to: inPath)
         try? FileManager.default.removeItem(atPath: outPath)
-        let result = try Shell.run(executable, [inPath, outPath])
+        let result = try Shell.run(executable, [inPath, outPath] + (layersFile.map { [$0] } ?? []))
         guard result.status == 0 else {
             if result.status == 2 {
                 throw TesseraError.invalidTensors(location: "harness", message: result.output.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -57,6 +61,18 @@ public enum HostRunner {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let exe = try build(model, in: dir)
         return try run(executable: exe, inputs: inputs, in: dir)
+    }
+
+    /// Builds with the layer hook, runs, and returns the outputs and every layer's outputs.
+    public static func runWithLayers(_ model: CompiledModel, inputs: OrderedDictionary<String, TensorValue>)
+        throws -> (outputs: OrderedDictionary<String, TensorValue>, layers: [LayerKey: [Float]]) {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let exe = try build(model, in: dir, layerHook: true)
+        let layersFile = dir + "/layers.txt"
+        let outputs = try run(executable: exe, inputs: inputs, in: dir, layersFile: layersFile)
+        let text = (try? String(contentsOfFile: layersFile, encoding: .utf8)) ?? ""
+        return (outputs, try LayerDump.parse(text))
     }
 
     public static func temporaryDirectory() throws -> String {

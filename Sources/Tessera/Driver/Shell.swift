@@ -7,8 +7,9 @@ enum Shell {
         var output: String
     }
 
-    /// Runs `tool` found on PATH (or an absolute path) with `arguments`.
-    static func run(_ tool: String, _ arguments: [String], directory: String? = nil) throws -> Result {
+    /// Runs `tool` found on PATH (or an absolute path) with `arguments`; after `timeout`
+    /// seconds the process is killed and the status is -9.
+    static func run(_ tool: String, _ arguments: [String], directory: String? = nil, timeout: Double? = nil) throws -> Result {
         let process = Process()
         if tool.contains("/") {
             process.executableURL = URL(fileURLWithPath: tool)
@@ -27,8 +28,18 @@ enum Shell {
         } catch {
             throw TesseraError.toolFailed(tool: tool, status: -1, output: "cannot start: \(error.localizedDescription)")
         }
+        var killer: DispatchWorkItem?
+        if let timeout {
+            let item = DispatchWorkItem { if process.isRunning { process.terminate(); kill(process.processIdentifier, SIGKILL) } }
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: item)
+            killer = item
+        }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        killer?.cancel()
+        if let timeout, process.terminationReason == .uncaughtSignal {
+            return Result(status: -9, output: String(decoding: data, as: UTF8.self) + "\n(killed after \(Int(timeout)) s)")
+        }
         return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
     }
 

@@ -20,6 +20,10 @@ public enum TesseraError: Error, Equatable, CustomStringConvertible, Sendable {
     case toolFailed(tool: String, status: Int32, output: String)
     /// A bug in Tessera: an invariant was broken. Exit status 1.
     case internalError(String)
+    /// A tool the target needs is not installed. Exit status 1 (the machine, not the input).
+    case missingTool(tool: String, package: String)
+    /// The model does not fit the target: the link overflowed a memory region. Exit status 2.
+    case doesNotFit(target: String, region: String, overflowBytes: Int)
 
     public var description: String {
         switch self {
@@ -37,14 +41,18 @@ public enum TesseraError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(tool) failed with status \(status)" + (tail.isEmpty ? "" : ":\n\(tail)")
         case let .internalError(message):
             return "internal error: \(message)"
+        case let .missingTool(tool, package):
+            return "\(tool) is not installed: install the Debian package \(package) (apt-get install \(package), or run `make deps`)"
+        case let .doesNotFit(target, region, overflow):
+            return "the model does not fit \(target): region \(region) overflowed by \(overflow) bytes"
         }
     }
 
     /// Process exit status for this error: 2 for input and usage errors, 1 otherwise.
     public var exitStatus: Int32 {
         switch self {
-        case .malformedJSON, .invalidModel, .unsupported, .io, .usage, .invalidTensors: return 2
-        case .toolFailed, .internalError: return 1
+        case .malformedJSON, .invalidModel, .unsupported, .io, .usage, .invalidTensors, .doesNotFit: return 2
+        case .toolFailed, .internalError, .missingTool: return 1
         }
     }
 }

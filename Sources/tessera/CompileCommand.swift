@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Tessera
+
+struct CompileTarget: ParsableArguments {
+    @Option(help: "Target to compile for: host or an MCU of Targets/ (`tessera targets` lists them).")
+    var target: String = "host"
+
+    @Option(help: "Numeric precision (available: \(Compiler.supportedPrecisions.joined(separator: ", "))).")
+    var precision: String = "fp32"
+
+    @Option(help: ArgumentHelp("Print the IR after this pass (repeatable; \"all\" for every pass).",
+                               discussion: "Passes: \(Pipeline.passNames.joined(separator: ", "))."))
+    var dumpIRAfter: [String] = []
+
+    var options: CompileOptions { CompileOptions(target: target, precision: precision, dumpIRAfter: Set(dumpIRAfter)) }
+
+    static func printDumps(_ model: CompiledModel) {
+        for dump in model.irDumps { print("=== IR after \(dump.pass)\n\(dump.text)") }
+    }
+}
+
+struct Compile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate C: <model>.h (API, memory contract), <model>.c (schedule), <model>_weights.c, the runtime kernels it calls, and report.json.")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var target: CompileTarget
+
+    @Option(name: .shortAndLong, help: "Output directory.")
+    var output: String
+
+    func run() throws {
+        let compiled = try Compiler.compile(try model.load(), options: target.options)
+        CompileTarget.printDumps(compiled)
+        try Compiler.write(compiled, to: output)
+        print("wrote \(compiled.files.count) files to \(output): arena \(compiled.plan.arenaBytes) B, weights \(compiled.plan.weightsElements * 4) B, \(compiled.summary.macs) MACs")
+    }
+}

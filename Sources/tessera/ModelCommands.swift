@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Tessera
+
+struct ModelOptions: ParsableArguments {
+    @Argument(help: "The model: Tessera model JSON (see Docs/model-format.md) or an ONNX file (.onnx, imported in memory).")
+    var model: String
+
+    func load() throws -> Graph {
+        guard model.lowercased().hasSuffix(".onnx") else { return try FrontEnd.load(path: model) }
+        let result = try ONNXImporter.load(path: model)
+        for note in result.notes { FileHandle.standardError.write(Data("tessera: note: \(note)\n".utf8)) }
+        return result.graph
+    }
+}
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import an ONNX model (opsets 9 to 21) into Tessera model JSON.")
+
+    @Argument(help: "The ONNX model.")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "Where to write the model JSON.")
+    var output: String
+
+    func run() throws {
+        let result = try ONNXImporter.load(path: model)
+        for note in result.notes { FileHandle.standardError.write(Data("tessera: note: \(note)\n".utf8)) }
+        let text = JSONWriter.write(ModelWriter.json(result.graph, notes: result.notes))
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+        } catch {
+            throw TesseraError.io(path: output, message: "cannot write the file (\(error.localizedDescription))")
+        }
+        print("imported \"\(result.graph.name)\": \(result.graph.nodes.count) nodes, \(result.graph.constants.count) constants -> \(output)")
+    }
+}
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print one row per layer (op, output shape, parameters, MACs, activation bytes) and the memory totals.")
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(help: "Output format: text or json.")
+    var format: String = "text"
+
+    @Flag(help: "Show the graph as loaded, before the optimisation passes.")
+    var original = false
+
+    func run() throws {
+        guard format == "text" || format == "json" else { throw TesseraError.usage("--format must be text or json, got \"\(format)\"") }
+        let loaded = try model.load()
+        let graph = original ? loaded : try Pipeline.run(loaded)
+        let summary = try ModelSummary(graph)
+        let plan = try MemoryPlanner.plan(graph)
+        if format == "json" {
+            print(JSONWriter.write(InspectReport.json(graph, summary, plan)), terminator: "")
+        } else {
+            print(InspectReport.text(graph, summary, plan), terminator: "")
+        }
+    }
+}
