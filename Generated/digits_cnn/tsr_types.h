@@ -66,6 +66,17 @@ typedef struct {
     float beta;  /* HARDSIGMOID, SELU (gamma) */
 } tsr_act;
 
+/* Layer hook. A driver compiled with -DTSR_LAYER_HOOK provides tsr_layer_done(), which a
+ * generated model calls after every layer with each data output (layer index in the
+ * schedule, output index, its values): instruction counts per layer, per-layer dumps.
+ * Without the define the calls compile to nothing. */
+#ifdef TSR_LAYER_HOOK
+void tsr_layer_done(int32_t layer, int32_t output, const float *data, int32_t count);
+#define TSR_LAYER_DONE(layer, output, data, count) tsr_layer_done((layer), (output), (data), (count))
+#else
+#define TSR_LAYER_DONE(layer, output, data, count) ((void)0)
+#endif
+
 /* One graph input or output of a generated model, as the model sees it. */
 typedef struct {
     const char *name;
