@@ -22,8 +22,8 @@ public enum TesseraError: Error, Equatable, CustomStringConvertible, Sendable {
     case internalError(String)
     /// A tool the target needs is not installed. Exit status 1 (the machine, not the input).
     case missingTool(tool: String, package: String)
-    /// The model does not fit the target: the link overflowed a memory region. Exit status 2.
-    case doesNotFit(target: String, region: String, overflowBytes: Int)
+    /// The model does not fit the target: the link overflowed memory regions. Exit status 2.
+    case doesNotFit(target: String, overflows: [RegionOverflow])
 
     public var description: String {
         switch self {
@@ -43,8 +43,8 @@ public enum TesseraError: Error, Equatable, CustomStringConvertible, Sendable {
             return "internal error: \(message)"
         case let .missingTool(tool, package):
             return "\(tool) is not installed: install the Debian package \(package) (apt-get install \(package), or run `make deps`)"
-        case let .doesNotFit(target, region, overflow):
-            return "the model does not fit \(target): region \(region) overflowed by \(overflow) bytes"
+        case let .doesNotFit(target, overflows):
+            return "the model does not fit \(target): " + overflows.map { "region \($0.region) overflowed by \($0.bytes) bytes" }.joined(separator: "; ")
         }
     }
 
@@ -55,6 +55,12 @@ public enum TesseraError: Error, Equatable, CustomStringConvertible, Sendable {
         case .toolFailed, .internalError, .missingTool: return 1
         }
     }
+}
+
+/// A memory region the link overflowed, and by how much.
+public struct RegionOverflow: Equatable, Sendable {
+    public var region: String
+    public var bytes: Int
 }
 
 /// Formats the place an error points at: `nodes[3] "conv2"`.

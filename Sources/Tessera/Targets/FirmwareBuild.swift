@@ -90,19 +90,23 @@ public enum FirmwareBuild {
         return l.joined(separator: "\n") + "\n"
     }
 
-    /// "region `ram' overflowed by 1234 bytes" names the MCU memory that is too small.
+    /// "region `ram' overflowed by 1234 bytes" lines name the MCU memories that are too small.
     static func regionOverflow(_ output: String, _ t: TargetDescription) -> TesseraError? {
-        guard let range = output.range(of: #"region `(\w+)' overflowed by (\d+) bytes"#, options: .regularExpression) else { return nil }
-        let words = output[range].split(separator: " ")
-        let region = words[1].trimmingCharacters(in: CharacterSet(charactersIn: "`'"))
-        let bytes = Int(words[4]) ?? 0
-        let name: String
-        switch region {
-        case "ram": name = "\(t.arenaRegion?.name ?? "RAM") (SRAM, \(t.arenaRegion?.size ?? 0) bytes)"
-        case "code": name = "\(t.code?.name ?? "code") (\(t.code?.size ?? 0) bytes)"
-        default: name = "\(t.flash.name) (flash, \(t.flash.size) bytes)"
+        var overflows: [RegionOverflow] = []
+        var rest = output[...]
+        while let range = rest.range(of: #"region `(\w+)' overflowed by (\d+) bytes"#, options: .regularExpression) {
+            let words = rest[range].split(separator: " ")
+            rest = rest[range.upperBound...]
+            let region = words[1].trimmingCharacters(in: CharacterSet(charactersIn: "`'"))
+            let name: String
+            switch region {
+            case "ram": name = "\(t.arenaRegion?.name ?? "RAM") (SRAM, \(t.arenaRegion?.size ?? 0) bytes)"
+            case "code": name = "\(t.code?.name ?? "code") (\(t.code?.size ?? 0) bytes)"
+            default: name = "\(t.flash.name) (flash, \(t.flash.size) bytes)"
+            }
+            if !overflows.contains(where: { $0.region == name }) { overflows.append(RegionOverflow(region: name, bytes: Int(words[4]) ?? 0)) }
         }
-        return .doesNotFit(target: t.name, region: name, overflowBytes: bytes)
+        return overflows.isEmpty ? nil : .doesNotFit(target: t.name, overflows: overflows)
     }
 
     /// Flash and RAM bytes from the ELF's sections (`size -A`).
