@@ -22,11 +22,13 @@ const tsr_model_desc digits_cnn_desc = {
 int digits_cnn_run(const float *const inputs[], float *const outputs[], void *arena)
 {
     float *const a = (float *)arena;
+    tsr_f16 *const h = (tsr_f16 *)arena;
     int status = TSR_OK;
 
     if (inputs == NULL || outputs == NULL || arena == NULL) return TSR_ERR_NULL;
     if (((uintptr_t)arena & (DIGITS_CNN_ARENA_ALIGN - 1u)) != 0u) return TSR_ERR_ALIGN;
     (void)a;
+    (void)h;
 
     /* node "image_to_nhwc": Transpose perm [0, 2, 3, 1], [1, 1, 8, 8] -> [1, 8, 8, 1] */
     /* view: same bytes in the same order, no code */

@@ -35,7 +35,7 @@ extern "C" {
 /* Descriptor for generic drivers (names, shapes, sizes, entry point). */
 extern const tsr_model_desc digits_cnn_desc;
 
-/* Read-only weights, 1900 floats. */
+/* Read-only weights: 1900 floats. */
 extern const float digits_cnn_weights[1900];
 
 /* Runs the model with a caller-owned arena of DIGITS_CNN_ARENA_BYTES bytes aligned to

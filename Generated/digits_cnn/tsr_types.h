@@ -21,6 +21,36 @@ extern "C" {
 #define TSR_ALIGNED(n)
 #endif
 
+/* IEEE 754 binary16 storage. Where the compiler has _Float16 (gcc and clang on x86-64 and
+ * Arm with -mfp16-format=ieee or FP16 hardware, clang on RISC-V with Zfh) it is that type;
+ * otherwise (or with -DTSR_NO_FLOAT16) the raw bits in a uint16_t, converted in software.
+ * Either way a tsr_f16 occupies 2 bytes with the IEEE layout. */
+#if defined(__FLT16_MANT_DIG__) && !defined(TSR_NO_FLOAT16)
+__extension__ typedef _Float16 tsr_f16;
+#define TSR_F16_NATIVE 1
+#else
+typedef uint16_t tsr_f16;
+#define TSR_F16_NATIVE 0
+#endif
+
+/* A half constant in an initializer: its value where tsr_f16 is _Float16 (exact: the value
+ * is a half), its bits where it is a uint16_t. */
+#if TSR_F16_NATIVE
+#define TSR_F16(bits, value) (value)
+#else
+#define TSR_F16(bits, value) (bits)
+#endif
+
+/* How FP16 kernels accumulate dot products and sums. */
+typedef enum {
+    TSR_ACC_F32 = 0,    /* in float: most accurate */
+    TSR_ACC_F16 = 1,    /* in half: fastest where the core has FP16 arithmetic */
+    TSR_ACC_CHUNKED = 2 /* in half within chunks of at most TSR_ACC_CHUNK terms, the chunks'
+                         * partial sums added in float */
+} tsr_acc_mode;
+
+#define TSR_ACC_CHUNK 32
+
 /* Status codes: every kernel and every generated entry point returns one. */
 typedef enum {
     TSR_OK = 0,

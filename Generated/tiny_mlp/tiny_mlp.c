@@ -22,11 +22,13 @@ const tsr_model_desc tiny_mlp_desc = {
 int tiny_mlp_run(const float *const inputs[], float *const outputs[], void *arena)
 {
     float *const a = (float *)arena;
+    tsr_f16 *const h = (tsr_f16 *)arena;
     int status = TSR_OK;
 
     if (inputs == NULL || outputs == NULL || arena == NULL) return TSR_ERR_NULL;
     if (((uintptr_t)arena & (TINY_MLP_ARENA_ALIGN - 1u)) != 0u) return TSR_ERR_ALIGN;
     (void)a;
+    (void)h;
 
     /* nodes[0] "flatten": Reshape, [1, 2, 2] -> [1, 4] */
     /* view: shares the input's storage, no code */

@@ -31,7 +31,7 @@ extern "C" {
 /* Descriptor for generic drivers (names, shapes, sizes, entry point). */
 extern const tsr_model_desc tiny_mlp_desc;
 
-/* Read-only weights, 28 floats. */
+/* Read-only weights: 28 floats. */
 extern const float tiny_mlp_weights[28];
 
 /* Runs the model with a caller-owned arena of TINY_MLP_ARENA_BYTES bytes aligned to

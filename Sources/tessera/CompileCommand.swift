@@ -6,14 +6,25 @@ struct CompileTarget: ParsableArguments {
     @Option(help: "Target to compile for: host or an MCU of Targets/ (`tessera targets` lists them).")
     var target: String = "host"
 
-    @Option(help: "Numeric precision (available: \(Compiler.supportedPrecisions.joined(separator: ", "))).")
-    var precision: String = "fp32"
+    @Option(help: "Numeric precision: \(Compiler.supportedPrecisions.joined(separator: ", ")) (default: fp16 on targets with FP16 arithmetic, else fp32).")
+    var precision: String?
 
     @Option(help: ArgumentHelp("Print the IR after this pass (repeatable; \"all\" for every pass).",
                                discussion: "Passes: \(Pipeline.passNames.joined(separator: ", "))."))
     var dumpIRAfter: [String] = []
 
-    var options: CompileOptions { CompileOptions(target: target, precision: precision, dumpIRAfter: Set(dumpIRAfter)) }
+    var options: CompileOptions {
+        get throws {
+            var p: Precision?
+            if let precision {
+                guard let parsed = Precision(rawValue: precision) else {
+                    throw TesseraError.usage("unknown precision \"\(precision)\" (available: \(Compiler.supportedPrecisions.joined(separator: ", ")))")
+                }
+                p = parsed
+            }
+            return CompileOptions(target: target, precision: p, dumpIRAfter: Set(dumpIRAfter))
+        }
+    }
 
     static func printDumps(_ model: CompiledModel) {
         for dump in model.irDumps { print("=== IR after \(dump.pass)\n\(dump.text)") }
@@ -31,9 +42,9 @@ struct Compile: ParsableCommand {
     var output: String
 
     func run() throws {
-        let compiled = try Compiler.compile(try model.load(), options: target.options)
+        let compiled = try Compiler.compile(try model.load(), options: try target.options)
         CompileTarget.printDumps(compiled)
         try Compiler.write(compiled, to: output)
-        print("wrote \(compiled.files.count) files to \(output): arena \(compiled.plan.arenaBytes) B, weights \(compiled.plan.weightsElements * 4) B, \(compiled.summary.macs) MACs")
+        print("wrote \(compiled.files.count) files to \(output): arena \(compiled.plan.arenaBytes) B, weights \(compiled.plan.weightsBytes) B, \(compiled.summary.macs) MACs")
     }
 }

@@ -40,7 +40,7 @@ struct Run: ParsableCommand {
             guard let e = RunDriver.Emulator(rawValue: emulator) else { throw TesseraError.usage("--emulator must be host or qemu, got \"\(emulator)\"") }
             emulatorChoice = e
         }
-        let result = try RunDriver.run(graph, inputs: inputs, options: .init(compile: target.options, emulator: emulatorChoice,
+        let result = try RunDriver.run(graph, inputs: inputs, options: .init(compile: try target.options, emulator: emulatorChoice,
                                                                               compareLayers: compareLayers, tolerance: tolerance))
         CompileTarget.printDumps(result.model)
         try TensorsJSON.write(result.outputs, to: output)

@@ -105,10 +105,10 @@ import TesseraKernels
             let weights = packing.pack(v[1]!.data, shapes[1])
             let status: Int32
             if s.isDepthwise {
-                var p = tsr_depthwise_conv2d_params(win: window(s.batch, s.geometry), in_c: Int32(cin), multiplier: Int32(cout / cin), act: cAct(s.activation))
+                var p = tsr_depthwise_conv2d_params(win: window(s.batch, s.geometry), in_c: Int32(cin), multiplier: Int32(cout / cin), act: cAct(s.activation), acc: TSR_ACC_F32)
                 status = tsr_depthwise_conv2d_f32(&p, v[0]!.data, weights, v[2]!.data, &y)
             } else {
-                var p = tsr_conv2d_params(win: window(s.batch, s.geometry), in_c: Int32(cin), out_c: Int32(cout), groups: Int32(group), act: cAct(s.activation))
+                var p = tsr_conv2d_params(win: window(s.batch, s.geometry), in_c: Int32(cin), out_c: Int32(cout), groups: Int32(group), act: cAct(s.activation), acc: TSR_ACC_F32)
                 status = tsr_conv2d_f32(&p, v[0]!.data, weights, v[2]!.data, &y)
             }
             #expect(status == TSR_OK.rawValue)
@@ -265,7 +265,7 @@ import TesseraKernels
         #expect(tsr_activation_f32(&act, x, &y) == TSR_ERR_PARAM.rawValue)
         #expect(tsr_copy_f32(-3, x, &y) == TSR_ERR_PARAM.rawValue)
         let g = SpatialGeometry(kernel: (2, 2), stride: (1, 1), dilation: (1, 1), pads: (0, 0, 0, 0), input: (2, 2), output: (1, 1))
-        var conv = tsr_conv2d_params(win: window(1, g), in_c: 3, out_c: 2, groups: 2, act: cAct(.none))  // 3 channels, 2 groups
+        var conv = tsr_conv2d_params(win: window(1, g), in_c: 3, out_c: 2, groups: 2, act: cAct(.none), acc: TSR_ACC_F32)  // 3 channels, 2 groups
         #expect(tsr_conv2d_f32(&conv, x, x, nil, &y) == TSR_ERR_PARAM.rawValue)
         var softmax = tsr_softmax_params(outer: 1, axis: 0, inner: 1, log: 0)
         #expect(tsr_softmax_f32(&softmax, x, &y) == TSR_ERR_PARAM.rawValue)

@@ -6,10 +6,10 @@ import Testing
 @Suite struct PassTests {
     /// Runs `pass` alone on the builder's graph, snapshots before/after, checks outputs.
     @discardableResult
-    private func check(_ pass: String, _ b: ModelBuilder, tolerance: Double = 1e-6) throws -> Graph {
+    private func check(_ pass: String, _ b: ModelBuilder, tolerance: Double = 1e-6, options: PassOptions = .init()) throws -> Graph {
         let before = try b.graph()
         let p = try #require(Pipeline.passes.first { $0.name == pass })
-        let after = try ShapeInference.run(try GraphStructure.ordered(try p.run(before)))
+        let after = try ShapeInference.run(try GraphStructure.ordered(try p.run(before, options)))
         try Verifier.verify(after)
         assertSnapshot("before:\n" + IRPrinter.text(before) + "\nafter \(pass):\n" + IRPrinter.text(after), named: "pass-\(pass)")
         for seed: UInt64 in [1, 2] {
@@ -104,6 +104,25 @@ import Testing
         let nhwc = after.nodes.filter { $0.attributes[Op.layoutAttribute] == .string("NHWC") }.map(\.name)
         #expect(nhwc == ["conv", "pool", "upsample"])
         #expect(after.nodes.filter { $0.op == .transpose }.count == 2)  // into NHWC once, back once
+    }
+
+    @Test func lowerPrecisionStoresWeightsAndActivationsInHalf() throws {
+        var b = ModelBuilder("half", seed: 8)
+        b.input("x", [1, 2, 4, 4])
+        let c = b.node("Conv", ["x", b.weight("w", [3, 2, 3, 3]), b.weight("bias", [3])], name: "conv", [("pads", ints([1, 1, 1, 1]))])
+        let scaled = b.node("Mul", [c, b.weight("gain", [3, 1, 1])], name: "gain")
+        let g = b.node("GlobalAveragePool", [scaled], name: "gap")
+        let f = b.node("Flatten", [g], name: "flat")
+        b.output(b.node("Gemm", [f, b.weight("fw", [2, 3]), b.weight("fb", [2])], name: "fc", outputs: ["y"], [("transB", .int(1))]))
+        // Half storage: outputs agree with the float graph to half precision.
+        let after = try check("lower-precision", b, tolerance: 2e-3, options: PassOptions(precision: .fp16))
+        #expect(after.types["w"]?.dtype == .float16 && after.types["fw"]?.dtype == .float16 && after.types["gain"]?.dtype == .float16)
+        #expect(after.types["bias"]?.dtype == .float32 && after.types["fb"]?.dtype == .float32)
+        #expect(after.types["conv_out"]?.dtype == .float16)
+        #expect(after.types["y"]?.dtype == .float32 && after.types["x"]?.dtype == .float32)
+        #expect(after.nodes.first?.op == .convert && after.nodes.last?.op == .convert)
+        let untouched = try #require(Pipeline.passes.first { $0.name == "lower-precision" }).run(try b.graph(), PassOptions(precision: .fp32))
+        #expect(untouched == (try b.graph()))
     }
 
     @Test func eliminateDeadCode() throws {

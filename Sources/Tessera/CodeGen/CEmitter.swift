@@ -6,12 +6,15 @@ struct CEmitter {
     let graph: Graph
     let plan: MemoryPlan
     let prefix: String  // C symbol prefix (the model name)
+    /// The tsr_acc_mode FP16 kernels use.
+    let acc: String
     var macro: String { prefix.uppercased() }
 
-    init(graph: Graph, plan: MemoryPlan) {
+    init(graph: Graph, plan: MemoryPlan, acc: String = "TSR_ACC_F32") {
         self.graph = graph
         self.plan = plan
         self.prefix = CSyntax.identifier(graph.name)
+        self.acc = acc
     }
 
     /// The files, by name, and the kernel functions the schedule calls (sorted).
@@ -21,7 +24,8 @@ struct CEmitter {
         for (i, node) in graph.nodes.enumerated() {
             let spec = try NodeSpec.of(node, in: graph)
             let isAlias = MemoryPlanner.isView(node, spec) && plan.locations[node.inputs[0]] == plan.locations[node.outputs[0]]
-            let call = try KernelCalls.make(node, spec, isAlias: isAlias,
+            let dtype = try graph.type(of: node.op == .convert ? node.inputs[0] : node.outputs[0]).dtype
+            let call = try KernelCalls.make(node, spec, isAlias: isAlias, dtype: dtype, acc: acc,
                                             input: { pointer(WeightPacking.of(node, $0, spec).key(node.inputs[$0])) },
                                             output: { pointer(node.outputs[$0]) })
             kernels.formUnion(call.kernels)
@@ -50,8 +54,11 @@ struct CEmitter {
         switch plan.locations[tensor] {
         case let .input(i)?: return "inputs[\(i)]"
         case let .output(i)?: return "outputs[\(i)]"
-        case let .arena(offset)?: return "(a + \(offset / 4))"
-        case let .weights(offset)?: return "(\(prefix)_weights + \(offset))"
+        case let .arena(offset)?:
+            // Offsets are 16-byte aligned: exact in either element size.
+            return graph.types[tensor]?.dtype == .float16 ? "(h + \(offset / 2))" : "(a + \(offset / 4))"
+        case let .weights(offset, dtype)?:
+            return dtype == .float16 ? "(\(prefix)_weights_f16 + \(offset))" : "(\(prefix)_weights + \(offset))"
         case .none?, nil: return "NULL"
         }
     }
@@ -66,7 +73,7 @@ struct CEmitter {
         l += [" * Memory contract:",
               " *   arena    \(plan.arenaBytes) bytes, \(plan.alignment)-byte aligned, caller-owned for \(prefix)_run()",
               " *            (\(prefix)_infer() uses a static arena of that size);",
-              " *   weights  \(plan.weightsElements * 4) bytes of const float32 in \(prefix)_weights.c (flash);",
+              " *   weights  \(plan.weightsBytes) bytes of const \(plan.weightsHalves > 0 ? "float16 and float32" : "float32") in \(prefix)_weights.c (flash);",
               " *   inputs and outputs are caller-owned float32 buffers, row-major (NCHW), never aliased",
               " *   by the arena. Arena offsets of the activations (bytes):"]
         for b in plan.buffers {
@@ -76,7 +83,7 @@ struct CEmitter {
               "#ifdef __cplusplus", "extern \"C\" {", "#endif", "",
               "#define \(macro)_ARENA_BYTES \(plan.arenaBytes)u",
               "#define \(macro)_ARENA_ALIGN \(plan.alignment)u",
-              "#define \(macro)_WEIGHTS_BYTES \(plan.weightsElements * 4)u",
+              "#define \(macro)_WEIGHTS_BYTES \(plan.weightsBytes)u",
               "#define \(macro)_NUM_INPUTS \(graph.inputs.count)",
               "#define \(macro)_NUM_OUTPUTS \(graph.outputs.count)"]
         for (i, input) in graph.inputs.enumerated() {
@@ -88,8 +95,9 @@ struct CEmitter {
         l += ["",
               "/* Descriptor for generic drivers (names, shapes, sizes, entry point). */",
               "extern const tsr_model_desc \(prefix)_desc;", "",
-              "/* Read-only weights, \(plan.weightsElements) floats. */",
-              "extern const float \(prefix)_weights[\(plan.weightsElements == 0 ? 1 : plan.weightsElements)];", "",
+              "/* Read-only weights: \(plan.weightsFloats) floats\(plan.weightsHalves > 0 ? " and \(plan.weightsHalves) halves" : ""). */",
+              "extern const float \(prefix)_weights[\(max(plan.weightsFloats, 1))];"] + (plan.weightsHalves > 0 ? [
+              "extern const tsr_f16 \(prefix)_weights_f16[\(plan.weightsHalves)];"] : []) + ["",
               "/* Runs the model with a caller-owned arena of \(macro)_ARENA_BYTES bytes aligned to",
               " * \(macro)_ARENA_ALIGN. inputs[i] / outputs[i] follow the order of the descriptor.",
               " * Returns TSR_OK (0) or a negative tsr_status. Reentrant given distinct arenas. */",
@@ -126,10 +134,12 @@ struct CEmitter {
               "};", "",
               "int \(prefix)_run(const float *const inputs[], float *const outputs[], void *arena)", "{",
               "    float *const a = (float *)arena;",
+              "    tsr_f16 *const h = (tsr_f16 *)arena;",
               "    int status = TSR_OK;", "",
               "    if (inputs == NULL || outputs == NULL || arena == NULL) return TSR_ERR_NULL;",
               "    if (((uintptr_t)arena & (\(macro)_ARENA_ALIGN - 1u)) != 0u) return TSR_ERR_ALIGN;",
-              "    (void)a;", ""]
+              "    (void)a;",
+              "    (void)h;", ""]
         l += body
         l += ["    return status;", "}", "",
               "static float \(prefix)_arena[\(arenaFloats)] TSR_ALIGNED(\(plan.alignment));", "",
@@ -144,28 +154,39 @@ struct CEmitter {
     }
 
     private func weights() -> String {
-        var l = ["/* \(Self.banner)", " * Weights of model \"\(graph.name)\": \(plan.weightsElements) floats,",
-                 " * each tensor starting on a \(plan.alignment)-byte boundary. */",
+        var l = ["/* \(Self.banner)", " * Weights of model \"\(graph.name)\": \(plan.weightsFloats) floats\(plan.weightsHalves > 0 ? " and \(plan.weightsHalves) halves" : ""),",
+                 " * each tensor starting on a \(plan.alignment)-byte boundary. Halves are written as",
+                 " * TSR_F16(bits, value): the value where the compiler has _Float16, else its bits. */",
                  "#include \"\(prefix).h\"", ""]
-        let count = max(plan.weightsElements, 1)
-        l.append("const float \(prefix)_weights[\(count)] TSR_ALIGNED(\(plan.alignment)) = {")
-        var position = 0
-        for w in plan.weights {
+        l += blob(.float32, name: "\(prefix)_weights", type: "float", count: max(plan.weightsFloats, 1))
+        if plan.weightsHalves > 0 {
+            l += [""] + blob(.float16, name: "\(prefix)_weights_f16", type: "tsr_f16", count: plan.weightsHalves)
+        }
+        return l.joined(separator: "\n") + "\n"
+    }
+
+    /// One weights array: every constant of `dtype`, in plan order, padded to alignment.
+    private func blob(_ dtype: DType, name: String, type: String, count: Int) -> [String] {
+        func literal(_ x: Float) -> String {
+            guard dtype == .float16 else { return CSyntax.float(x) }
+            let bits = Float16(x).bitPattern
+            return "TSR_F16(0x\(String(bits, radix: 16).leftPadded(4)), \(CSyntax.float(Float(Float16(x)))))"
+        }
+        let zero = literal(0)
+        var l = ["const \(type) \(name)[\(count)] TSR_ALIGNED(\(plan.alignment)) = {"]
+        let perLine = dtype == .float16 ? 4 : 8
+        for w in plan.weights where w.dtype == dtype {
             let c = graph.constants[w.name]!
             let packing = w.packing == .plain ? "" : " packed \(w.packing.rawValue.uppercased())"
             l.append("    /* [\(w.offset)] \(CSyntax.comment(w.name)) \(shapeText(c.type.shape))\(packing) */")
-            let values = w.packing.pack(c.floats ?? [], c.type.shape).map(CSyntax.float)
-            for start in stride(from: 0, to: values.count, by: 8) {
-                l.append("    " + values[start..<min(start + 8, values.count)].joined(separator: ", ") + ",")
+            let values = w.packing.pack(c.floats ?? [], c.type.shape).map(literal)
+            for start in stride(from: 0, to: values.count, by: perLine) {
+                l.append("    " + values[start..<min(start + perLine, values.count)].joined(separator: ", ") + ",")
             }
-            position = w.offset + w.count
-            let next = w.offset + MemoryPlanner.roundUp(w.count, plan.alignment / 4)
-            if next > position {
-                l.append("    " + [String](repeating: "0.0f", count: next - position).joined(separator: ", ") + ", /* padding */")
-            }
+            let padding = MemoryPlanner.roundUp(w.count, plan.alignment / dtype.byteSize) - w.count
+            if padding > 0 { l.append("    " + [String](repeating: zero, count: padding).joined(separator: ", ") + ", /* padding */") }
         }
-        if plan.weightsElements == 0 { l.append("    0.0f /* no weights */") }
-        l += ["};", ""]
-        return l.joined(separator: "\n")
+        if !plan.weights.contains(where: { $0.dtype == dtype }) { l.append("    \(zero) /* no weights */") }
+        return l + ["};"]
     }
 }

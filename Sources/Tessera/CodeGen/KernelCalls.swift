@@ -9,8 +9,12 @@ struct KernelCall {
 enum KernelCalls {
     /// `pointer(k)` renders the C expression addressing the node's k-th input;
     /// `output(k)` its k-th output.
-    static func make(_ node: Node, _ spec: NodeSpec, isAlias: Bool,
+    /// `dtype` is the element type the node computes on (its output's); `acc` the
+    /// `tsr_acc_mode` of FP16 dot products.
+    static func make(_ node: Node, _ spec: NodeSpec, isAlias: Bool, dtype: DType, acc: String,
                      input: (Int) -> String, output: (Int) -> String) throws -> KernelCall {
+        let t = dtype == .float16 ? "f16" : "f32"
+        let accField = dtype == .float16 ? [".acc = \(acc)"] : []
         let x = input(0), y = output(0)
         func operand(_ i: Int) -> String { node.input(i) != nil ? input(i) : "NULL" }
         func call(_ kernel: String, _ type: String?, _ fields: [String], _ args: [String], prelude: [String] = []) -> KernelCall {
@@ -34,30 +38,30 @@ enum KernelCalls {
         case let .conv(s):
             try requireNHWC(s.layout)
             if s.isDepthwise {
-                return call("tsr_depthwise_conv2d_f32", "tsr_depthwise_conv2d_params",
-                            [window(s.batch, s.geometry), ".in_c = \(s.inChannels)", ".multiplier = \(s.outChannels / s.inChannels)", act(s.activation)],
+                return call("tsr_depthwise_conv2d_\(t)", "tsr_depthwise_conv2d_params",
+                            [window(s.batch, s.geometry), ".in_c = \(s.inChannels)", ".multiplier = \(s.outChannels / s.inChannels)", act(s.activation)] + accField,
                             [x, operand(1), operand(2), y])
             }
-            return call("tsr_conv2d_f32", "tsr_conv2d_params",
-                        [window(s.batch, s.geometry), ".in_c = \(s.inChannels)", ".out_c = \(s.outChannels)", ".groups = \(s.group)", act(s.activation)],
+            return call("tsr_conv2d_\(t)", "tsr_conv2d_params",
+                        [window(s.batch, s.geometry), ".in_c = \(s.inChannels)", ".out_c = \(s.outChannels)", ".groups = \(s.group)", act(s.activation)] + accField,
                         [x, operand(1), operand(2), y])
         case let .gemm(s):
             let bias = ["TSR_BIAS_NONE", "TSR_BIAS_SCALAR", "TSR_BIAS_ROW", "TSR_BIAS_COLUMN", "TSR_BIAS_FULL"][s.bias.rawValue]
-            return call("tsr_gemm_f32", "tsr_gemm_params", [
+            return call("tsr_gemm_\(t)", "tsr_gemm_params", [
                 ".m = \(s.m)", ".n = \(s.n)", ".k = \(s.k)", ".trans_a = \(s.transA ? 1 : 0)", ".trans_b = \(s.transB ? 1 : 0)",
                 ".alpha = \(CSyntax.float(s.alpha))", ".beta = \(CSyntax.float(s.beta))", ".c_kind = \(bias)", act(s.activation),
-            ], [x, operand(1), s.bias == .none ? "NULL" : operand(2), y])
+            ] + accField, [x, operand(1), s.bias == .none ? "NULL" : operand(2), y])
         case let .matMul(s):
-            return call("tsr_matmul_f32", "tsr_matmul_params", [
+            return call("tsr_matmul_\(t)", "tsr_matmul_params", [
                 ".m = \(s.m)", ".n = \(s.n)", ".k = \(s.k)", ".batch_rank = \(s.batchShape.count)",
                 ".batch_shape = \(CSyntax.intArray(s.batchShape, count: 4))",
                 ".a_batch_stride = \(CSyntax.intArray(s.aBatchStrides, count: 4))",
                 ".b_batch_stride = \(CSyntax.intArray(s.bBatchStrides, count: 4))",
-            ], [x, operand(1), y])
+            ] + accField, [x, operand(1), y])
         case let .activation(shape, a):
-            return call("tsr_activation_f32", "tsr_activation_params", [".size = \(shape.reduce(1, *))", act(a)], [x, y])
+            return call("tsr_activation_\(t)", "tsr_activation_params", [".size = \(shape.reduce(1, *))", act(a)], [x, y])
         case let .binary(op, s, a):
-            return call("tsr_binary_f32", "tsr_binary_params", [
+            return call("tsr_binary_\(t)", "tsr_binary_params", [
                 ".op = TSR_BINARY_\(op.rawValue.uppercased())", ".rank = \(s.outputShape.count)",
                 ".shape = \(CSyntax.intArray(s.outputShape, count: 6))", ".a_stride = \(CSyntax.intArray(s.aStrides, count: 6))",
                 ".b_stride = \(CSyntax.intArray(s.bStrides, count: 6))", act(a),
@@ -66,49 +70,52 @@ enum KernelCalls {
             guard epsilon == nil else {
                 throw TesseraError.internalError("\(node.location): BatchNormalization reached code generation (BatchNormFolding must run)")
             }
-            return call("tsr_channel_affine_f32", "tsr_channel_affine_params",
+            return call("tsr_channel_affine_\(t)", "tsr_channel_affine_params",
                         [".outer = \(s.outer)", ".channels = \(s.channels)", ".inner = \(s.inner)", act(s.activation)],
                         [x, operand(1), operand(2), y])
         case let .pool(kind, s):
             try requireNHWC(s.layout)
-            return call(kind == .max ? "tsr_maxpool2d_f32" : "tsr_avgpool2d_f32", "tsr_pool2d_params",
+            return call(kind == .max ? "tsr_maxpool2d_\(t)" : "tsr_avgpool2d_\(t)", "tsr_pool2d_params",
                         [window(s.batch, s.geometry), ".channels = \(s.channels)", ".count_include_pad = \(s.countIncludePad ? 1 : 0)"], [x, y])
         case let .reduce(s):
-            return call("tsr_reduce_f32", "tsr_reduce_params",
+            return call("tsr_reduce_\(t)", "tsr_reduce_params",
                         [".op = TSR_REDUCE_\(s.kind.rawValue.uppercased())", ".outer = \(s.outer)", ".reduce = \(s.reduce)", ".inner = \(s.inner)"], [x, y])
         case let .concat(s):
             let inputs = node.inputs.indices.map(input)
-            return call("tsr_concat_f32", "tsr_concat_params", [".outer = \(s.outer)", ".count = \(s.chunks.count)", ".chunk = chunk"],
+            return call("tsr_concat_\(t)", "tsr_concat_params", [".outer = \(s.outer)", ".count = \(s.chunks.count)", ".chunk = chunk"],
                         ["inputs_", y], prelude: ["static const int32_t chunk[\(s.chunks.count)] = \(CSyntax.intList(s.chunks));",
-                                                  "const float *const inputs_[\(inputs.count)] = { \(inputs.joined(separator: ", ")) };"])
+                                                  "const \(dtype == .float16 ? "tsr_f16" : "float") *const inputs_[\(inputs.count)] = { \(inputs.joined(separator: ", ")) };"])
         case let .copy(s, _):
             if isAlias { return KernelCall(kernels: [], lines: ["/* view: same bytes in the same order, no code */"]) }
-            return call("tsr_strided_copy_f32", "tsr_strided_copy_params", stridedCopyFields(s), [x, y])
+            return call("tsr_strided_copy_\(t)", "tsr_strided_copy_params", stridedCopyFields(s), [x, y])
         case let .split(parts):
             var lines: [String] = []
             for (k, part) in parts.enumerated() {
-                let c = call("tsr_strided_copy_f32", "tsr_strided_copy_params", stridedCopyFields(part), [x, output(k)])
+                let c = call("tsr_strided_copy_\(t)", "tsr_strided_copy_params", stridedCopyFields(part), [x, output(k)])
                 lines += ["{"] + c.lines.map { "    " + $0 } + ["    if (status != TSR_OK) return status;", "}"]
             }
-            return KernelCall(kernels: ["tsr_strided_copy_f32"], lines: lines)
+            return KernelCall(kernels: ["tsr_strided_copy_\(t)"], lines: lines)
         case let .pad(s):
-            return call("tsr_pad_f32", "tsr_pad_params", [
+            return call("tsr_pad_\(t)", "tsr_pad_params", [
                 ".rank = \(s.inputShape.count)", ".in_shape = \(CSyntax.intArray(s.inputShape, count: 6))",
                 ".out_shape = \(CSyntax.intArray(s.outputShape, count: 6))", ".pad_begin = \(CSyntax.intArray(s.begin, count: 6))",
                 ".value = \(CSyntax.float(s.value))",
             ], [x, y])
         case let .resize(s):
             try requireNHWC(s.layout)
-            return call("tsr_resize_nearest_f32", "tsr_resize_nearest_params", [
+            return call("tsr_resize_nearest_\(t)", "tsr_resize_nearest_params", [
                 ".batch = \(s.batch)", ".channels = \(s.channels)", ".in_h = \(s.inH)", ".in_w = \(s.inW)",
                 ".out_h = \(s.sourceRows.count)", ".out_w = \(s.sourceColumns.count)", ".src_h = src_h", ".src_w = src_w",
             ], [x, y], prelude: ["static const int32_t src_h[\(s.sourceRows.count)] = \(CSyntax.intList(s.sourceRows));",
                                  "static const int32_t src_w[\(s.sourceColumns.count)] = \(CSyntax.intList(s.sourceColumns));"])
         case let .view(shape):
             if isAlias { return KernelCall(kernels: [], lines: ["/* view: shares the input's storage, no code */"]) }
-            return call("tsr_copy_f32", nil, [], ["\(shape.reduce(1, *))", x, y])
+            return call("tsr_copy_\(t)", nil, [], ["\(shape.reduce(1, *))", x, y])
+        case let .convert(shape, to):
+            let kernel = to == .float16 ? "tsr_convert_f32_to_f16" : "tsr_convert_f16_to_f32"
+            return call(kernel, nil, [], ["\(shape.reduce(1, *))", x, y])
         case let .softmax(s, _):
-            return call("tsr_softmax_f32", "tsr_softmax_params",
+            return call("tsr_softmax_\(t)", "tsr_softmax_params",
                         [".outer = \(s.outer)", ".axis = \(s.axis)", ".inner = \(s.inner)", ".log = \(s.log ? 1 : 0)"], [x, y])
         }
     }

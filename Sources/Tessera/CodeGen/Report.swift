@@ -4,7 +4,7 @@ enum Report {
     /// any code is linked; `tessera run` on the target links and decides for good.
     static func fits(_ plan: MemoryPlan, _ t: TargetDescription) -> JSONValue {
         guard !t.isHost, let region = t.arenaRegion else { return .null }
-        let weights = plan.weightsElements * 4
+        let weights = plan.weightsBytes
         return .object([
             ("sram", .bool(plan.arenaBytes + t.stackBytes <= region.size)),
             ("flash", .bool(weights <= t.flash.size)),
@@ -15,7 +15,7 @@ enum Report {
         ])
     }
 
-    static func json(graph: Graph, plan: MemoryPlan, summary: ModelSummary, kernels: [String], options: CompileOptions,
+    static func json(graph: Graph, plan: MemoryPlan, summary: ModelSummary, kernels: [String], precision: Precision,
                      target: TargetDescription) -> JSONValue {
         let inputBytes = graph.inputs.map(\.type.byteCount).reduce(0, +)
         let outputBytes = graph.outputs.compactMap { graph.types[$0]?.byteCount }.reduce(0, +)
@@ -24,7 +24,7 @@ enum Report {
             case let .input(i)?: return .string("input \(i)")
             case let .output(i)?: return .string("output \(i)")
             case let .arena(offset)?: return .string("arena+\(offset)")
-            case let .weights(offset)?: return .string("weights+\(offset * 4)")
+            case let .weights(offset, dtype)?: return .string("weights\(dtype == .float16 ? "_f16" : "")+\(offset * dtype.byteSize)")
             case .none?, nil: return .string("none")
             }
         }
@@ -45,8 +45,9 @@ enum Report {
         }
         return .object([
             ("model", .string(graph.name)),
-            ("target", .string(options.target)),
-            ("precision", .string(options.precision)),
+            ("target", .string(target.name)),
+            ("precision", .string(precision.rawValue)),
+            ("accumulation", .string(precision.accumulation(on: target))),
             ("tessera_version", .string(Tessera.version)),
             ("macs", .int(summary.macs)),
             ("params", .int(summary.params)),
@@ -54,8 +55,8 @@ enum Report {
                 ("arena_bytes", .int(plan.arenaBytes)),
                 ("arena_lower_bound_bytes", .int(plan.lowerBoundBytes)),
                 ("arena_alignment", .int(plan.alignment)),
-                ("weights_bytes", .int(plan.weightsElements * 4)),
-                ("weights_padding_bytes", .int((plan.weightsElements - plan.weights.map(\.count).reduce(0, +)) * 4)),
+                ("weights_bytes", .int(plan.weightsBytes)),
+                ("weights_padding_bytes", .int(plan.weightsBytes - plan.weights.map { $0.count * $0.dtype.byteSize }.reduce(0, +))),
                 ("input_bytes", .int(inputBytes)),
                 ("output_bytes", .int(outputBytes)),
             ])),

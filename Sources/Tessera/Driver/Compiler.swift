@@ -3,13 +3,14 @@ import Foundation
 /// Options of one compilation.
 public struct CompileOptions: Sendable {
     public var target: String
-    public var precision: String
+    /// nil: the target's default (`Precision.defaultFor`).
+    public var precision: Precision?
     /// Pass names (or "all") after which to record the IR text in `CompiledModel.irDumps`.
     public var dumpIRAfter: Set<String>
     /// Run the verifier after every pass (cheap; on by default).
     public var verifyEachPass: Bool
 
-    public init(target: String = "host", precision: String = "fp32", dumpIRAfter: Set<String> = [], verifyEachPass: Bool = true) {
+    public init(target: String = "host", precision: Precision? = nil, dumpIRAfter: Set<String> = [], verifyEachPass: Bool = true) {
         self.target = target
         self.precision = precision
         self.dumpIRAfter = dumpIRAfter
@@ -28,37 +29,37 @@ public struct CompiledModel: Sendable {
     /// C symbol prefix (`<model>_run`, `<model>_desc`, file names).
     public var symbolPrefix: String
     public var target: TargetDescription
+    public var precision: Precision
     /// (pass name, IR text) for every pass named in `CompileOptions.dumpIRAfter`.
     public var irDumps: [(pass: String, text: String)]
 }
 
 /// The compilation pipeline, one stage per line.
 public enum Compiler {
-    public static let supportedPrecisions = ["fp32"]
+    public static let supportedPrecisions = Precision.allCases.map(\.rawValue)
 
     public static func compile(_ input: Graph, options: CompileOptions = .init()) throws -> CompiledModel {
         let target = try TargetRegistry.named(options.target)
-        guard supportedPrecisions.contains(options.precision) else {
-            throw TesseraError.usage("unsupported precision \"\(options.precision)\" (available: \(supportedPrecisions.joined(separator: ", ")))")
-        }
+        let precision = options.precision ?? Precision.defaultFor(target)
         // 1. Optimise: the passes of `Pipeline.passes`, verified after each one.
         var dumps: [(pass: String, text: String)] = []
-        let graph = try Pipeline.run(input, verify: options.verifyEachPass, dumpAfter: options.dumpIRAfter) { dumps.append(($0, $1)) }
+        let graph = try Pipeline.run(input, options: PassOptions(precision: precision), verify: options.verifyEachPass,
+                                     dumpAfter: options.dumpIRAfter) { dumps.append(($0, $1)) }
         // 2. Per-layer figures: parameters, MACs, activation sizes.
         let summary = try ModelSummary(graph)
         // 3. Memory: weights blob layout, activation lifetimes and arena offsets.
         let plan = try MemoryPlanner.plan(graph)
         // 4. C code: header with the memory contract, schedule, weights.
-        let (sources, kernels) = try CEmitter(graph: graph, plan: plan).emit()
+        let (sources, kernels) = try CEmitter(graph: graph, plan: plan, acc: precision.accumulation(on: target)).emit()
         // 5. The runtime kernel files the schedule calls, and their headers.
         let runtime = try runtimeFiles(kernels)
         // 6. The report: every byte the model uses.
-        let report = Report.json(graph: graph, plan: plan, summary: summary, kernels: kernels, options: options, target: target)
+        let report = Report.json(graph: graph, plan: plan, summary: summary, kernels: kernels, precision: precision, target: target)
         var files = sources.map { (name: $0.0, contents: $0.1) }
         files += runtime
         files.append((name: "report.json", contents: JSONWriter.write(report)))
         return CompiledModel(graph: graph, plan: plan, summary: summary, kernels: kernels, files: files,
-                             symbolPrefix: CSyntax.identifier(graph.name), target: target, irDumps: dumps)
+                             symbolPrefix: CSyntax.identifier(graph.name), target: target, precision: precision, irDumps: dumps)
     }
 
     private static func runtimeFiles(_ kernels: [String]) throws -> [(name: String, contents: String)] {

@@ -29,7 +29,7 @@ public enum InspectReport {
         out.append("Memory (fp32):")
         let integers = summary.integerConstantElements
         let shapeValues = integers > 0 ? " + \(grouped(integers)) integer shape values = \(grouped(summary.params + integers)) constant elements" : ""
-        out.append("  weights (flash)       \(grouped(plan.weightsElements * 4).leftPadded(12, with: " ")) B  (\(grouped(summary.params)) parameters\(shapeValues))")
+        out.append("  weights (flash)       \(grouped(plan.weightsBytes).leftPadded(12, with: " ")) B  (\(grouped(summary.params)) parameters\(shapeValues))")
         out.append("  activation arena      \(grouped(plan.arenaBytes).leftPadded(12, with: " ")) B  (lower bound \(grouped(plan.lowerBoundBytes)) B)")
         let io = graph.inputs.map(\.type.byteCount).reduce(0, +) + graph.outputs.compactMap { graph.types[$0]?.byteCount }.reduce(0, +)
         out.append("  inputs + outputs      \(grouped(io).leftPadded(12, with: " ")) B  (caller-owned)")
@@ -51,7 +51,7 @@ public enum InspectReport {
             })),
             ("totals", .object([("params", .int(summary.params)), ("integer_constant_elements", .int(summary.integerConstantElements)),
                                 ("macs", .int(summary.macs))])),
-            ("memory", .object([("weights_bytes", .int(plan.weightsElements * 4)), ("arena_bytes", .int(plan.arenaBytes)),
+            ("memory", .object([("weights_bytes", .int(plan.weightsBytes)), ("arena_bytes", .int(plan.arenaBytes)),
                                 ("arena_lower_bound_bytes", .int(plan.lowerBoundBytes))])),
         ])
     }

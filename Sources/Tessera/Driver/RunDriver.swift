@@ -65,7 +65,7 @@ public enum RunDriver {
             let run = try EmulatorRunner.run(model, target: model.target, inputs: ordered, dumpLayers: options.compareLayers)
             outputs = run.outputs
             dumps = run.layerOutputs
-            report = EmulatorRunner.report(run, model: model, target: model.target, precision: options.compile.precision,
+            report = EmulatorRunner.report(run, model: model, target: model.target, precision: model.precision.rawValue,
                                            inputBytes: ordered.values.map { $0.count * 4 }.reduce(0, +))
         }
         var layers: LayerComparison?

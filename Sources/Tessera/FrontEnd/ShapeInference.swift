@@ -15,6 +15,7 @@ public enum ShapeInference {
                 }
             }
             let spec = try NodeSpec.make(node, ctx)
+            let dtype = spec.outputDType(input: ctx.types[node.inputs[0]]?.dtype ?? .float32)
             for (k, shape) in spec.outputShapes.enumerated() {
                 guard checkedElementCount(shape) != nil else {
                     throw TesseraError.invalidModel(location: node.location, message: "output shape \(shapeText(shape)) has more than \(maxTensorElements) elements (its size overflows)")
@@ -22,11 +23,11 @@ public enum ShapeInference {
                 guard shape.allSatisfy({ $0 > 0 }) else {
                     throw TesseraError.unsupported(location: node.location, message: "output shape \(shapeText(shape)) is empty; zero-sized tensors are not supported")
                 }
-                ctx.types[node.outputs[k]] = TensorType(shape, .float32)
+                ctx.types[node.outputs[k]] = TensorType(shape, dtype)
             }
             if node.op == .dropout && node.outputs.count == 2 {
                 // The mask output exists only in training; nothing may read it.
-                ctx.types[node.outputs[1]] = TensorType(spec.outputShape, .float32)
+                ctx.types[node.outputs[1]] = TensorType(spec.outputShape, dtype)
             }
         }
         let consumers = g.consumers()

@@ -58,11 +58,14 @@ public enum Op: String, CaseIterable, Sendable {
     case dropout = "Dropout"
     /// y = x * scale[c] + shift[c] along `axis`: what an unfused BatchNormalization lowers to.
     case channelAffine = "ChannelAffine"
+    /// y = x converted to the dtype `to` ("float16" or "float32"): the model's boundary when
+    /// it computes in FP16 (PrecisionLowering).
+    case convert = "Convert"
 
     public var name: String { rawValue }
 
     /// Ops that passes create; model files cannot use them.
-    public var isInternal: Bool { self == .channelAffine }
+    public var isInternal: Bool { self == .channelAffine || self == .convert }
 
     /// How many inputs the node may list (omitted optional inputs count as "").
     public var inputArity: ClosedRange<Int> {
@@ -125,6 +128,7 @@ public enum Op: String, CaseIterable, Sendable {
                  "cubic_coeff_a": .float, "exclude_outside": .int, "extrapolation_value": .float,
                  "antialias": .int, "keep_aspect_ratio_policy": .string]
         case .channelAffine: a = ["axis": .int]
+        case .convert: a = ["to": .string]
         case .matMul, .relu, .sigmoid, .hardSwish, .tanh, .add, .sub, .mul, .div, .max, .min, .pow, .pRelu,
              .globalAveragePool, .identity, .slice, .abs, .neg, .exp, .log, .sqrt, .reciprocal, .softplus, .softsign,
              .erf, .floor, .ceil:

@@ -27,7 +27,10 @@ public enum ReferenceInterpreter {
             let spec = try NodeSpec.of(node, in: graph)
             let inputs = node.inputs.map { $0.isEmpty ? nil : values[$0] }
             guard let x = inputs[0] else { throw TesseraError.internalError("\(node.location): input not computed") }
-            for (name, value) in zip(node.outputs, ReferenceOps.evaluate(spec, x, inputs)) { values[name] = value }
+            for (name, value) in zip(node.outputs, ReferenceOps.evaluate(spec, x, inputs)) {
+                // FP16 tensors are stored in half: the reference rounds them as the C does.
+                values[name] = graph.types[name]?.dtype == .float16 ? value.roundedToHalf() : value
+            }
         }
         return values
     }
@@ -62,6 +65,7 @@ enum ReferenceOps {
         case let .resize(s): return [resize(s, x)]
         case let .view(shape): return [TensorValue(shape: shape, data: x.data)]
         case let .softmax(s, shape): return [softmax(s, shape, x)]
+        case .convert: return [x]
         }
     }
 

@@ -15,4 +15,9 @@ public struct TensorValue: Equatable, Sendable {
     }
 
     public var count: Int { data.count }
+
+    /// Every value rounded to the nearest IEEE half (round to nearest even).
+    public func roundedToHalf() -> TensorValue {
+        TensorValue(shape: shape, data: data.map { Float(Float16($0)) })
+    }
 }

@@ -3,7 +3,17 @@
 public struct Pass: Sendable {
     public let name: String
     public let summary: String
-    public let run: @Sendable (Graph) throws -> Graph
+    public let run: @Sendable (Graph, PassOptions) throws -> Graph
+
+    init(name: String, summary: String, run: @escaping @Sendable (Graph, PassOptions) throws -> Graph) {
+        self.name = name
+        self.summary = summary
+        self.run = run
+    }
+
+    init(name: String, summary: String, run: @escaping @Sendable (Graph) throws -> Graph) {
+        self.init(name: name, summary: summary) { g, _ in try run(g) }
+    }
 }
 
 /// The optimisation pipeline, declared in one place: the passes in order, each with a
@@ -26,6 +36,8 @@ public enum Pipeline {
         Pass(name: "lower-layout", summary: "lower NCHW spatial ops to NHWC", run: LayoutLowering.run),
         // Cancel the transposes the layout lowering left back to back.
         Pass(name: "remove-identities-2", summary: "remove transposes that cancel after layout lowering", run: IdentityRemoval.run),
+        // FP16 precisions: weights and activations in half, Convert at the graph's boundary.
+        Pass(name: "lower-precision", summary: "store weights and activations in float16 (FP16 precisions)", run: PrecisionLowering.run),
         // Remove nodes and constants nothing reads.
         Pass(name: "eliminate-dead-code", summary: "remove unused nodes and constants", run: DeadCodeElimination.run),
     ]
@@ -35,7 +47,7 @@ public enum Pipeline {
     /// Runs the passes in order. After each one the graph is re-ordered and re-inferred; with
     /// `verify` the verifier also checks it. `dump(passName, irText)` is called after each
     /// pass named in `dumpAfter` (or every pass for "all").
-    public static func run(_ graph: Graph, verify: Bool = true, dumpAfter: Set<String> = [],
+    public static func run(_ graph: Graph, options: PassOptions = .init(), verify: Bool = true, dumpAfter: Set<String> = [],
                            dump: (String, String) -> Void = { _, _ in }) throws -> Graph {
         let unknown = dumpAfter.subtracting(passNames + ["all"])
         guard unknown.isEmpty else {
@@ -43,7 +55,7 @@ public enum Pipeline {
         }
         var g = graph
         for pass in passes {
-            g = try ShapeInference.run(try GraphStructure.ordered(try pass.run(g)))
+            g = try ShapeInference.run(try GraphStructure.ordered(try pass.run(g, options)))
             if verify {
                 do {
                     try Verifier.verify(g)

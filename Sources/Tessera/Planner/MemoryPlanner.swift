@@ -10,8 +10,8 @@ public struct MemoryPlan: Equatable, Sendable {
         case output(Int)
         /// Byte offset in the arena.
         case arena(Int)
-        /// Element offset in the weights blob.
-        case weights(Int)
+        /// Element offset in the weights blob of that dtype (float32 or float16).
+        case weights(Int, DType)
         /// Not stored (e.g. Dropout's unused mask).
         case none
     }
@@ -35,12 +35,16 @@ public struct MemoryPlan: Equatable, Sendable {
     /// Float constants the generated code reads, in weights-blob order, each in the
     /// packing its kernel wants (a constant read in two packings appears twice).
     public var weights: [PackedWeight]
-    /// Elements in the weights blob, including alignment padding.
-    public var weightsElements: Int
+    /// Elements of the float32 and float16 weights blobs, alignment padding included.
+    public var weightsFloats: Int
+    public var weightsHalves: Int
+
+    /// Bytes of read-only weights (both blobs).
+    public var weightsBytes: Int { weightsFloats * 4 + weightsHalves * 2 }
 
     public static func == (a: MemoryPlan, b: MemoryPlan) -> Bool {
         a.locations == b.locations && a.buffers == b.buffers && a.arenaBytes == b.arenaBytes
-            && a.weights == b.weights && a.weightsElements == b.weightsElements
+            && a.weights == b.weights && a.weightsFloats == b.weightsFloats && a.weightsHalves == b.weightsHalves
     }
 }
 
@@ -82,10 +86,12 @@ public enum WeightPacking: String, Sendable {
     }
 }
 
-/// A constant placed in the weights blob.
+/// A constant placed in a weights blob.
 public struct PackedWeight: Equatable, Sendable {
     public var name: String
     public var packing: WeightPacking
+    /// float32 or float16: which blob.
+    public var dtype: DType
     public var offset: Int
     public var count: Int
 }
@@ -101,8 +107,7 @@ public enum MemoryPlanner {
         // Weights: float constants read as data (not shape operands), in first-use order,
         // in the packing of the kernel that reads them.
         var weights: [PackedWeight] = []
-        var weightsElements = 0
-        let floatsPerAlign = alignment / 4
+        var blob: [DType: Int] = [.float32: 0, .float16: 0]
         var specs: [NodeSpec] = []
         for node in graph.nodes {
             let spec = try NodeSpec.of(node, in: graph)
@@ -110,12 +115,14 @@ public enum MemoryPlanner {
             for (k, name) in node.inputs.enumerated() where !name.isEmpty && !node.op.constantInputs.contains(k) {
                 let packing = WeightPacking.of(node, k, spec)
                 guard let c = graph.constants[name], locations[packing.key(name)] == nil else { continue }
-                guard c.type.dtype == .float32 else {
-                    throw TesseraError.unsupported(location: node.location, message: "constant \"\(name)\" of dtype \(c.type.dtype.rawValue) cannot be a data operand")
+                let dtype = c.type.dtype
+                guard dtype == .float32 || dtype == .float16 else {
+                    throw TesseraError.unsupported(location: node.location, message: "constant \"\(name)\" of dtype \(dtype.rawValue) cannot be a data operand")
                 }
-                locations[packing.key(name)] = .weights(weightsElements)
-                weights.append(PackedWeight(name: name, packing: packing, offset: weightsElements, count: c.type.elementCount))
-                weightsElements += roundUp(c.type.elementCount, floatsPerAlign)
+                let offset = blob[dtype]!
+                locations[packing.key(name)] = .weights(offset, dtype)
+                weights.append(PackedWeight(name: name, packing: packing, dtype: dtype, offset: offset, count: c.type.elementCount))
+                blob[dtype] = offset + roundUp(c.type.elementCount, alignment / dtype.byteSize)
             }
         }
 
@@ -168,7 +175,7 @@ public enum MemoryPlanner {
             lowerBound = max(lowerBound, buffers.filter { $0.first <= t && t <= $0.last }.map(\.bytes).reduce(0, +))
         }
         return MemoryPlan(locations: locations, buffers: buffers, arenaBytes: arena, alignment: alignment,
-                          lowerBoundBytes: lowerBound, weights: weights, weightsElements: weightsElements)
+                          lowerBoundBytes: lowerBound, weights: weights, weightsFloats: blob[.float32]!, weightsHalves: blob[.float16]!)
     }
 
     /// The node's output is its input's bytes in the same order.

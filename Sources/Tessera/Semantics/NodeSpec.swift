@@ -23,6 +23,8 @@ public enum NodeSpec: Equatable, Sendable {
     /// Identity, Dropout, Flatten, Reshape, Squeeze, Unsqueeze: same bytes, new shape.
     case view(outputShape: [Int])
     case softmax(SoftmaxSpec, shape: [Int])
+    /// Convert between float32 and float16.
+    case convert(shape: [Int], to: DType)
 
     /// Resolves `node` against the types (and constants) known so far.
     static func make(_ node: Node, _ ctx: SpecContext) throws -> NodeSpec {
@@ -57,6 +59,12 @@ public enum NodeSpec: Equatable, Sendable {
         case .identity, .dropout, .flatten, .reshape, .squeeze, .unsqueeze:
             return .view(outputShape: try ViewShapes.make(node, ctx))
         case .softmax, .logSoftmax: return .softmax(try SoftmaxSpec.make(node, ctx), shape: try ctx.floatShape(node, 0))
+        case .convert:
+            let to = try AttributeReader(node).string("to", default: "")
+            guard let dtype = DType(rawValue: to), dtype == .float16 || dtype == .float32 else {
+                throw AttributeReader(node).fail("Convert to must be float16 or float32, got \"\(to)\"")
+            }
+            return .convert(shape: try ctx.floatShape(node, 0), to: dtype)
         default:
             throw TesseraError.internalError("\(node.op.name) has no semantics")
         }
@@ -85,12 +93,19 @@ public enum NodeSpec: Equatable, Sendable {
         case let .resize(s): return [s.outputShape]
         case let .view(shape): return [shape]
         case let .softmax(_, shape): return [shape]
+        case let .convert(shape, _): return [shape]
         }
     }
 
     public var outputShape: [Int] { outputShapes[0] }
 
     /// Multiply-accumulate operations of the node (convolutions and matrix products).
+    /// Element type of the node's outputs, given its first input's.
+    public func outputDType(input: DType) -> DType {
+        if case let .convert(_, to) = self { return to }
+        return input
+    }
+
     public var macs: Int {
         switch self {
         case let .conv(s): return s.macs

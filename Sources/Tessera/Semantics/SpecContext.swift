@@ -28,7 +28,7 @@ struct SpecContext {
     /// A float operand that must be a float32 tensor (activations and weights).
     func floatShape(_ node: Node, _ i: Int) throws -> [Int] {
         let t = try type(node, i)
-        guard t.dtype == .float32 else {
+        guard t.dtype == .float32 || t.dtype == .float16 else {
             throw TesseraError.unsupported(location: node.location, message: "input \(i) (\"\(node.inputs[i])\") of \(node.op.name) must be float, got \(t.dtype.rawValue)")
         }
         return t.shape

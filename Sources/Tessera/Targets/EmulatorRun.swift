@@ -120,7 +120,7 @@ public enum EmulatorRunner {
             ("flash_bytes", .int(run.image.flashBytes)),
             ("model_flash_bytes", .int(run.image.modelFlashBytes)),
             ("input_data_bytes", .int(inputBytes)),
-            ("weights_bytes", .int(model.plan.weightsElements * 4)),
+            ("weights_bytes", .int(model.plan.weightsBytes)),
             ("static_ram_bytes", .int(run.image.staticRamBytes)),
             ("arena_bytes", .int(model.plan.arenaBytes)),
             ("ram_bytes", .int(run.image.staticRamBytes + run.stackBytes)),

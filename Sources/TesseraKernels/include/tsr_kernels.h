@@ -44,6 +44,7 @@ typedef struct {
     int32_t in_c, out_c;
     int32_t groups;
     tsr_act act;
+    tsr_acc_mode acc; /* FP16 variants only */
 } tsr_conv2d_params;
 
 int tsr_conv2d_f32(const tsr_conv2d_params *p, const float *input, const float *weights,
@@ -56,6 +57,7 @@ typedef struct {
     tsr_window win;
     int32_t in_c, multiplier;
     tsr_act act;
+    tsr_acc_mode acc; /* FP16 variants only */
 } tsr_depthwise_conv2d_params;
 
 int tsr_depthwise_conv2d_f32(const tsr_depthwise_conv2d_params *p, const float *input,
@@ -111,6 +113,7 @@ typedef struct {
     float alpha, beta;
     tsr_bias_kind c_kind;
     tsr_act act;
+    tsr_acc_mode acc; /* FP16 variants only */
 } tsr_gemm_params;
 
 int tsr_gemm_f32(const tsr_gemm_params *p, const float *a, const float *b, const float *c,
@@ -125,6 +128,7 @@ typedef struct {
     int32_t batch_shape[4];
     int32_t a_batch_stride[4];
     int32_t b_batch_stride[4];
+    tsr_acc_mode acc; /* FP16 variants only */
 } tsr_matmul_params;
 
 int tsr_matmul_f32(const tsr_matmul_params *p, const float *a, const float *b, float *y);
@@ -235,6 +239,43 @@ typedef struct {
 } tsr_softmax_params;
 
 int tsr_softmax_f32(const tsr_softmax_params *p, const float *x, float *y);
+
+/* ---- FP16 variants ------------------------------------------------------------------ */
+/*
+ * The same operations on IEEE half-precision tensors (tsr_f16), with the same parameter
+ * structs. Weights are tsr_f16; biases, scales and shifts stay float (they are tiny and
+ * their precision matters). Dot products and sums follow `acc` where the struct has one;
+ * everything else computes in float and rounds once when it stores: activations, pooling
+ * (max is exact, the average divides in float), reductions, the channel affine, and
+ * softmax, which runs entirely in float. On cores without FP16 arithmetic, half is a
+ * storage format and every mode computes in float.
+ */
+int tsr_conv2d_f16(const tsr_conv2d_params *p, const tsr_f16 *input, const tsr_f16 *weights,
+                   const float *bias, tsr_f16 *output);
+int tsr_depthwise_conv2d_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
+                             const tsr_f16 *weights, const float *bias, tsr_f16 *output);
+int tsr_maxpool2d_f16(const tsr_pool2d_params *p, const tsr_f16 *x, tsr_f16 *y);
+int tsr_avgpool2d_f16(const tsr_pool2d_params *p, const tsr_f16 *x, tsr_f16 *y);
+int tsr_reduce_f16(const tsr_reduce_params *p, const tsr_f16 *x, tsr_f16 *y);
+/* C is float (bias-like); a and b are half. */
+int tsr_gemm_f16(const tsr_gemm_params *p, const tsr_f16 *a, const tsr_f16 *b, const float *c,
+                 tsr_f16 *y);
+int tsr_matmul_f16(const tsr_matmul_params *p, const tsr_f16 *a, const tsr_f16 *b, tsr_f16 *y);
+int tsr_binary_f16(const tsr_binary_params *p, const tsr_f16 *a, const tsr_f16 *b, tsr_f16 *y);
+int tsr_activation_f16(const tsr_activation_params *p, const tsr_f16 *x, tsr_f16 *y);
+int tsr_channel_affine_f16(const tsr_channel_affine_params *p, const tsr_f16 *x,
+                           const float *scale, const float *shift, tsr_f16 *y);
+int tsr_copy_f16(int32_t size, const tsr_f16 *x, tsr_f16 *y);
+int tsr_strided_copy_f16(const tsr_strided_copy_params *p, const tsr_f16 *x, tsr_f16 *y);
+int tsr_concat_f16(const tsr_concat_params *p, const tsr_f16 *const *inputs, tsr_f16 *y);
+int tsr_pad_f16(const tsr_pad_params *p, const tsr_f16 *x, tsr_f16 *y);
+int tsr_resize_nearest_f16(const tsr_resize_nearest_params *p, const tsr_f16 *x, tsr_f16 *y);
+int tsr_softmax_f16(const tsr_softmax_params *p, const tsr_f16 *x, tsr_f16 *y);
+
+/* Conversions at the model's boundary (--io fp32 with FP16 inside, or the reverse);
+ * round to nearest even, with subnormals, infinities and NaN. */
+int tsr_convert_f32_to_f16(int32_t size, const float *x, tsr_f16 *y);
+int tsr_convert_f16_to_f32(int32_t size, const tsr_f16 *x, float *y);
 
 #ifdef __cplusplus
 }

@@ -25,9 +25,10 @@ import Testing
         return b
     }
 
-    static func run(_ graph: Graph, _ target: String, inputs: [String: TensorValue], compareLayers: Bool = false) throws -> RunDriver.Result {
+    static func run(_ graph: Graph, _ target: String, inputs: [String: TensorValue], compareLayers: Bool = false,
+                    precision: Precision = .fp32) throws -> RunDriver.Result {
         let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
-        return try RunDriver.run(graph, inputs: ordered, options: .init(compile: CompileOptions(target: target), compareLayers: compareLayers))
+        return try RunDriver.run(graph, inputs: ordered, options: .init(compile: CompileOptions(target: target, precision: precision), compareLayers: compareLayers))
     }
 
     @Test(arguments: targets)
