@@ -10,10 +10,10 @@
  *     tsr_types.h, TSR_F16_ARITH, TSR_HACC_EMULATE, TSR_SIMD).
  *  2. Back ends: one block per back end, selected at compile time by TSR_SIMD. A back end
  *     defines any of the primitives of part 3 under the same name and signature and, for
- *     each one it defines, the macro TSR_HAVE_<NAME> (the name without its tsr_ prefix:
- *     TSR_HAVE_HACC_DOT for tsr_hacc_dot, ...). There are none yet; planned are Helium/MVE (Cortex-M55/M85:
- *     vector dot products, conversions and compares), GCC/Clang generic vectors, and RISC-V
- *     Zfh/Zvfh. A back end must give the same results as the portable code for the
+ *     each one it defines, the macro TSR_HAVE_<NAME> (the name in capitals without its
+ *     tsr_ prefix: TSR_HAVE_HACC_DOT for tsr_hacc_dot, ...). There are none yet; planned
+ *     are Helium/MVE (Cortex-M55/M85: vector dot products, conversions and compares),
+ *     GCC/Clang generic vectors, and RISC-V Zfh/Zvfh. A back end must give the same results as the portable code for the
  *     conversions, compares and TSR_ACC_F32 reductions it replaces up to the order of the
  *     float additions; TSR_ACC_F16 and TSR_ACC_CHUNKED may differ in summation order
  *     (lanes) and fusion, which callers must treat as rounding noise.

@@ -11,7 +11,7 @@ struct TesseraCLI: ParsableCommand {
         abstract: "Compile neural-network models to portable C for microcontrollers.",
         discussion: "Exit status: 0 success, 1 internal error, 2 bad input or usage.",
         version: Tessera.version,
-        subcommands: [Inspect.self, Compile.self, Run.self, Import.self, Targets.self]
+        subcommands: [Inspect.self, Compile.self, Run.self, Import.self, Targets.self, BenchCommand.self]
     )
 }
 

@@ -9,13 +9,25 @@ public struct CompileOptions: Sendable {
     public var dumpIRAfter: Set<String>
     /// Run the verifier after every pass (cheap; on by default).
     public var verifyEachPass: Bool
+    /// Which kernels the generator may pick (the baseline keeps the plain loop nests).
+    public var kernels: KernelChoice
 
-    public init(target: String = "host", precision: Precision? = nil, dumpIRAfter: Set<String> = [], verifyEachPass: Bool = true) {
+    public init(target: String = "host", precision: Precision? = nil, dumpIRAfter: Set<String> = [], verifyEachPass: Bool = true,
+                kernels: KernelChoice = .best) {
+        self.kernels = kernels
         self.target = target
         self.precision = precision
         self.dumpIRAfter = dumpIRAfter
         self.verifyEachPass = verifyEachPass
     }
+}
+
+/// The kernels code generation may choose from.
+public enum KernelChoice: String, Sendable {
+    /// The fastest variant for each layer's shapes and target.
+    case best
+    /// The plain C loop nests only: the reference point of `tessera bench`.
+    case baseline
 }
 
 /// The result of compiling a model: every output file by name, plus what the report says.

@@ -1,0 +1,91 @@
+/*
+ * Tessera runtime: constant padding, FP16 (ONNX Pad, mode "constant", non-negative pads).
+ * y (out_shape) is `value` (float, rounded to half once) everywhere except the block of
+ * in_shape starting at pad_begin, which is x. y is written row by row (rows along the last
+ * axis) in order, and the rows that meet the block take x's rows in order too, so x is
+ * read sequentially. y must not overlap x.
+ */
+#include <stddef.h>
+
+#include "tsr_kernels.h"
+#include "tsr_internal.h"
+#include "tsr_simd.h"
+
+/* Non-zero when rank, shapes and pads are valid and both element counts fit in int32_t. */
+static int pad_params_ok(const tsr_pad_params *p)
+{
+    int32_t d, in_total = 1, out_total = 1;
+    if (p->rank < 1 || p->rank > TSR_MAX_RANK) {
+        return 0;
+    }
+    for (d = 0; d < p->rank; ++d) {
+        const int32_t in = p->in_shape[d], pb = p->pad_begin[d];
+        in_total = tsr_mul(in_total, in);
+        out_total = tsr_mul(out_total, p->out_shape[d]);
+        if (in_total < 0 || out_total < 0 || pb < 0 || pb > p->out_shape[d] - in) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int tsr_pad_f16(const tsr_pad_params *p, const tsr_f16 *x, tsr_f16 *y)
+{
+    int32_t idx[TSR_MAX_RANK] = {0};
+    int32_t last, n_out, n_in, before, after, d, i;
+    tsr_f16 value;
+
+    if (p == NULL || x == NULL || y == NULL) {
+        return TSR_ERR_NULL;
+    }
+    if (!pad_params_ok(p)) {
+        return TSR_ERR_PARAM;
+    }
+    last = p->rank - 1;
+    n_out = p->out_shape[last];
+    n_in = p->in_shape[last];
+    before = p->pad_begin[last];
+    after = n_out - before - n_in;
+    value = tsr_f2h(p->value); /* rounded to half once */
+    for (;;) {
+        /* Does this output row meet the block? Only when every outer index does. */
+        int inside = 1;
+        for (d = 0; d < last; ++d) {
+            const int32_t rel = idx[d] - p->pad_begin[d];
+            if (rel < 0 || rel >= p->in_shape[d]) {
+                inside = 0;
+                break;
+            }
+        }
+        if (inside) {
+            for (i = 0; i < before; ++i) {
+                y[i] = value;
+            }
+            y += before;
+            for (i = 0; i < n_in; ++i) {
+                y[i] = x[i];
+            }
+            y += n_in;
+            x += n_in;
+            for (i = 0; i < after; ++i) {
+                y[i] = value;
+            }
+            y += after;
+        } else {
+            for (i = 0; i < n_out; ++i) {
+                y[i] = value;
+            }
+            y += n_out;
+        }
+        /* Advance the index over all axes but the last (row-major odometer). */
+        for (d = last - 1; d >= 0; --d) {
+            if (++idx[d] < p->out_shape[d]) {
+                break;
+            }
+            idx[d] = 0;
+        }
+        if (d < 0) {
+            return TSR_OK;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+/*
+ * Tessera runtime: strided gather into a dense tensor, FP16 (ONNX Transpose, Slice with any
+ * steps, each output of Split, and any other view):
+ *     y[i0..ir] = x[in_offset + sum(i_d * in_stride[d])], strides of any sign.
+ * The kernel cannot know the size of x: the caller guarantees that every index read is
+ * inside x. The kernel checks what it can: rank and shape, that no index is negative and
+ * that no offset arithmetic leaves int32_t. y must not alias x.
+ */
+#include <stddef.h>
+
+#include "tsr_kernels.h"
+#include "tsr_internal.h"
+#include "tsr_simd.h"
+
+/* Non-zero when rank and shape are valid, the output count fits in int32_t, the smallest
+ * index read is >= 0, and in_offset + sum(max(0, out_shape[d] * in_stride[d])) (an upper
+ * bound of every offset the walk forms, including one step past each row) fits too. */
+static int strided_copy_params_ok(const tsr_strided_copy_params *p)
+{
+    int64_t lo, hi;
+    int32_t d, total = 1;
+    if (p->rank < 1 || p->rank > TSR_MAX_RANK || p->in_offset < 0) {
+        return 0;
+    }
+    lo = p->in_offset;
+    hi = p->in_offset;
+    for (d = 0; d < p->rank; ++d) {
+        const int64_t s = p->in_stride[d];
+        const int64_t span = (int64_t)p->out_shape[d] * s;
+        total = tsr_mul(total, p->out_shape[d]);
+        if (total < 0 || span > INT32_MAX || span < -(int64_t)INT32_MAX) {
+            return 0;
+        }
+        if (s < 0) {
+            lo += span - s; /* (out_shape[d] - 1) * s */
+        } else {
+            hi += span;
+        }
+    }
+    return lo >= 0 && hi <= INT32_MAX;
+}
+
+int tsr_strided_copy_f16(const tsr_strided_copy_params *p, const tsr_f16 *x, tsr_f16 *y)
+{
+    int32_t idx[TSR_MAX_RANK] = {0};
+    int32_t last, n, step, off, d, i;
+
+    if (p == NULL || x == NULL || y == NULL) {
+        return TSR_ERR_NULL;
+    }
+    if (!strided_copy_params_ok(p)) {
+        return TSR_ERR_PARAM;
+    }
+    last = p->rank - 1;
+    n = p->out_shape[last];
+    step = p->in_stride[last];
+    off = p->in_offset;
+    for (;;) {
+        if (step == 1) {
+            const tsr_f16 *src = x + off;
+            for (i = 0; i < n; ++i) {
+                y[i] = src[i];
+            }
+        } else {
+            int32_t xi = off;
+            for (i = 0; i < n; ++i, xi += step) {
+                y[i] = x[xi];
+            }
+        }
+        y += n;
+        /* Advance the index over all axes but the last (row-major odometer). */
+        for (d = last - 1; d >= 0; --d) {
+            if (++idx[d] < p->out_shape[d]) {
+                off += p->in_stride[d];
+                break;
+            }
+            off -= (idx[d] - 1) * p->in_stride[d];
+            idx[d] = 0;
+        }
+        if (d < 0) {
+            return TSR_OK;
+        }
+    }
+}
