@@ -32,7 +32,7 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
 
     /* node "image_to_nhwc": Transpose perm [0, 2, 3, 1], [1, 1, 8, 8] -> [1, 8, 8, 1] */
     /* view: same bytes in the same order, no code */
-    TSR_LAYER_DONE(0, 0, inputs[0], 64);
+    TSR_LAYER_DONE(0, 0, inputs[0], 64, 0);
 
     /* nodes[0] "conv1": Conv 3x3 pads [1, 1, 1, 1] + Relu, [1, 8, 8, 1] -> [1, 8, 8, 8], 4608 MACs */
     {
@@ -43,7 +43,7 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
         status = tsr_conv2d_f32(&p, inputs[0], (digits_cnn_weights + 0), (digits_cnn_weights + 72), (a + 0));
         if (status != TSR_OK) return status;
     }
-    TSR_LAYER_DONE(1, 0, (a + 0), 512);
+    TSR_LAYER_DONE(1, 0, (a + 0), 512, 0);
 
     /* nodes[2] "pool1": MaxPool 2x2 stride 2x2, [1, 8, 8, 8] -> [1, 4, 4, 8] */
     {
@@ -54,7 +54,7 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
         status = tsr_maxpool2d_f32(&p, (a + 0), (a + 512));
         if (status != TSR_OK) return status;
     }
-    TSR_LAYER_DONE(2, 0, (a + 512), 128);
+    TSR_LAYER_DONE(2, 0, (a + 512), 128, 0);
 
     /* nodes[3] "conv2": Conv 3x3 pads [1, 1, 1, 1] + Relu, [1, 4, 4, 8] -> [1, 4, 4, 16], 18432 MACs */
     {
@@ -65,7 +65,7 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
         status = tsr_conv2d_f32(&p, (a + 512), (digits_cnn_weights + 80), (digits_cnn_weights + 1232), (a + 0));
         if (status != TSR_OK) return status;
     }
-    TSR_LAYER_DONE(3, 0, (a + 0), 256);
+    TSR_LAYER_DONE(3, 0, (a + 0), 256, 0);
 
     /* nodes[5] "pool2": MaxPool 2x2 stride 2x2, [1, 4, 4, 16] -> [1, 2, 2, 16] */
     {
@@ -76,7 +76,7 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
         status = tsr_maxpool2d_f32(&p, (a + 0), (a + 256));
         if (status != TSR_OK) return status;
     }
-    TSR_LAYER_DONE(4, 0, (a + 256), 64);
+    TSR_LAYER_DONE(4, 0, (a + 256), 64, 0);
 
     /* node "pool2_out_to_nchw": Transpose perm [0, 3, 1, 2], [1, 2, 2, 16] -> [1, 16, 2, 2] */
     {
@@ -87,11 +87,11 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
         status = tsr_strided_copy_f32(&p, (a + 256), (a + 0));
         if (status != TSR_OK) return status;
     }
-    TSR_LAYER_DONE(5, 0, (a + 0), 64);
+    TSR_LAYER_DONE(5, 0, (a + 0), 64, 0);
 
     /* nodes[6] "flatten": Flatten, [1, 16, 2, 2] -> [1, 64] */
     /* view: shares the input's storage, no code */
-    TSR_LAYER_DONE(6, 0, (a + 0), 64);
+    TSR_LAYER_DONE(6, 0, (a + 0), 64, 0);
 
     /* nodes[7] "fc": Gemm 1x64 * 64x10 (B transposed), [1, 64] -> [1, 10], 640 MACs */
     {
@@ -102,7 +102,7 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
         status = tsr_gemm_f32(&p, (a + 0), (digits_cnn_weights + 1248), (digits_cnn_weights + 1888), (a + 64));
         if (status != TSR_OK) return status;
     }
-    TSR_LAYER_DONE(7, 0, (a + 64), 10);
+    TSR_LAYER_DONE(7, 0, (a + 64), 10, 0);
 
     /* nodes[8] "softmax": Softmax, [1, 10] -> [1, 10] */
     {
@@ -112,7 +112,7 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
         status = tsr_softmax_f32(&p, (a + 64), outputs[0]);
         if (status != TSR_OK) return status;
     }
-    TSR_LAYER_DONE(8, 0, outputs[0], 10);
+    TSR_LAYER_DONE(8, 0, outputs[0], 10, 0);
     return status;
 }
 

@@ -247,8 +247,10 @@ int tsr_softmax_f32(const tsr_softmax_params *p, const float *x, float *y);
  * their precision matters). Dot products and sums follow `acc` where the struct has one;
  * everything else computes in float and rounds once when it stores: activations, pooling
  * (max is exact, the average divides in float), reductions, the channel affine, and
- * softmax, which runs entirely in float. On cores without FP16 arithmetic, half is a
- * storage format and every mode computes in float.
+ * softmax, which runs entirely in float. The half modes are exact everywhere: where the
+ * core has no FP16 arithmetic they are emulated with float operations that round like half
+ * (same bits on every target). On such cores the code generator passes TSR_ACC_F32 anyway:
+ * half is a storage format there, computed in float.
  */
 int tsr_conv2d_f16(const tsr_conv2d_params *p, const tsr_f16 *input, const tsr_f16 *weights,
                    const float *bias, tsr_f16 *output);

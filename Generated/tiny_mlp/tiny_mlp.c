@@ -32,7 +32,7 @@ int tiny_mlp_run(const float *const inputs[], float *const outputs[], void *aren
 
     /* nodes[0] "flatten": Reshape, [1, 2, 2] -> [1, 4] */
     /* view: shares the input's storage, no code */
-    TSR_LAYER_DONE(0, 0, inputs[0], 4);
+    TSR_LAYER_DONE(0, 0, inputs[0], 4, 0);
 
     /* nodes[1] "fc1": Gemm 1x4 * 4x3 (B transposed) + Relu, [1, 4] -> [1, 3], 12 MACs */
     {
@@ -43,7 +43,7 @@ int tiny_mlp_run(const float *const inputs[], float *const outputs[], void *aren
         status = tsr_gemm_f32(&p, inputs[0], (tiny_mlp_weights + 0), (tiny_mlp_weights + 12), (a + 0));
         if (status != TSR_OK) return status;
     }
-    TSR_LAYER_DONE(1, 0, (a + 0), 3);
+    TSR_LAYER_DONE(1, 0, (a + 0), 3, 0);
 
     /* nodes[3] "fc2": Gemm 1x3 * 3x2, [1, 3] -> [1, 2], 6 MACs */
     {
@@ -54,7 +54,7 @@ int tiny_mlp_run(const float *const inputs[], float *const outputs[], void *aren
         status = tsr_gemm_f32(&p, (a + 0), (tiny_mlp_weights + 16), (tiny_mlp_weights + 24), (a + 4));
         if (status != TSR_OK) return status;
     }
-    TSR_LAYER_DONE(2, 0, (a + 4), 2);
+    TSR_LAYER_DONE(2, 0, (a + 4), 2, 0);
 
     /* nodes[4] "softmax": Softmax, [1, 2] -> [1, 2] */
     {
@@ -64,7 +64,7 @@ int tiny_mlp_run(const float *const inputs[], float *const outputs[], void *aren
         status = tsr_softmax_f32(&p, (a + 4), outputs[0]);
         if (status != TSR_OK) return status;
     }
-    TSR_LAYER_DONE(3, 0, outputs[0], 2);
+    TSR_LAYER_DONE(3, 0, outputs[0], 2, 0);
     return status;
 }
 

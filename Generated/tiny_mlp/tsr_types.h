@@ -101,10 +101,11 @@ typedef struct {
  * schedule, output index, its values): instruction counts per layer, per-layer dumps.
  * Without the define the calls compile to nothing. */
 #ifdef TSR_LAYER_HOOK
-void tsr_layer_done(int32_t layer, int32_t output, const float *data, int32_t count);
-#define TSR_LAYER_DONE(layer, output, data, count) tsr_layer_done((layer), (output), (data), (count))
+/* half: 0 when data holds float32 values, 1 when it holds tsr_f16. */
+void tsr_layer_done(int32_t layer, int32_t output, const void *data, int32_t count, int32_t half);
+#define TSR_LAYER_DONE(layer, output, data, count, half) tsr_layer_done((layer), (output), (data), (count), (half))
 #else
-#define TSR_LAYER_DONE(layer, output, data, count) ((void)0)
+#define TSR_LAYER_DONE(layer, output, data, count, half) ((void)0)
 #endif
 
 /* One graph input or output of a generated model, as the model sees it. */

@@ -31,7 +31,8 @@ int tsr_channel_affine_f16(const tsr_channel_affine_params *p, const tsr_f16 *x,
         if (inner == 1) {
             /* Channels last (NHWC): the inner loop runs over the channels. */
             for (i0 = 0; i0 < channels; i0 += TSR_F16_BLOCK) {
-                const int32_t nb = channels - i0 < TSR_F16_BLOCK ? channels - i0 : TSR_F16_BLOCK;
+                const int32_t nb =
+                    channels - i0 < TSR_F16_BLOCK ? channels - i0 : TSR_F16_BLOCK;
                 for (i = 0; i < nb; ++i) {
                     buf[i] = tsr_h2f(x[i0 + i]) * scale[i0 + i] + shift[i0 + i];
                 }

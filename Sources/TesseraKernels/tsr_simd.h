@@ -13,10 +13,11 @@
  *     each one it defines, the macro TSR_HAVE_<NAME> (the name in capitals without its
  *     tsr_ prefix: TSR_HAVE_HACC_DOT for tsr_hacc_dot, ...). There are none yet; planned
  *     are Helium/MVE (Cortex-M55/M85: vector dot products, conversions and compares),
- *     GCC/Clang generic vectors, and RISC-V Zfh/Zvfh. A back end must give the same results as the portable code for the
- *     conversions, compares and TSR_ACC_F32 reductions it replaces up to the order of the
- *     float additions; TSR_ACC_F16 and TSR_ACC_CHUNKED may differ in summation order
- *     (lanes) and fusion, which callers must treat as rounding noise.
+ *     GCC/Clang generic vectors, and RISC-V Zfh/Zvfh. A back end must give the same
+ *     results as the portable code for the conversions and compares it replaces, and for
+ *     reductions the same up to the order of the additions (vector lanes) and, in
+ *     TSR_ACC_F16 and TSR_ACC_CHUNKED, fused multiply-adds: callers treat those
+ *     differences as rounding noise.
  *  3. Portable fallbacks: plain C99 for every primitive, each guarded by #ifndef
  *     TSR_HAVE_<NAME>, so whatever a back end leaves out still exists.
  *
@@ -43,8 +44,8 @@
  * several tsr_hacc_dot calls (one per kernel row, say) does not change its result.
  * With TSR_F16_ARITH the half roundings are the core's own _Float16 operations; otherwise
  * they are emulated as half(float(x) op float(y)), which is the correctly rounded half
- * result (float has more than 2 * 11 + 2 significand bits, so rounding twice is harmless
- * for + and *): the results are the same bits on every target. Build with
+ * result (float's 24 significand bits are at least 2 * 11 + 2, so rounding twice is
+ * harmless for + and *): the portable code gives the same bits on every target. Build with
  * -DTSR_HACC_EMULATE=0 to let TSR_ACC_F16 and TSR_ACC_CHUNKED accumulate in float on
  * cores without FP16 arithmetic instead (faster there, and more accurate).
  *
@@ -155,7 +156,8 @@ static inline uint16_t tsr_f2h_bits(uint32_t f)
     const uint32_t mag = f & 0x7FFFFFFFu;
     uint32_t h, rem, half;
     if (mag >= 0x7F800000u) { /* infinity or NaN */
-        return (uint16_t)(sign | 0x7C00u | (mag > 0x7F800000u ? 0x0200u | (mag >> 13) : 0u));
+        const uint32_t nan = mag > 0x7F800000u ? 0x0200u | ((mag >> 13) & 0x3FFu) : 0u;
+        return (uint16_t)(sign | 0x7C00u | nan);
     }
     if (mag >= 0x477FF000u) { /* >= 65520 = (65504 + 65536) / 2: rounds to infinity */
         return (uint16_t)(sign | 0x7C00u);
@@ -293,7 +295,9 @@ static inline int tsr_h_ge(tsr_f16 a, tsr_f16 b)
  * with TSR_HACC_EMULATE 0, any float). TSR_HVAL_ZERO is +0 of that type.
  * tsr_hround(x): x rounded to half, as a tsr_hval. tsr_hval_to_f: the value as a float.
  * tsr_hmac(acc, a, b): half(acc + half(a * b)), the product and the sum rounded to half
- * separately (not fused: a fused multiply-add rounds once and would differ). */
+ * separately (not fused: a fused multiply-add rounds once and would differ). With
+ * TSR_HACC_EMULATE 0 and no FP16 arithmetic, tsr_hround is the identity and tsr_hmac a
+ * float multiply-add. */
 #if TSR_F16_ARITH
 
 typedef tsr_f16 tsr_hval;

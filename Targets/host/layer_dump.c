@@ -2,7 +2,8 @@
  * Tessera host harness: the layer hook for `tessera run --compare-layers`. Built with
  * -DTSR_LAYER_HOOK next to harness.c; every layer's outputs go to the file named by the
  * harness's third argument, in the firmware's text format:
- *   D <layer> <output> <count>, then lines of 8 hex float32 words.
+ *   D <layer> <output> <count> [h], then lines of 8 hex words: float32 bits, or with "h"
+ *   float16 bits.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,16 +12,24 @@
 
 FILE *harness_layer_file;
 
-void tsr_layer_done(int32_t layer, int32_t output, const float *data, int32_t count)
+void tsr_layer_done(int32_t layer, int32_t output, const void *data, int32_t count, int32_t half)
 {
+    const unsigned char *bytes = (const unsigned char *)data;
     int32_t i;
     if (harness_layer_file == NULL) {
         return;
     }
-    fprintf(harness_layer_file, "D %ld %ld %ld\n", (long)layer, (long)output, (long)count);
+    fprintf(harness_layer_file, "D %ld %ld %ld%s\n", (long)layer, (long)output, (long)count, half ? " h" : "");
     for (i = 0; i < count; ++i) {
-        unsigned int bits;
-        memcpy(&bits, &data[i], sizeof bits);
-        fprintf(harness_layer_file, i % 8 == 7 || i == count - 1 ? "%08x\n" : "%08x ", bits);
+        const char *end = i % 8 == 7 || i == count - 1 ? "\n" : " ";
+        if (half) {
+            unsigned short bits;
+            memcpy(&bits, bytes + 2 * i, sizeof bits);
+            fprintf(harness_layer_file, "%04x%s", (unsigned)bits, end);
+        } else {
+            unsigned int bits;
+            memcpy(&bits, bytes + 4 * i, sizeof bits);
+            fprintf(harness_layer_file, "%08x%s", bits, end);
+        }
     }
 }

@@ -22,7 +22,8 @@
  *   T <high> <low>                 ticks of the whole quiet inference, high * 2^32 + low
  *   S <bytes>                      peak stack of the quiet inference
  *   L <layer> <ticks>              one layer of the profiled run
- *   D <layer> <output> <count> then lines of 8 hex float32 words: a layer's output
+ *   D <layer> <output> <count> [h]  then lines of 8 hex words: a layer's output (float32
+ *                                  bits, or float16 bits with "h")
  *   O <output> <count>             then lines of 8 hex float32 words: a model output
  *   E <status>                     the model returned an error (exit status 4)
  */
@@ -123,17 +124,25 @@ static char *stack_pointer(void)
 static int hook_active;
 static uint64_t hook_resume; /* counter when the model last resumed after the hook */
 
-static void print_words(const float *data, int32_t count)
+static void print_words(const void *data, int32_t count, int half)
 {
+    const unsigned char *bytes = (const unsigned char *)data;
     int32_t i;
     for (i = 0; i < count; ++i) {
-        uint32_t bits;
-        memcpy(&bits, &data[i], sizeof bits);
-        printf(i % 8 == 7 || i == count - 1 ? "%08lx\n" : "%08lx ", (unsigned long)bits);
+        const char *end = i % 8 == 7 || i == count - 1 ? "\n" : " ";
+        if (half) {
+            uint16_t bits;
+            memcpy(&bits, bytes + 2 * i, sizeof bits);
+            printf("%04x%s", (unsigned)bits, end);
+        } else {
+            uint32_t bits;
+            memcpy(&bits, bytes + 4 * i, sizeof bits);
+            printf("%08lx%s", (unsigned long)bits, end);
+        }
     }
 }
 
-void tsr_layer_done(int32_t layer, int32_t output, const float *data, int32_t count)
+void tsr_layer_done(int32_t layer, int32_t output, const void *data, int32_t count, int32_t half)
 {
     const uint64_t entry = counter();
     if (!hook_active) {
@@ -143,8 +152,8 @@ void tsr_layer_done(int32_t layer, int32_t output, const float *data, int32_t co
         printf("L %ld %lu\n", (long)layer, (unsigned long)(entry - hook_resume));
     }
     if (fw_dump_layers) {
-        printf("D %ld %ld %ld\n", (long)layer, (long)output, (long)count);
-        print_words(data, count);
+        printf("D %ld %ld %ld%s\n", (long)layer, (long)output, (long)count, half ? " h" : "");
+        print_words(data, count, half);
     }
     hook_resume = counter();
 }
@@ -207,7 +216,7 @@ int main(void)
     }
     for (k = 0; k < m->num_outputs; ++k) {
         printf("O %ld %ld\n", (long)k, (long)m->outputs[k].elems);
-        print_words(fw_outputs[k], m->outputs[k].elems);
+        print_words(fw_outputs[k], m->outputs[k].elems, 0);
     }
     return 0;
 }

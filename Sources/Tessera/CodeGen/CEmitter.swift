@@ -44,7 +44,8 @@ struct CEmitter {
                 body.append("    }")
             }
             for (k, shape) in spec.outputShapes.enumerated() {
-                body.append("    TSR_LAYER_DONE(\(i), \(k), \(pointer(node.outputs[k])), \(shape.reduce(1, *)));")
+                let half = graph.types[node.outputs[k]]?.dtype == .float16 ? 1 : 0
+                body.append("    TSR_LAYER_DONE(\(i), \(k), \(pointer(node.outputs[k])), \(shape.reduce(1, *)), \(half));")
             }
         }
         return ([("\(prefix).h", header()), ("\(prefix).c", source(body)), ("\(prefix)_weights.c", weights())], kernels.sorted())

@@ -1,21 +1,23 @@
-/// Reads the layer dumps of the harness and the firmware (`D <layer> <output> <count>`,
-/// then hex float32 words, 8 per line).
+/// Reads the layer dumps of the harness and the firmware (`D <layer> <output> <count> [h]`,
+/// then hex words, 8 per line: float32 bits, or float16 bits with `h`).
 public enum LayerDump {
     public static func parse(_ text: String) throws -> [LayerKey: [Float]] {
         var result: [LayerKey: [Float]] = [:]
         var current: (LayerKey, Int)?
+        var half = false
         var values: [Float] = []
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ")
-            if fields.first == "D", fields.count == 4 {
+            if fields.first == "D", fields.count == 4 || fields.count == 5 {
                 current = (LayerKey(layer: Int(fields[1]) ?? 0, output: Int(fields[2]) ?? 0), Int(fields[3]) ?? 0)
+                half = fields.count == 5
                 values = []
                 continue
             }
             guard let (key, count) = current else { continue }
             for w in fields {
                 guard let bits = UInt32(w, radix: 16) else { throw TesseraError.internalError("bad layer dump value \(w)") }
-                values.append(Float(bitPattern: bits))
+                values.append(half ? Float(Float16(bitPattern: UInt16(truncatingIfNeeded: bits))) : Float(bitPattern: bits))
             }
             if values.count >= count {
                 result[key] = values

@@ -78,9 +78,11 @@ public enum EmulatorRunner {
                 stack = Int(f[1]) ?? 0
             case "L" where f.count == 3:
                 layerTicks.append((Int(f[1]) ?? 0, Double(f[2]) ?? 0))
-            case "D" where f.count == 4:
+            case "D" where f.count == 4 || f.count == 5:
                 let key = LayerKey(layer: Int(f[1]) ?? 0, output: Int(f[2]) ?? 0)
-                layerOutputs[key] = try words(Int(f[3]) ?? 0)
+                let raw = try words(Int(f[3]) ?? 0)
+                // Half words were read as float bits: reinterpret their low 16 bits.
+                layerOutputs[key] = f.count == 5 ? raw.map { Float(Float16(bitPattern: UInt16(truncatingIfNeeded: $0.bitPattern))) } : raw
             case "O" where f.count == 3:
                 let k = Int(f[1]) ?? 0
                 guard k < model.graph.outputs.count else { throw bad("unknown output \(k)") }
