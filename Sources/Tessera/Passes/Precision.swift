@@ -38,9 +38,14 @@ public struct PassOptions: Sendable {
     }
 }
 
-/// For the FP16 precisions: weights and activations become float16. Biases, Gemm's C and
-/// the ChannelAffine scale and shift stay float32 (small, and their precision matters);
-/// the graph's float32 inputs are converted on entry and its outputs on exit (`Convert`).
+/// For the FP16 precisions: weights and activations become float16, except
+/// - biases, Gemm's C and the ChannelAffine scale and shift (small, and their precision
+///   matters), and
+/// - softmax and the two layers computing its logits, which run in float32: a probability
+///   is the exponential of a logit, and a logit rounded to half (an ulp of 2^-7 at 8) would
+///   move it by up to half a percent. That head is a small part of any classifier.
+/// A Convert goes wherever a float32 tensor meets a half node or the reverse: at the graph's
+/// float32 inputs and outputs, and around the float head.
 enum PrecisionLowering {
     /// Inputs that stay float32 in FP16 models, by op.
     static func keepsFloat(_ op: Op, _ k: Int) -> Bool {
@@ -51,46 +56,81 @@ enum PrecisionLowering {
         }
     }
 
+    /// Nodes that compute in float32: softmax and the classifier head before it (the two
+    /// compute nodes that produce its logits, e.g. pooling and Gemm, with the views between).
+    static func floatNodes(_ g: Graph) -> Set<String> {
+        var result = Set<String>()
+        for node in g.nodes where node.op == .softmax || node.op == .logSoftmax {
+            result.insert(node.name)
+            var tensor = node.inputs[0]
+            var computeNodes = 0
+            while let p = g.producerIndex(of: tensor), computeNodes < 2 {
+                result.insert(g.nodes[p].name)
+                if !g.nodes[p].op.isView && g.nodes[p].op != .transpose { computeNodes += 1 }
+                tensor = g.nodes[p].inputs[0]
+            }
+        }
+        return result
+    }
+
     static func run(_ graph: Graph, _ options: PassOptions) throws -> Graph {
         guard options.precision.isHalf else { return graph }
         var g = graph
+        let float = floatNodes(g)
+        // The dtype each tensor is produced in: graph inputs float, half-node outputs half.
+        var produced: [String: DType] = [:]
+        for input in g.inputs { produced[input.name] = .float32 }
         // Constants read as half become float16 (a copy if they are also read as float).
-        var halfName: [String: String] = [:]
-        for i in g.nodes.indices {
-            let node = g.nodes[i]
-            for (k, name) in node.inputs.enumerated() where !name.isEmpty && !node.op.constantInputs.contains(k) && !keepsFloat(node.op, k) {
-                guard let c = g.constants[name], let values = c.floats, c.type.dtype == .float32 else { continue }
-                if halfName[name] == nil {
-                    let readAsFloat = g.nodes.contains { n in n.inputs.enumerated().contains { $0.element == name && keepsFloat(n.op, $0.offset) } }
-                    let target = readAsFloat ? g.freshName("\(name)__f16") : name
-                    g.constants[target] = Constant(name: target, type: TensorType(c.type.shape, .float16),
-                                                   data: .float(values.map { Float(Float16($0)) }), sourceIndex: c.sourceIndex)
-                    halfName[name] = target
+        var halfConstant: [String: String] = [:]
+        var converted: [String: String] = [:]  // "tensor@dtype" -> converted tensor
+        var nodes: [Node] = []
+        for original in g.nodes {
+            var node = original
+            let computes: DType = float.contains(node.name) ? .float32 : .float16
+            for (k, name) in node.inputs.enumerated() where !name.isEmpty && !node.op.constantInputs.contains(k) {
+                if let c = g.constants[name] {
+                    guard computes == .float16, !keepsFloat(node.op, k), let values = c.floats, c.type.dtype == .float32 else { continue }
+                    if halfConstant[name] == nil {
+                        let readAsFloat = g.nodes.contains { n in
+                            n.inputs.enumerated().contains { $0.element == name && (keepsFloat(n.op, $0.offset) || float.contains(n.name)) }
+                        }
+                        let target = readAsFloat ? g.freshName("\(name)__f16") : name
+                        g.constants[target] = Constant(name: target, type: TensorType(c.type.shape, .float16),
+                                                       data: .float(values.map { Float(Float16($0)) }), sourceIndex: c.sourceIndex)
+                        halfConstant[name] = target
+                    }
+                    node.inputs[k] = halfConstant[name]!
+                    continue
                 }
-                g.nodes[i].inputs[k] = halfName[name]!
+                let have = produced[name] ?? .float16
+                guard have != computes else { continue }
+                let key = "\(name)@\(computes.rawValue)"
+                if converted[key] == nil {
+                    let out = g.freshName("\(name)__\(computes == .float16 ? "f16" : "f32")")
+                    let convert = Node(name: g.freshName("\(name)_to_\(computes == .float16 ? "f16" : "f32")"), op: .convert, inputs: [name],
+                                       outputs: [out], attributes: ["to": .string(computes.rawValue)])
+                    nodes.append(convert)
+                    g.nodes.append(convert)  // keeps freshName aware of the name
+                    converted[key] = out
+                }
+                node.inputs[k] = converted[key]!
             }
+            // Views keep their input's dtype; other nodes produce what they compute in.
+            let outDType = node.op.isView ? (produced[node.inputs[0]] ?? computes) : computes
+            for o in node.outputs { produced[o] = outDType }
+            nodes.append(node)
         }
-        // float32 graph inputs are converted once, on entry.
-        var converts: [Node] = []
-        for input in g.inputs {
-            let half = g.freshName("\(input.name)__f16")
-            for i in g.nodes.indices {
-                for k in g.nodes[i].inputs.indices where g.nodes[i].inputs[k] == input.name { g.nodes[i].inputs[k] = half }
-            }
-            converts.append(Node(name: g.freshName("\(input.name)_to_f16"), op: .convert, inputs: [input.name], outputs: [half],
-                                 attributes: ["to": .string("float16")]))
-        }
-        g.nodes = converts + g.nodes
-        // Outputs are computed in half under another name and converted on exit.
-        for output in g.outputs {
+        // Graph outputs produced in half are computed under another name and converted.
+        for output in g.outputs where produced[output] == .float16 {
             let half = g.freshName("\(output)__f16")
-            for i in g.nodes.indices {
-                g.nodes[i].outputs = g.nodes[i].outputs.map { $0 == output ? half : $0 }
-                g.nodes[i].inputs = g.nodes[i].inputs.map { $0 == output ? half : $0 }
+            for i in nodes.indices {
+                nodes[i].outputs = nodes[i].outputs.map { $0 == output ? half : $0 }
+                nodes[i].inputs = nodes[i].inputs.map { $0 == output ? half : $0 }
             }
-            g.nodes.append(Node(name: g.freshName("\(output)_to_f32"), op: .convert, inputs: [half], outputs: [output],
-                                attributes: ["to": .string("float32")]))
+            nodes.append(Node(name: g.freshName("\(output)_to_f32"), op: .convert, inputs: [half], outputs: [output],
+                              attributes: ["to": .string("float32")]))
         }
+        g.nodes = nodes
         return g
     }
 }
