@@ -13,7 +13,7 @@ DEMO_INPUT ?= Examples/digits_cnn.input.json
 DEMO_TARGET ?= stm32h743
 DEMO_OUT := out/demo
 
-.PHONY: all deps build test demo generated conformance clean
+.PHONY: all deps build test demo generated conformance bench clean
 
 all: build
 
@@ -69,6 +69,13 @@ conformance: build
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends python3 python3-venv; \
 	}
 	Scripts/conformance.sh --check-readme README.md $(CONFORMANCE_ARGS)
+
+# Measure the MLPerf Tiny networks on the emulated MCUs and rewrite BENCHMARKS.md.
+BENCH_MODELS ?= ic_resnet8,vww_mobilenetv1_025,kws_dscnn
+BENCH_TARGETS ?= corstone300,stm32h743
+BENCH_PRECISIONS ?= fp32,fp16
+bench: build
+	$(TESSERA) bench --models $(BENCH_MODELS) --targets $(BENCH_TARGETS) --precision $(BENCH_PRECISIONS) -o BENCHMARKS.md
 
 clean:
 	rm -rf .build out
