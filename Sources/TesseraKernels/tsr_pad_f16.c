@@ -9,25 +9,8 @@
 
 #include "tsr_kernels.h"
 #include "tsr_internal.h"
+#include "tsr_checks.h"
 #include "tsr_simd.h"
-
-/* Non-zero when rank, shapes and pads are valid and both element counts fit in int32_t. */
-static int pad_params_ok(const tsr_pad_params *p)
-{
-    int32_t d, in_total = 1, out_total = 1;
-    if (p->rank < 1 || p->rank > TSR_MAX_RANK) {
-        return 0;
-    }
-    for (d = 0; d < p->rank; ++d) {
-        const int32_t in = p->in_shape[d], pb = p->pad_begin[d];
-        in_total = tsr_mul(in_total, in);
-        out_total = tsr_mul(out_total, p->out_shape[d]);
-        if (in_total < 0 || out_total < 0 || pb < 0 || pb > p->out_shape[d] - in) {
-            return 0;
-        }
-    }
-    return 1;
-}
 
 int tsr_pad_f16(const tsr_pad_params *p, const tsr_f16 *x, tsr_f16 *y)
 {
@@ -38,7 +21,7 @@ int tsr_pad_f16(const tsr_pad_params *p, const tsr_f16 *x, tsr_f16 *y)
     if (p == NULL || x == NULL || y == NULL) {
         return TSR_ERR_NULL;
     }
-    if (!pad_params_ok(p)) {
+    if (!tsr_pad_params_ok(p)) {
         return TSR_ERR_PARAM;
     }
     last = p->rank - 1;

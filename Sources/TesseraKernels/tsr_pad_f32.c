@@ -9,24 +9,7 @@
 
 #include "tsr_kernels.h"
 #include "tsr_internal.h"
-
-/* Non-zero when rank, shapes and pads are valid and both element counts fit in int32_t. */
-static int pad_params_ok(const tsr_pad_params *p)
-{
-    int32_t d, in_total = 1, out_total = 1;
-    if (p->rank < 1 || p->rank > TSR_MAX_RANK) {
-        return 0;
-    }
-    for (d = 0; d < p->rank; ++d) {
-        const int32_t in = p->in_shape[d], pb = p->pad_begin[d];
-        in_total = tsr_mul(in_total, in);
-        out_total = tsr_mul(out_total, p->out_shape[d]);
-        if (in_total < 0 || out_total < 0 || pb < 0 || pb > p->out_shape[d] - in) {
-            return 0;
-        }
-    }
-    return 1;
-}
+#include "tsr_checks.h"
 
 int tsr_pad_f32(const tsr_pad_params *p, const float *x, float *y)
 {
@@ -37,7 +20,7 @@ int tsr_pad_f32(const tsr_pad_params *p, const float *x, float *y)
     if (p == NULL || x == NULL || y == NULL) {
         return TSR_ERR_NULL;
     }
-    if (!pad_params_ok(p)) {
+    if (!tsr_pad_params_ok(p)) {
         return TSR_ERR_PARAM;
     }
     last = p->rank - 1;

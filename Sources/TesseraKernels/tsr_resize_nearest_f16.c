@@ -9,27 +9,8 @@
 
 #include "tsr_kernels.h"
 #include "tsr_internal.h"
+#include "tsr_checks.h"
 #include "tsr_simd.h"
-
-static int resize_params_ok(const tsr_resize_nearest_params *p)
-{
-    int32_t i;
-    if (tsr_mul(tsr_mul(tsr_mul(p->batch, p->in_h), p->in_w), p->channels) <= 0 ||
-        tsr_mul(tsr_mul(tsr_mul(p->batch, p->out_h), p->out_w), p->channels) <= 0) {
-        return 0;
-    }
-    for (i = 0; i < p->out_h; ++i) {
-        if (p->src_h[i] < 0 || p->src_h[i] >= p->in_h) {
-            return 0;
-        }
-    }
-    for (i = 0; i < p->out_w; ++i) {
-        if (p->src_w[i] < 0 || p->src_w[i] >= p->in_w) {
-            return 0;
-        }
-    }
-    return 1;
-}
 
 int tsr_resize_nearest_f16(const tsr_resize_nearest_params *p, const tsr_f16 *x, tsr_f16 *y)
 {
@@ -38,7 +19,7 @@ int tsr_resize_nearest_f16(const tsr_resize_nearest_params *p, const tsr_f16 *x,
     if (p == NULL || x == NULL || y == NULL || p->src_h == NULL || p->src_w == NULL) {
         return TSR_ERR_NULL;
     }
-    if (!resize_params_ok(p)) {
+    if (!tsr_resize_params_ok(p)) {
         return TSR_ERR_PARAM;
     }
     channels = p->channels;

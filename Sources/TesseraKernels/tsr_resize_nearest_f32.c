@@ -9,26 +9,7 @@
 
 #include "tsr_kernels.h"
 #include "tsr_internal.h"
-
-static int resize_params_ok(const tsr_resize_nearest_params *p)
-{
-    int32_t i;
-    if (tsr_mul(tsr_mul(tsr_mul(p->batch, p->in_h), p->in_w), p->channels) <= 0 ||
-        tsr_mul(tsr_mul(tsr_mul(p->batch, p->out_h), p->out_w), p->channels) <= 0) {
-        return 0;
-    }
-    for (i = 0; i < p->out_h; ++i) {
-        if (p->src_h[i] < 0 || p->src_h[i] >= p->in_h) {
-            return 0;
-        }
-    }
-    for (i = 0; i < p->out_w; ++i) {
-        if (p->src_w[i] < 0 || p->src_w[i] >= p->in_w) {
-            return 0;
-        }
-    }
-    return 1;
-}
+#include "tsr_checks.h"
 
 int tsr_resize_nearest_f32(const tsr_resize_nearest_params *p, const float *x, float *y)
 {
@@ -37,7 +18,7 @@ int tsr_resize_nearest_f32(const tsr_resize_nearest_params *p, const float *x, f
     if (p == NULL || x == NULL || y == NULL || p->src_h == NULL || p->src_w == NULL) {
         return TSR_ERR_NULL;
     }
-    if (!resize_params_ok(p)) {
+    if (!tsr_resize_params_ok(p)) {
         return TSR_ERR_PARAM;
     }
     channels = p->channels;

@@ -10,34 +10,7 @@
 
 #include "tsr_kernels.h"
 #include "tsr_internal.h"
-
-/* Non-zero when rank and shape are valid, the output count fits in int32_t, the smallest
- * index read is >= 0, and in_offset + sum(max(0, out_shape[d] * in_stride[d])) (an upper
- * bound of every offset the walk forms, including one step past each row) fits too. */
-static int strided_copy_params_ok(const tsr_strided_copy_params *p)
-{
-    int64_t lo, hi;
-    int32_t d, total = 1;
-    if (p->rank < 1 || p->rank > TSR_MAX_RANK || p->in_offset < 0) {
-        return 0;
-    }
-    lo = p->in_offset;
-    hi = p->in_offset;
-    for (d = 0; d < p->rank; ++d) {
-        const int64_t s = p->in_stride[d];
-        const int64_t span = (int64_t)p->out_shape[d] * s;
-        total = tsr_mul(total, p->out_shape[d]);
-        if (total < 0 || span > INT32_MAX || span < -(int64_t)INT32_MAX) {
-            return 0;
-        }
-        if (s < 0) {
-            lo += span - s; /* (out_shape[d] - 1) * s */
-        } else {
-            hi += span;
-        }
-    }
-    return lo >= 0 && hi <= INT32_MAX;
-}
+#include "tsr_checks.h"
 
 int tsr_strided_copy_f32(const tsr_strided_copy_params *p, const float *x, float *y)
 {
@@ -47,7 +20,7 @@ int tsr_strided_copy_f32(const tsr_strided_copy_params *p, const float *x, float
     if (p == NULL || x == NULL || y == NULL) {
         return TSR_ERR_NULL;
     }
-    if (!strided_copy_params_ok(p)) {
+    if (!tsr_strided_copy_params_ok(p)) {
         return TSR_ERR_PARAM;
     }
     last = p->rank - 1;
