@@ -1,0 +1,28 @@
+import Foundation
+import OrderedCollections
+import Testing
+@testable import Tessera
+
+/// Every kernel, FP32 and FP16, on the FP16-capable emulated cores (Cortex-M55 and RV32 with
+/// Zfh): the synthetic models (which together use every op) against the reference
+/// interpreter run on the same compiled graph.
+@Suite struct EmulatedKernelTests {
+    static let cases: [(String, String, Precision)] = SyntheticModels.names.flatMap { m in
+        ["corstone300", "rv32zfh"].flatMap { t in [Precision.fp32, .fp16].map { (m, t, $0) } }
+    }
+
+    @Test(arguments: cases)
+    func syntheticModelOnTheEmulator(_ c: (String, String, Precision)) throws {
+        let (name, target, precision) = c
+        let graph = try SyntheticModels.named(name).graph()
+        let model = try Compiler.compile(graph, options: CompileOptions(target: target, precision: precision))
+        let inputs = randomInputs(graph, seed: 31)
+        let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
+        let run = try EmulatorRunner.run(model, target: model.target, inputs: ordered)
+        let expected = try ReferenceInterpreter.run(model.graph, inputs: inputs)
+        for output in graph.outputs {
+            let cmp = Comparison(try #require(run.outputs[output]), try #require(expected[output]))
+            #expect(cmp.within(relative: Tolerance.fp16(precision)), "\(name) on \(target) at \(precision.rawValue), \(output): \(cmp)")
+        }
+    }
+}
