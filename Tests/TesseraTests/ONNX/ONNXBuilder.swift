@@ -53,6 +53,17 @@ struct ONNXBuilder {
         return t
     }
 
+    /// A float tensor whose data lives in `file` next to the model (ONNX external data).
+    static func external(_ name: String, _ shape: [Int], file: String) -> Onnx_TensorProto {
+        var t = tensor(name, shape, floats: [])
+        t.dataLocation = .external
+        var location = Onnx_StringStringEntryProto()
+        location.key = "location"
+        location.value = file
+        t.externalData = [location]
+        return t
+    }
+
     mutating func initializer(_ t: Onnx_TensorProto) { model.graph.initializer.append(t) }
 
     mutating func node(_ op: String, _ inputs: [String], _ outputs: [String], name: String = "", _ attributes: [Onnx_AttributeProto] = []) {

@@ -119,13 +119,7 @@ import Testing
         defer { TestEnvironment.remove(dir) }
         var m = B(opset: 13)
         m.input("x", [1, 4])
-        var w = B.tensor("w", [4], floats: [])
-        w.dataLocation = .external
-        var location = Onnx_StringStringEntryProto()
-        location.key = "location"
-        location.value = "weights.bin"
-        w.externalData = [location]
-        m.initializer(w)
+        m.initializer(B.external("w", [4], file: "weights.bin"))
         var raw = Data()
         for v: Float in [1, 2, 3, 4] { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
         try raw.write(to: URL(fileURLWithPath: dir + "/weights.bin"))
@@ -143,13 +137,7 @@ import Testing
         defer { TestEnvironment.remove(dir) }
         var m = B(opset: 13)
         m.input("x", [1, 4])
-        var w = B.tensor("w", [4], floats: [])
-        w.dataLocation = .external
-        var location = Onnx_StringStringEntryProto()
-        location.key = "location"
-        location.value = "missing.bin"
-        w.externalData = [location]
-        m.initializer(w)
+        m.initializer(B.external("w", [4], file: "missing.bin"))
         m.node("Mul", ["x", "w"], ["y"])
         m.output("y")
         #expect(throws: TesseraError.self) { _ = try m.load(in: dir) }
