@@ -63,6 +63,46 @@ typedef struct {
 int tsr_depthwise_conv2d_f32(const tsr_depthwise_conv2d_params *p, const float *input,
                              const float *weights, const float *bias, float *output);
 
+/* ---- fast variants: packed weights, caller-owned scratch ----------------------------- */
+
+/* Packed weights of the matrix kernels (tsr_conv2d_im2col_*, tsr_conv2d_1x1_*,
+ * tsr_fully_connected_*): the K x N matrix (conv: K = kernel_h * kernel_w * in_c in that
+ * order, N = out_c) cut into blocks of TSR_PACK_COLS_* columns, the last one narrower when
+ * N is not a multiple; each block stored row by row. Element w[k][j] of block b (columns
+ * b * C .. b * C + nb - 1, nb = min(C, N - b * C)) is at b * C * K + k * nb + (j - b * C).
+ * The code generator packs them; the widths match the Helium registers (two vectors). */
+#define TSR_PACK_COLS_F32 8
+#define TSR_PACK_COLS_F16 16
+
+/* Convolution (groups == 1) through im2col into `scratch` and the blocked micro-kernel.
+ * scratch: at least tsr_conv2d_im2col_*_scratch_bytes(p) bytes (TSR_ERR_SCRATCH otherwise),
+ * aligned for the element type; its contents are undefined afterwards. The query returns
+ * the size in bytes, or TSR_ERR_PARAM for parameters the kernel does not take. */
+int32_t tsr_conv2d_im2col_f32_scratch_bytes(const tsr_conv2d_params *p);
+int tsr_conv2d_im2col_f32(const tsr_conv2d_params *p, const float *input,
+                          const float *weights, const float *bias, float *output,
+                          void *scratch, int32_t scratch_bytes);
+
+/* 1x1 convolution without padding (any stride, groups == 1), packed weights, no scratch. */
+int tsr_conv2d_1x1_f32(const tsr_conv2d_params *p, const float *input, const float *weights,
+                       const float *bias, float *output);
+
+/* Depthwise convolution with channel multiplier 1, vectorised over channels (the same
+ * weights layout as tsr_depthwise_conv2d_f32). */
+int tsr_depthwise_conv2d_vec_f32(const tsr_depthwise_conv2d_params *p, const float *input,
+                                 const float *weights, const float *bias, float *output);
+
+/* Fully connected: y[m][n] = act(sum_k x[m][k] * w[k][n] + bias[n]), w packed, bias [n]
+ * or NULL. */
+typedef struct {
+    int32_t m, n, k;
+    tsr_act act;
+    tsr_acc_mode acc; /* FP16 variant only */
+} tsr_fully_connected_params;
+
+int tsr_fully_connected_f32(const tsr_fully_connected_params *p, const float *x,
+                            const float *weights, const float *bias, float *y);
+
 /* ---- pooling (NHWC) ----------------------------------------------------------------- */
 
 /* Max and average pooling, NHWC. Padded positions never win a max. The average divides by
@@ -254,6 +294,16 @@ int tsr_softmax_f32(const tsr_softmax_params *p, const float *x, float *y);
  */
 int tsr_conv2d_f16(const tsr_conv2d_params *p, const tsr_f16 *input, const tsr_f16 *weights,
                    const float *bias, tsr_f16 *output);
+int32_t tsr_conv2d_im2col_f16_scratch_bytes(const tsr_conv2d_params *p);
+int tsr_conv2d_im2col_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
+                          const tsr_f16 *weights, const float *bias, tsr_f16 *output,
+                          void *scratch, int32_t scratch_bytes);
+int tsr_conv2d_1x1_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
+                       const tsr_f16 *weights, const float *bias, tsr_f16 *output);
+int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
+                                 const tsr_f16 *weights, const float *bias, tsr_f16 *output);
+int tsr_fully_connected_f16(const tsr_fully_connected_params *p, const tsr_f16 *x,
+                            const tsr_f16 *weights, const float *bias, tsr_f16 *y);
 int tsr_depthwise_conv2d_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
                              const tsr_f16 *weights, const float *bias, tsr_f16 *output);
 int tsr_maxpool2d_f16(const tsr_pool2d_params *p, const tsr_f16 *x, tsr_f16 *y);

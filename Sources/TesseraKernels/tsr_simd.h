@@ -11,11 +11,13 @@
  *  2. Back ends: one block per back end, selected at compile time by TSR_SIMD. A back end
  *     defines any of the primitives of part 3 under the same name and signature and, for
  *     each one it defines, the macro TSR_HAVE_<NAME> (the name in capitals without its
- *     tsr_ prefix: TSR_HAVE_HACC_DOT for tsr_hacc_dot, ...). There are none yet; planned
- *     are Helium/MVE (Cortex-M55/M85: vector dot products, conversions and compares),
- *     GCC/Clang generic vectors, and RISC-V Zfh/Zvfh. A back end must give the same
- *     results as the portable code for the conversions and compares it replaces, and for
- *     reductions the same up to the order of the additions (vector lanes) and, in
+ *     tsr_ prefix: TSR_HAVE_HACC_DOT for tsr_hacc_dot, ...), plus the helpers its vector
+ *     kernels share. The Helium/MVE back end (Cortex-M55/M85) provides the vector helpers
+ *     that tsr_mm_*.c and tsr_depthwise_conv2d_vec_*.c use beside their portable code;
+ *     a GCC/Clang generic-vector back end is planned. RISC-V Zfh needs no block: with
+ *     TSR_F16_ARITH the portable half arithmetic is the core's. A back end must give the
+ *     same results as the portable code for the conversions and compares it replaces, and
+ *     for reductions the same up to the order of the additions (vector lanes) and, in
  *     TSR_ACC_F16 and TSR_ACC_CHUNKED, fused multiply-adds: callers treat those
  *     differences as rounding noise.
  *  3. Portable fallbacks: plain C99 for every primitive, each guarded by #ifndef
@@ -85,16 +87,122 @@
 #define TSR_HACC_EMULATE 1
 #endif
 
-/* TSR_SIMD: the back end. Only the portable one exists so far. */
-#define TSR_SIMD_PORTABLE 0 /* plain C99: part 3 only */
+/* TSR_SIMD: the back end, chosen from what the compiler targets (may be predefined):
+ *  - TSR_SIMD_HELIUM: Arm M-profile Vector Extension with floating point (Helium, MVE-F:
+ *    Cortex-M55/M85), through arm_mve.h: 8 half or 4 float lanes per instruction, vector
+ *    by scalar fused multiply-add (VFMA Qd, Qn, Rm), half <-> float conversion of the even
+ *    (bottom) or odd (top) lanes;
+ *  - TSR_SIMD_PORTABLE: plain C99 (part 3 only). With TSR_F16_ARITH (RISC-V Zfh, say)
+ *    the half arithmetic of part 3 compiles to the core's scalar FP16 instructions. */
+#define TSR_SIMD_PORTABLE 0
+#define TSR_SIMD_HELIUM 1
 #ifndef TSR_SIMD
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && TSR_F16_NATIVE && !defined(TSR_NO_SIMD)
+#define TSR_SIMD TSR_SIMD_HELIUM
+#else
 #define TSR_SIMD TSR_SIMD_PORTABLE
+#endif
 #endif
 
 /* ==== 2. back ends ================================================================== */
 
-#if TSR_SIMD != TSR_SIMD_PORTABLE
+#if TSR_SIMD == TSR_SIMD_HELIUM
+#include <arm_mve.h>
+
+/* TSR_HELIUM_F16: 1 when the FP16 kernels may use their Helium paths. Those convert
+ * between half and float lanes with VCVTB/VCVTT, which the GNU assembler of binutils 2.40
+ * (Debian's arm-none-eabi-gcc 12) encodes with the wrong Q registers for any register
+ * above q1 (it writes D-register numbers), silently computing garbage. clang's integrated
+ * assembler encodes them correctly. So by default only clang gets the FP16 Helium paths;
+ * gcc builds use the portable FP16 code (the FP32 Helium paths need no conversion and stay
+ * on). Predefine TSR_HELIUM_F16=1 with a fixed assembler. */
+#ifndef TSR_HELIUM_F16
+#if defined(__clang__)
+#define TSR_HELIUM_F16 1
+#else
+#define TSR_HELIUM_F16 0
+#endif
+#endif
+
+/* Half pointers as arm_mve.h's float16_t (the same IEEE binary16 bits). */
+#define TSR_MVE_CH(p) ((const float16_t *)(const void *)(p))
+#define TSR_MVE_H(p) ((float16_t *)(void *)(p))
+
+/* The value of a tsr_f16 as an arm_mve.h scalar (a move, no conversion). */
+static inline float16_t tsr_mve_scalar(const tsr_f16 *p)
+{
+    return *TSR_MVE_CH(p);
+}
+
+/* Activations the vector epilogues apply in registers (float lanes); any other kind goes
+ * through tsr_act_apply_n on a float buffer. NaN passes through, as in part 3. */
+static inline int tsr_mve_act_inline(const tsr_act *act)
+{
+    return act->kind == TSR_ACT_NONE || act->kind == TSR_ACT_RELU || act->kind == TSR_ACT_CLIP;
+}
+
+static inline float32x4_t tsr_mve_act_f32(const tsr_act *act, float32x4_t v)
+{
+    const float32x4_t zero = vdupq_n_f32(0.0f);
+    switch (act->kind) {
+    case TSR_ACT_RELU:
+        return vpselq_f32(zero, v, vcmpltq_f32(v, zero));
+    case TSR_ACT_CLIP:
+        v = vpselq_f32(vdupq_n_f32(act->min), v, vcmpltq_n_f32(v, act->min));
+        return vpselq_f32(vdupq_n_f32(act->max), v, vcmpgtq_n_f32(v, act->max));
+    default:
+        return v;
+    }
+}
+
+/* y[i] = x[i] for n halves (vector moves; n >= 0). */
+static inline void tsr_mve_copy_h(tsr_f16 *y, const tsr_f16 *x, int32_t n)
+{
+    for (; n >= 8; n -= 8, x += 8, y += 8) {
+        vst1q_f16(TSR_MVE_H(y), vld1q_f16(TSR_MVE_CH(x)));
+    }
+    if (n > 0) {
+        const mve_pred16_t p = vctp16q((uint32_t)n);
+        vstrhq_p_f16(TSR_MVE_H(y), vldrhq_z_f16(TSR_MVE_CH(x), p), p);
+    }
+}
+
+/* y[i] = 0 for n halves, or floats (predicated stores: a plain loop would be turned into a
+ * call of the C library's memset, a byte loop in picolibc). */
+static inline void tsr_mve_zero_h(tsr_f16 *y, int32_t n)
+{
+    const float16x8_t zero = vdupq_n_f16(0);
+    for (; n > 0; n -= 8, y += 8) {
+        vstrhq_p_f16(TSR_MVE_H(y), zero, vctp16q((uint32_t)n));
+    }
+}
+
+static inline void tsr_mve_zero_f(float *y, int32_t n)
+{
+    const float32x4_t zero = vdupq_n_f32(0.0f);
+    for (; n > 0; n -= 4, y += 4) {
+        vstrwq_p_f32(y, zero, vctp32q((uint32_t)n));
+    }
+}
+
+/* y[i] = x[i] for n floats. */
+static inline void tsr_mve_copy_f(float *y, const float *x, int32_t n)
+{
+    for (; n >= 4; n -= 4, x += 4, y += 4) {
+        vst1q_f32(y, vld1q_f32(x));
+    }
+    if (n > 0) {
+        const mve_pred16_t p = vctp32q((uint32_t)n);
+        vstrwq_p_f32(y, vldrwq_z_f32(x, p), p);
+    }
+}
+
+#elif TSR_SIMD != TSR_SIMD_PORTABLE
 #error "unknown TSR_SIMD back end"
+#endif
+
+#ifndef TSR_HELIUM_F16
+#define TSR_HELIUM_F16 0
 #endif
 
 /* ==== 3. portable fallbacks ========================================================= */
@@ -463,6 +571,50 @@ static inline float tsr_dot_f16(const tsr_f16 *a, int32_t sa, const tsr_f16 *b, 
 }
 
 /* ---- kernel helpers --------------------------------------------------------------- */
+
+/* Row moves for the packing kernels (im2col): y[i] = x[i], or 0, for n values. */
+static inline void tsr_h_copy(tsr_f16 *y, const tsr_f16 *x, int32_t n)
+{
+#if TSR_SIMD == TSR_SIMD_HELIUM
+    tsr_mve_copy_h(y, x, n);
+#else
+    memcpy(y, x, (size_t)n * sizeof *y);
+#endif
+}
+
+static inline void tsr_h_zero(tsr_f16 *y, int32_t n)
+{
+#if TSR_SIMD == TSR_SIMD_HELIUM
+    tsr_mve_zero_h(y, n);
+#else
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        y[i] = TSR_F16(0, 0.0f);
+    }
+#endif
+}
+
+static inline void tsr_f_copy(float *y, const float *x, int32_t n)
+{
+#if TSR_SIMD == TSR_SIMD_HELIUM
+    tsr_mve_copy_f(y, x, n);
+#else
+    memcpy(y, x, (size_t)n * sizeof *y);
+#endif
+}
+
+static inline void tsr_f_zero(float *y, int32_t n)
+{
+#if TSR_SIMD == TSR_SIMD_HELIUM
+    tsr_mve_zero_f(y, n);
+#else
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        y[i] = 0.0f;
+    }
+#endif
+}
+
 
 /* Values the kernels stage in a float buffer on the stack before the activation and the
  * rounding store (TSR_F16_BLOCK * 4 bytes of stack). */

@@ -13,6 +13,9 @@ struct CompileTarget: ParsableArguments {
                                discussion: "Passes: \(Pipeline.passNames.joined(separator: ", "))."))
     var dumpIRAfter: [String] = []
 
+    @Option(help: "Kernels: best (the fastest variant per layer, named in the layer's comment) or baseline (the plain C loop nests).")
+    var kernels: String = "best"
+
     var options: CompileOptions {
         get throws {
             var p: Precision?
@@ -22,7 +25,10 @@ struct CompileTarget: ParsableArguments {
                 }
                 p = parsed
             }
-            return CompileOptions(target: target, precision: p, dumpIRAfter: Set(dumpIRAfter))
+            guard let choice = KernelChoice(rawValue: kernels) else {
+                throw TesseraError.usage("unknown kernel choice \"\(kernels)\" (available: best, baseline)")
+            }
+            return CompileOptions(target: target, precision: p, dumpIRAfter: Set(dumpIRAfter), kernels: choice)
         }
     }
 

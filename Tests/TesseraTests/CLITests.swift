@@ -45,7 +45,14 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir + "/out"))
         #expect(files.isSuperset(of: ["digits_cnn.h", "digits_cnn.c", "digits_cnn_weights.c", "report.json",
-                                      "tsr_conv2d_f32.c", "tsr_kernels.h", "tsr_types.h"]))
+                                      "tsr_conv2d_im2col_f32.c", "tsr_mm_f32.c", "tsr_kernels.h", "tsr_types.h"]))
+        // --kernels baseline keeps the plain loop nests.
+        let b = try TestEnvironment.cli(["compile", Self.digits, "--target", "host", "--kernels", "baseline", "-o", dir + "/base"])
+        #expect(b.status == 0, "\(b.stderr)")
+        let baseFiles = Set(try FileManager.default.contentsOfDirectory(atPath: dir + "/base"))
+        #expect(baseFiles.contains("tsr_conv2d_f32.c") && !baseFiles.contains("tsr_mm_f32.c"))
+        let bad = try TestEnvironment.cli(["compile", Self.digits, "--kernels", "fastest", "-o", dir + "/bad"])
+        #expect(bad.status == 2 && bad.stderr.contains("unknown kernel choice"))
         let report = try JSONParser.parse(try Data(contentsOf: URL(fileURLWithPath: dir + "/out/report.json")), file: "report.json")
         #expect(report["model"] == .string("digits_cnn"))
         #expect(report["target"] == .string("host"))

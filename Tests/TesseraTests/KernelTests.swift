@@ -113,8 +113,39 @@ import TesseraKernels
             }
             #expect(status == TSR_OK.rawValue)
             check(y, expected, "conv \(shapes) \(attributes)")
+            try checkFastConvolutions(s, v, expected, shapes, "conv \(shapes) \(attributes)")
         }
         #expect(checked > 50)
+    }
+
+    /// The variants the generator picks for a convolution (im2col, 1x1, channel-vector
+    /// depthwise) against the same reference, with the packing and scratch size the planner
+    /// uses (the scratch size also against the kernel's own query).
+    private func checkFastConvolutions(_ s: ConvSpec, _ v: [TensorValue?], _ expected: TensorValue, _ shapes: [[Int]], _ what: String) throws {
+        let g = s.geometry
+        if s.isDepthwise {
+            guard s.outChannels == s.inChannels else { return }
+            var y = [Float](repeating: .nan, count: expected.count)
+            var p = tsr_depthwise_conv2d_params(win: window(s.batch, g), in_c: Int32(s.inChannels), multiplier: 1, act: cAct(s.activation), acc: TSR_ACC_F32)
+            #expect(tsr_depthwise_conv2d_vec_f32(&p, v[0]!.data, WeightPacking.hwm.pack(v[1]!.data, shapes[1]), v[2]!.data, &y) == TSR_OK.rawValue)
+            check(y, expected, "vector depthwise " + what)
+            return
+        }
+        guard s.group == 1 else { return }
+        let packed = WeightPacking.convColumns(KernelVariant.packColumns(.float32)).pack(v[1]!.data, shapes[1])
+        var p = tsr_conv2d_params(win: window(s.batch, g), in_c: Int32(s.inChannels), out_c: Int32(s.outChannels), groups: 1, act: cAct(s.activation), acc: TSR_ACC_F32)
+        let bytes = KernelVariant.convIm2col.scratchBytes(.conv(s), .float32)
+        #expect(Int(tsr_conv2d_im2col_f32_scratch_bytes(&p)) == bytes, "scratch size of \(what)")
+        var scratch = [UInt8](repeating: 0xFF, count: bytes)
+        var y = [Float](repeating: .nan, count: expected.count)
+        #expect(tsr_conv2d_im2col_f32(&p, v[0]!.data, packed, v[2]!.data, &y, &scratch, Int32(bytes - 1)) == TSR_ERR_SCRATCH.rawValue)
+        #expect(tsr_conv2d_im2col_f32(&p, v[0]!.data, packed, v[2]!.data, &y, &scratch, Int32(bytes)) == TSR_OK.rawValue)
+        check(y, expected, "im2col " + what)
+        if g.kernel == (1, 1) && g.pads == (0, 0, 0, 0) {
+            y = [Float](repeating: .nan, count: expected.count)
+            #expect(tsr_conv2d_1x1_f32(&p, v[0]!.data, packed, v[2]!.data, &y) == TSR_OK.rawValue)
+            check(y, expected, "1x1 " + what)
+        }
     }
 
     @Test func poolsMatchTheReferenceOnRandomShapes() throws {

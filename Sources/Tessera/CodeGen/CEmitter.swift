@@ -24,15 +24,19 @@ struct CEmitter {
         for (i, node) in graph.nodes.enumerated() {
             let spec = try NodeSpec.of(node, in: graph)
             let isAlias = MemoryPlanner.isView(node, spec) && plan.locations[node.inputs[0]] == plan.locations[node.outputs[0]]
-            let dtype = try graph.type(of: node.op == .convert ? node.inputs[0] : node.outputs[0]).dtype
-            let call = try KernelCalls.make(node, spec, isAlias: isAlias, dtype: dtype, acc: acc,
-                                            input: { pointer(WeightPacking.of(node, $0, spec).key(node.inputs[$0])) },
+            let dtype = try MemoryPlanner.computeType(node, graph)
+            let variant = plan.variants[i]
+            let scratch = plan.scratch[i].map { (pointer: "((uint8_t *)arena + \($0.offset))", bytes: $0.bytes) }
+            let call = try KernelCalls.make(node, spec, variant: variant, scratch: scratch, isAlias: isAlias, dtype: dtype, acc: acc,
+                                            input: { pointer(variant.packing($0, spec, dtype).key(node.inputs[$0])) },
                                             output: { pointer(node.outputs[$0]) })
             kernels.formUnion(call.kernels)
             let inShape = try graph.type(of: node.inputs[0]).shape
             let outShape = try graph.type(of: node.outputs[0]).shape
             var comment = "\(node.location): \(KernelCalls.summary(node, spec)), \(shapeText(inShape)) -> \(shapeText(outShape))"
             if spec.macs > 0 { comment += ", \(spec.macs) MACs" }
+            if variant != .loopNest { comment += "; \(variant.rawValue) kernel" }
+            if let s = plan.scratch[i] { comment += ", \(s.bytes) B scratch" }
             if i > 0 { body.append("") }
             body.append("    /* \(CSyntax.comment(comment)) */")
             if call.kernels.isEmpty {
@@ -178,7 +182,7 @@ struct CEmitter {
         let perLine = dtype == .float16 ? 4 : 8
         for w in plan.weights where w.dtype == dtype {
             let c = graph.constants[w.name]!
-            let packing = w.packing == .plain ? "" : " packed \(w.packing.rawValue.uppercased())"
+            let packing = w.packing == .plain ? "" : " packed \(w.packing.name.uppercased())"
             l.append("    /* [\(w.offset)] \(CSyntax.comment(w.name)) \(shapeText(c.type.shape))\(packing) */")
             let values = w.packing.pack(c.floats ?? [], c.type.shape).map(literal)
             for start in stride(from: 0, to: values.count, by: perLine) {

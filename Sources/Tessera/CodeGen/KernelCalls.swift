@@ -11,7 +11,10 @@ enum KernelCalls {
     /// `output(k)` its k-th output.
     /// `dtype` is the element type the node computes on (its output's); `acc` the
     /// `tsr_acc_mode` of FP16 dot products.
-    static func make(_ node: Node, _ spec: NodeSpec, isAlias: Bool, dtype: DType, acc: String,
+    /// `variant` is the kernel family chosen for the node; `scratch` its arena scratch
+    /// (a C pointer expression and the size), when the variant needs one.
+    static func make(_ node: Node, _ spec: NodeSpec, variant: KernelVariant = .loopNest, scratch: (pointer: String, bytes: Int)? = nil,
+                     isAlias: Bool, dtype: DType, acc: String,
                      input: (Int) -> String, output: (Int) -> String) throws -> KernelCall {
         let t = dtype == .float16 ? "f16" : "f32"
         let accField = dtype == .float16 ? [".acc = \(acc)"] : []
@@ -38,13 +41,25 @@ enum KernelCalls {
         case let .conv(s):
             try requireNHWC(s.layout)
             if s.isDepthwise {
-                return call("tsr_depthwise_conv2d_\(t)", "tsr_depthwise_conv2d_params",
+                let kernel = variant == .depthwiseVector ? "tsr_depthwise_conv2d_vec_\(t)" : "tsr_depthwise_conv2d_\(t)"
+                return call(kernel, "tsr_depthwise_conv2d_params",
                             [window(s.batch, s.geometry), ".in_c = \(s.inChannels)", ".multiplier = \(s.outChannels / s.inChannels)", act(s.activation)] + accField,
                             [x, operand(1), operand(2), y])
             }
-            return call("tsr_conv2d_\(t)", "tsr_conv2d_params",
-                        [window(s.batch, s.geometry), ".in_c = \(s.inChannels)", ".out_c = \(s.outChannels)", ".groups = \(s.group)", act(s.activation)] + accField,
-                        [x, operand(1), operand(2), y])
+            let fields = [window(s.batch, s.geometry), ".in_c = \(s.inChannels)", ".out_c = \(s.outChannels)", ".groups = \(s.group)", act(s.activation)] + accField
+            switch variant {
+            case .conv1x1:
+                return call("tsr_conv2d_1x1_\(t)", "tsr_conv2d_params", fields, [x, operand(1), operand(2), y])
+            case .convIm2col:
+                guard let scratch else { throw TesseraError.internalError("\(node.location): the im2col kernel has no scratch planned") }
+                return call("tsr_conv2d_im2col_\(t)", "tsr_conv2d_params", fields, [x, operand(1), operand(2), y, scratch.pointer, "\(scratch.bytes)"])
+            default:
+                return call("tsr_conv2d_\(t)", "tsr_conv2d_params", fields, [x, operand(1), operand(2), y])
+            }
+        case let .gemm(s) where variant == .fullyConnected:
+            return call("tsr_fully_connected_\(t)", "tsr_fully_connected_params",
+                        [".m = \(s.m)", ".n = \(s.n)", ".k = \(s.k)", act(s.activation)] + accField,
+                        [x, operand(1), s.bias == .none ? "NULL" : operand(2), y])
         case let .gemm(s):
             let bias = ["TSR_BIAS_NONE", "TSR_BIAS_SCALAR", "TSR_BIAS_ROW", "TSR_BIAS_COLUMN", "TSR_BIAS_FULL"][s.bias.rawValue]
             return call("tsr_gemm_\(t)", "tsr_gemm_params", [

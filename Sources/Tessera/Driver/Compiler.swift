@@ -22,14 +22,6 @@ public struct CompileOptions: Sendable {
     }
 }
 
-/// The kernels code generation may choose from.
-public enum KernelChoice: String, Sendable {
-    /// The fastest variant for each layer's shapes and target.
-    case best
-    /// The plain C loop nests only: the reference point of `tessera bench`.
-    case baseline
-}
-
 /// The result of compiling a model: every output file by name, plus what the report says.
 public struct CompiledModel: Sendable {
     public var graph: Graph
@@ -60,7 +52,7 @@ public enum Compiler {
         // 2. Per-layer figures: parameters, MACs, activation sizes.
         let summary = try ModelSummary(graph)
         // 3. Memory: weights blob layout, activation lifetimes and arena offsets.
-        let plan = try MemoryPlanner.plan(graph)
+        let plan = try MemoryPlanner.plan(graph, kernels: options.kernels)
         // 4. C code: header with the memory contract, schedule, weights.
         let (sources, kernels) = try CEmitter(graph: graph, plan: plan, acc: precision.accumulation(on: target)).emit()
         // 5. The runtime kernel files the schedule calls, and their headers.

@@ -38,11 +38,16 @@ public enum ResourcePaths {
     }
 
     /// Local headers a kernel source includes (`#include "..."`), for copying alongside it.
+    /// The runtime files a kernel file needs: its `#include "..."` headers, and the kernel
+    /// sources it calls, named on a comment line ` * Calls: tsr_mm_f16.c, ...`.
     static func localIncludes(_ text: String) -> [String] {
-        text.split(separator: "\n").compactMap { line -> String? in
+        text.split(separator: "\n").flatMap { line -> [String] in
             let t = line.trimmingCharacters(in: .whitespaces)
-            guard t.hasPrefix("#include \""), let end = t.dropFirst(10).firstIndex(of: "\"") else { return nil }
-            return String(t.dropFirst(10)[..<end])
+            if t.hasPrefix("* Calls: ") {
+                return t.dropFirst(9).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            }
+            guard t.hasPrefix("#include \""), let end = t.dropFirst(10).firstIndex(of: "\"") else { return [] }
+            return [String(t.dropFirst(10)[..<end])]
         }
     }
 }

@@ -38,6 +38,16 @@ public struct MemoryPlan: Equatable, Sendable {
     /// Elements of the float32 and float16 weights blobs, alignment padding included.
     public var weightsFloats: Int
     public var weightsHalves: Int
+    /// The kernel variant of every node, in node order.
+    public var variants: [KernelVariant]
+    /// Caller-owned scratch of the nodes whose kernel needs some, by node index: a byte
+    /// offset in the arena, live during that node only.
+    public var scratch: [Int: Scratch]
+
+    public struct Scratch: Equatable, Sendable {
+        public var offset: Int
+        public var bytes: Int
+    }
 
     /// Bytes of read-only weights (both blobs).
     public var weightsBytes: Int { weightsFloats * 4 + weightsHalves * 2 }
@@ -45,44 +55,7 @@ public struct MemoryPlan: Equatable, Sendable {
     public static func == (a: MemoryPlan, b: MemoryPlan) -> Bool {
         a.locations == b.locations && a.buffers == b.buffers && a.arenaBytes == b.arenaBytes
             && a.weights == b.weights && a.weightsFloats == b.weightsFloats && a.weightsHalves == b.weightsHalves
-    }
-}
-
-/// How a constant's elements are ordered in the weights blob.
-public enum WeightPacking: String, Sendable {
-    /// As in the IR (row-major of its shape).
-    case plain
-    /// Conv weight OIHW -> OHWI, for tsr_conv2d_f32 (NHWC).
-    case ohwi
-    /// Depthwise weight [M][1][kh][kw] -> [kh][kw][M], for tsr_depthwise_conv2d_f32.
-    case hwm
-
-    /// The packing the kernel of `node` wants for its input `k`.
-    static func of(_ node: Node, _ k: Int, _ spec: NodeSpec) -> WeightPacking {
-        guard case let .conv(c) = spec, k == 1, c.layout == .nhwc else { return .plain }
-        return c.isDepthwise ? .hwm : .ohwi
-    }
-
-    /// The key of a (constant, packing) pair in `MemoryPlan.locations`.
-    func key(_ name: String) -> String { self == .plain ? name : "\(name)@\(rawValue)" }
-
-    /// `values` of an OIHW tensor `shape`, reordered.
-    func pack(_ values: [Float], _ shape: [Int]) -> [Float] {
-        guard self != .plain, shape.count == 4 else { return values }
-        let (o, i, h, w) = (shape[0], shape[1], shape[2], shape[3])
-        var out = [Float](repeating: 0, count: values.count)
-        for a in 0..<o {
-            for b in 0..<i {
-                for c in 0..<h {
-                    for d in 0..<w {
-                        let source = ((a * i + b) * h + c) * w + d
-                        let target = self == .ohwi ? ((a * h + c) * w + d) * i + b : ((c * w + d) * o + a) * i + b
-                        out[target] = values[source]
-                    }
-                }
-            }
-        }
-        return out
+            && a.variants == b.variants && a.scratch == b.scratch
     }
 }
 
@@ -99,7 +72,8 @@ public struct PackedWeight: Equatable, Sendable {
 public enum MemoryPlanner {
     public static let alignment = 16
 
-    public static func plan(_ graph: Graph) throws -> MemoryPlan {
+    /// `kernels` picks the kernel variants (and with them weight packings and scratch).
+    public static func plan(_ graph: Graph, kernels: KernelChoice = .best) throws -> MemoryPlan {
         var locations: [String: MemoryPlan.Location] = [:]
         for (i, input) in graph.inputs.enumerated() { locations[input.name] = .input(i) }
         for (i, output) in graph.outputs.enumerated() { locations[output] = .output(i) }
@@ -109,11 +83,17 @@ public enum MemoryPlanner {
         var weights: [PackedWeight] = []
         var blob: [DType: Int] = [.float32: 0, .float16: 0]
         var specs: [NodeSpec] = []
+        var variants: [KernelVariant] = []
+        var dtypes: [DType] = []
         for node in graph.nodes {
             let spec = try NodeSpec.of(node, in: graph)
+            let variant = KernelVariant.select(node, spec, in: graph, choice: kernels)
+            let dtype = try computeType(node, graph)
             specs.append(spec)
+            variants.append(variant)
+            dtypes.append(dtype)
             for (k, name) in node.inputs.enumerated() where !name.isEmpty && !node.op.constantInputs.contains(k) {
-                let packing = WeightPacking.of(node, k, spec)
+                let packing = variant.packing(k, spec, dtype)
                 guard let c = graph.constants[name], locations[packing.key(name)] == nil else { continue }
                 let dtype = c.type.dtype
                 guard dtype == .float32 || dtype == .float16 else {
@@ -156,6 +136,14 @@ public enum MemoryPlanner {
                 if let b = bufferOf[input] { buffers[b].last = max(buffers[b].last, t) }
             }
         }
+        // Scratch: a buffer live during its node only.
+        var scratchBuffer: [Int: Int] = [:]
+        for (t, node) in graph.nodes.enumerated() {
+            let bytes = variants[t].scratchBytes(specs[t], dtypes[t])
+            guard bytes > 0 else { continue }
+            scratchBuffer[t] = buffers.count
+            buffers.append(.init(tensors: ["scratch of \(node.location)"], offset: 0, bytes: roundUp(bytes, alignment), first: t, last: t))
+        }
 
         // First fit in time order: lowest offset not overlapping any placed buffer whose
         // lifetime intersects (inclusive bounds).
@@ -167,15 +155,24 @@ public enum MemoryPlanner {
                 offset = max(offset, other.offset + other.bytes)
             }
             buffers[i].offset = offset
-            for name in buffers[i].tensors { locations[name] = .arena(offset) }
+            if !scratchBuffer.values.contains(i) {
+                for name in buffers[i].tensors { locations[name] = .arena(offset) }
+            }
         }
+        let scratch = scratchBuffer.mapValues { MemoryPlan.Scratch(offset: buffers[$0].offset, bytes: buffers[$0].bytes) }
         let arena = buffers.map { $0.offset + $0.bytes }.max() ?? 0
         var lowerBound = 0
         for t in graph.nodes.indices {
             lowerBound = max(lowerBound, buffers.filter { $0.first <= t && t <= $0.last }.map(\.bytes).reduce(0, +))
         }
         return MemoryPlan(locations: locations, buffers: buffers, arenaBytes: arena, alignment: alignment,
-                          lowerBoundBytes: lowerBound, weights: weights, weightsFloats: blob[.float32]!, weightsHalves: blob[.float16]!)
+                          lowerBoundBytes: lowerBound, weights: weights, weightsFloats: blob[.float32]!, weightsHalves: blob[.float16]!,
+                          variants: variants, scratch: scratch)
+    }
+
+    /// The element type a node computes in: its output's (a Convert's input's).
+    static func computeType(_ node: Node, _ graph: Graph) throws -> DType {
+        try graph.type(of: node.op == .convert ? node.inputs[0] : node.outputs[0]).dtype
     }
 
     /// The node's output is its input's bytes in the same order.

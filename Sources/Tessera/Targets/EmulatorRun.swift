@@ -30,7 +30,10 @@ public enum EmulatorRunner {
                            dumpLayers: Bool = false) throws -> EmulatorRun {
         try FirmwareBuild.require(t.emulator.binary, package: t.emulator.debianPackage)
         let dir = try HostRunner.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // TESSERA_KEEP_BUILD=1 keeps the firmware sources and ELF for debugging.
+        let keep = ProcessInfo.processInfo.environment["TESSERA_KEEP_BUILD"] != nil
+        if keep { FileHandle.standardError.write(Data("tessera: firmware build kept in \(dir)\n".utf8)) }
+        defer { if !keep { try? FileManager.default.removeItem(atPath: dir) } }
         let image = try FirmwareBuild.build(model, target: t, inputs: inputs, dumpLayers: dumpLayers, in: dir)
         let args = ["-M", t.emulator.machine] + t.emulator.arguments + [
             "-nographic", "-monitor", "none", "-semihosting-config", "enable=on,target=native",

@@ -1,0 +1,99 @@
+/*
+ * Tessera runtime: 2-D convolution, NHWC, FP32, through im2col and the blocked matrix
+ * micro-kernel (tsr_mm.h). For groups == 1 (other groupings: tsr_conv2d_f32). Up to
+ * TSR_MM_ROWS output pixels at a time, each pixel's receptive field (kernel row, kernel
+ * column, input channel; zeros where the window leaves the input) is copied into the
+ * caller-owned scratch, then multiplied by the packed weights: the K x out_c matrix
+ * (K = kernel_h * kernel_w * in_c) in column blocks of TSR_PACK_COLS_F32.
+ * The output must not overlap the input.
+ *
+ * Calls: tsr_mm_f32.c
+ */
+#include <stddef.h>
+
+#include "tsr_internal.h"
+#include "tsr_mm.h"
+#include "tsr_simd.h"
+
+static int32_t patch_size(const tsr_conv2d_params *p)
+{
+    if (p->groups != 1 || !tsr_act_valid(&p->act) ||
+        !tsr_window_ok(&p->win, p->in_c, p->out_c)) {
+        return -1;
+    }
+    return tsr_mul(tsr_mul(p->win.kernel_h, p->win.kernel_w), p->in_c);
+}
+
+int32_t tsr_conv2d_im2col_f32_scratch_bytes(const tsr_conv2d_params *p)
+{
+    const int32_t k = p != NULL ? patch_size(p) : -1;
+    const int32_t bytes = tsr_mul(tsr_mul(k, TSR_MM_ROWS), (int32_t)sizeof(float));
+    return bytes > 0 ? bytes : TSR_ERR_PARAM;
+}
+
+/* The receptive field of output pixel (oh, ow) of image x, as k = kh * kw * c floats. */
+static void pack(const tsr_window *w, int32_t c, const float *x, int32_t oh, int32_t ow,
+                 float *col)
+{
+    const int32_t ih0 = oh * w->stride_h - w->pad_top;
+    const int32_t iw0 = ow * w->stride_w - w->pad_left;
+    const int32_t row = w->kernel_w * c;
+    int32_t kh, kw, kw_lo, kw_hi;
+    tsr_tap_range(iw0, w->dilation_w, w->kernel_w, w->in_w, &kw_lo, &kw_hi);
+    for (kh = 0; kh < w->kernel_h; ++kh, col += row) {
+        const int32_t ih = ih0 + kh * w->dilation_h;
+        const float *x_row;
+        if (ih < 0 || ih >= w->in_h || kw_lo >= kw_hi) {
+            tsr_f_zero(col, row);
+            continue;
+        }
+        x_row = x + (ih * w->in_w + iw0) * c;
+        tsr_f_zero(col, kw_lo * c);
+        if (w->dilation_w == 1) {
+            tsr_f_copy(col + kw_lo * c, x_row + kw_lo * c, (kw_hi - kw_lo) * c);
+        } else {
+            for (kw = kw_lo; kw < kw_hi; ++kw) {
+                tsr_f_copy(col + kw * c, x_row + kw * w->dilation_w * c, c);
+            }
+        }
+        tsr_f_zero(col + kw_hi * c, (w->kernel_w - kw_hi) * c);
+    }
+}
+
+int tsr_conv2d_im2col_f32(const tsr_conv2d_params *p, const float *input,
+                          const float *weights, const float *bias, float *output,
+                          void *scratch, int32_t scratch_bytes)
+{
+    const tsr_window *w;
+    int32_t k, pixels, q, r, rows;
+    float *cols = (float *)scratch;
+    const float *a[TSR_MM_ROWS];
+    float *y[TSR_MM_ROWS];
+
+    if (p == NULL || input == NULL || weights == NULL || output == NULL) {
+        return TSR_ERR_NULL;
+    }
+    k = patch_size(p);
+    if (k <= 0) {
+        return TSR_ERR_PARAM;
+    }
+    if (scratch == NULL || scratch_bytes < tsr_conv2d_im2col_f32_scratch_bytes(p)) {
+        return TSR_ERR_SCRATCH;
+    }
+    w = &p->win;
+    pixels = w->out_h * w->out_w;
+    for (r = 0; r < TSR_MM_ROWS; ++r) {
+        a[r] = cols + r * k;
+    }
+    for (q = 0; q < w->batch * pixels; q += rows) {
+        rows = w->batch * pixels - q < TSR_MM_ROWS ? w->batch * pixels - q : TSR_MM_ROWS;
+        for (r = 0; r < rows; ++r) {
+            const int32_t n = (q + r) / pixels, o = (q + r) % pixels;
+            pack(w, p->in_c, input + n * w->in_h * w->in_w * p->in_c, o / w->out_w,
+                 o % w->out_w, cols + r * k);
+            y[r] = output + (q + r) * p->out_c;
+        }
+        tsr_mm_f32(rows, a, k, weights, p->out_c, bias, &p->act, y);
+    }
+    return TSR_OK;
+}

@@ -1,0 +1,38 @@
+/*
+ * Tessera runtime: fully connected layer, FP32: y[m][n] = act(sum_k x[m][k] * w[k][n]
+ * + bias[n]), with w packed in column blocks of TSR_PACK_COLS_F32 (tsr_mm.h) and a
+ * bias (or NULL). Rows go through the blocked micro-kernel TSR_MM_ROWS at a time;
+ * y must not overlap x.
+ *
+ * Calls: tsr_mm_f32.c
+ */
+#include <stddef.h>
+
+#include "tsr_internal.h"
+#include "tsr_mm.h"
+#include "tsr_simd.h"
+
+int tsr_fully_connected_f32(const tsr_fully_connected_params *p, const float *x,
+                            const float *weights, const float *bias, float *y)
+{
+    int32_t m, r, rows;
+    const float *a[TSR_MM_ROWS];
+    float *out[TSR_MM_ROWS];
+
+    if (p == NULL || x == NULL || weights == NULL || y == NULL) {
+        return TSR_ERR_NULL;
+    }
+    if (p->m <= 0 || tsr_mul(p->m, p->k) <= 0 || tsr_mul(p->m, p->n) <= 0 ||
+        tsr_mul(p->k, p->n) <= 0 || !tsr_act_valid(&p->act)) {
+        return TSR_ERR_PARAM;
+    }
+    for (m = 0; m < p->m; m += rows) {
+        rows = p->m - m < TSR_MM_ROWS ? p->m - m : TSR_MM_ROWS;
+        for (r = 0; r < rows; ++r) {
+            a[r] = x + (m + r) * p->k;
+            out[r] = y + (m + r) * p->n;
+        }
+        tsr_mm_f32(rows, a, p->k, weights, p->n, bias, &p->act, out);
+    }
+    return TSR_OK;
+}

@@ -1,0 +1,46 @@
+/*
+ * Tessera runtime: 1x1 convolution, NHWC, FP16, without padding (any stride, groups == 1):
+ * every output pixel is one input pixel's channels times the packed weights (the in_c x
+ * out_c matrix in column blocks of TSR_PACK_COLS_F16, tsr_mm.h), read in place: no
+ * scratch. The bias is float; accumulation follows p->acc. The output must not overlap
+ * the input.
+ *
+ * Calls: tsr_mm_f16.c
+ */
+#include <stddef.h>
+
+#include "tsr_internal.h"
+#include "tsr_mm.h"
+#include "tsr_simd.h"
+
+int tsr_conv2d_1x1_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
+                       const tsr_f16 *weights, const float *bias, tsr_f16 *output)
+{
+    const tsr_window *w;
+    int32_t pixels, q, r, rows;
+    const tsr_f16 *a[TSR_MM_ROWS];
+    tsr_f16 *y[TSR_MM_ROWS];
+
+    if (p == NULL || input == NULL || weights == NULL || output == NULL) {
+        return TSR_ERR_NULL;
+    }
+    w = &p->win;
+    if (p->groups != 1 || !tsr_act_valid(&p->act) || !tsr_acc_valid(p->acc) ||
+        !tsr_window_ok(w, p->in_c, p->out_c) || w->kernel_h != 1 || w->kernel_w != 1 ||
+        w->pad_top != 0 || w->pad_left != 0 || (w->out_h - 1) * w->stride_h >= w->in_h ||
+        (w->out_w - 1) * w->stride_w >= w->in_w) {
+        return TSR_ERR_PARAM;
+    }
+    pixels = w->out_h * w->out_w;
+    for (q = 0; q < w->batch * pixels; q += rows) {
+        rows = w->batch * pixels - q < TSR_MM_ROWS ? w->batch * pixels - q : TSR_MM_ROWS;
+        for (r = 0; r < rows; ++r) {
+            const int32_t n = (q + r) / pixels, o = (q + r) % pixels;
+            const int32_t ih = (o / w->out_w) * w->stride_h, iw = (o % w->out_w) * w->stride_w;
+            a[r] = input + ((n * w->in_h + ih) * w->in_w + iw) * p->in_c;
+            y[r] = output + (q + r) * p->out_c;
+        }
+        tsr_mm_f16(rows, a, p->in_c, weights, p->out_c, bias, &p->act, p->acc, y);
+    }
+    return TSR_OK;
+}
