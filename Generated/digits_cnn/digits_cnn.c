@@ -34,13 +34,13 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
     /* view: same bytes in the same order, no code */
     TSR_LAYER_DONE(0, 0, inputs[0], 64, 0);
 
-    /* nodes[0] "conv1": Conv 3x3 pads [1, 1, 1, 1] + Relu, [1, 8, 8, 1] -> [1, 8, 8, 8], 4608 MACs; im2col kernel, 112 B scratch */
+    /* nodes[0] "conv1": Conv 3x3 pads [1, 1, 1, 1] + Relu, [1, 8, 8, 1] -> [1, 8, 8, 8], 4608 MACs */
     {
         static const tsr_conv2d_params p = {
             .win = { 1, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 }, .in_c = 1, .out_c = 8,
             .groups = 1, .act = { .kind = TSR_ACT_RELU },
         };
-        status = tsr_conv2d_im2col_f32(&p, inputs[0], (digits_cnn_weights + 0), (digits_cnn_weights + 72), (a + 0), ((uint8_t *)arena + 2048), 112);
+        status = tsr_conv2d_f32(&p, inputs[0], (digits_cnn_weights + 0), (digits_cnn_weights + 72), (a + 0));
         if (status != TSR_OK) return status;
     }
     TSR_LAYER_DONE(1, 0, (a + 0), 512, 0);
@@ -56,13 +56,13 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
     }
     TSR_LAYER_DONE(2, 0, (a + 512), 128, 0);
 
-    /* nodes[3] "conv2": Conv 3x3 pads [1, 1, 1, 1] + Relu, [1, 4, 4, 8] -> [1, 4, 4, 16], 18432 MACs; im2col kernel, 864 B scratch */
+    /* nodes[3] "conv2": Conv 3x3 pads [1, 1, 1, 1] + Relu, [1, 4, 4, 8] -> [1, 4, 4, 16], 18432 MACs */
     {
         static const tsr_conv2d_params p = {
             .win = { 1, 4, 4, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 }, .in_c = 8, .out_c = 16,
             .groups = 1, .act = { .kind = TSR_ACT_RELU },
         };
-        status = tsr_conv2d_im2col_f32(&p, (a + 512), (digits_cnn_weights + 80), (digits_cnn_weights + 1232), (a + 0), ((uint8_t *)arena + 1024), 864);
+        status = tsr_conv2d_f32(&p, (a + 512), (digits_cnn_weights + 80), (digits_cnn_weights + 1232), (a + 0));
         if (status != TSR_OK) return status;
     }
     TSR_LAYER_DONE(3, 0, (a + 0), 256, 0);
@@ -93,12 +93,13 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
     /* view: shares the input's storage, no code */
     TSR_LAYER_DONE(6, 0, (a + 0), 64, 0);
 
-    /* nodes[7] "fc": Gemm 1x64 * 64x10 (B transposed), [1, 64] -> [1, 10], 640 MACs; fully connected kernel */
+    /* nodes[7] "fc": Gemm 1x64 * 64x10 (B transposed), [1, 64] -> [1, 10], 640 MACs */
     {
-        static const tsr_fully_connected_params p = {
-            .m = 1, .n = 10, .k = 64, .act = { .kind = TSR_ACT_NONE },
+        static const tsr_gemm_params p = {
+            .m = 1, .n = 10, .k = 64, .trans_a = 0, .trans_b = 1, .alpha = 1.0f, .beta = 1.0f,
+            .c_kind = TSR_BIAS_ROW, .act = { .kind = TSR_ACT_NONE },
         };
-        status = tsr_fully_connected_f32(&p, (a + 0), (digits_cnn_weights + 1248), (digits_cnn_weights + 1888), (a + 64));
+        status = tsr_gemm_f32(&p, (a + 0), (digits_cnn_weights + 1248), (digits_cnn_weights + 1888), (a + 64));
         if (status != TSR_OK) return status;
     }
     TSR_LAYER_DONE(7, 0, (a + 64), 10, 0);

@@ -14,8 +14,6 @@
  *     [   1024, +256) pool2_out  nodes 4..5
  *     [      0, +256) pool2_out__nchw, flat  nodes 5..7
  *     [    256, +48) logits  nodes 7..8
- *     [   2048, +112) scratch of nodes[0] "conv1"  nodes 1..1
- *     [   1024, +864) scratch of nodes[3] "conv2"  nodes 3..3
  */
 #ifndef DIGITS_CNN_H
 #define DIGITS_CNN_H

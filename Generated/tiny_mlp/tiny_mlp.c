@@ -34,22 +34,24 @@ int tiny_mlp_run(const float *const inputs[], float *const outputs[], void *aren
     /* view: shares the input's storage, no code */
     TSR_LAYER_DONE(0, 0, inputs[0], 4, 0);
 
-    /* nodes[1] "fc1": Gemm 1x4 * 4x3 (B transposed) + Relu, [1, 4] -> [1, 3], 12 MACs; fully connected kernel */
+    /* nodes[1] "fc1": Gemm 1x4 * 4x3 (B transposed) + Relu, [1, 4] -> [1, 3], 12 MACs */
     {
-        static const tsr_fully_connected_params p = {
-            .m = 1, .n = 3, .k = 4, .act = { .kind = TSR_ACT_RELU },
+        static const tsr_gemm_params p = {
+            .m = 1, .n = 3, .k = 4, .trans_a = 0, .trans_b = 1, .alpha = 1.0f, .beta = 1.0f,
+            .c_kind = TSR_BIAS_ROW, .act = { .kind = TSR_ACT_RELU },
         };
-        status = tsr_fully_connected_f32(&p, inputs[0], (tiny_mlp_weights + 0), (tiny_mlp_weights + 12), (a + 0));
+        status = tsr_gemm_f32(&p, inputs[0], (tiny_mlp_weights + 0), (tiny_mlp_weights + 12), (a + 0));
         if (status != TSR_OK) return status;
     }
     TSR_LAYER_DONE(1, 0, (a + 0), 3, 0);
 
-    /* nodes[3] "fc2": Gemm 1x3 * 3x2, [1, 3] -> [1, 2], 6 MACs; fully connected kernel */
+    /* nodes[3] "fc2": Gemm 1x3 * 3x2, [1, 3] -> [1, 2], 6 MACs */
     {
-        static const tsr_fully_connected_params p = {
-            .m = 1, .n = 2, .k = 3, .act = { .kind = TSR_ACT_NONE },
+        static const tsr_gemm_params p = {
+            .m = 1, .n = 2, .k = 3, .trans_a = 0, .trans_b = 0, .alpha = 1.0f, .beta = 1.0f,
+            .c_kind = TSR_BIAS_ROW, .act = { .kind = TSR_ACT_NONE },
         };
-        status = tsr_fully_connected_f32(&p, (a + 0), (tiny_mlp_weights + 16), (tiny_mlp_weights + 24), (a + 4));
+        status = tsr_gemm_f32(&p, (a + 0), (tiny_mlp_weights + 16), (tiny_mlp_weights + 24), (a + 4));
         if (status != TSR_OK) return status;
     }
     TSR_LAYER_DONE(2, 0, (a + 4), 2, 0);

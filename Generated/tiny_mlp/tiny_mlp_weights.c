@@ -5,13 +5,13 @@
 #include "tiny_mlp.h"
 
 const float tiny_mlp_weights[28] TSR_ALIGNED(16) = {
-    /* [0] fc1_w [3, 4] packed NK-K8 */
-    0.5f, -1.0f, 0.125f, -0.25f, 0.75f, 0.5f, 1.0f, 0.5f,
-    -0.5f, 0.0f, 0.25f, 1.0f,
+    /* [0] fc1_w [3, 4] */
+    0.5f, -0.25f, 1.0f, 0.0f, -1.0f, 0.75f, 0.5f, 0.25f,
+    0.125f, 0.5f, -0.5f, 1.0f,
     /* [12] fc1_b [3] */
     0.5f, -1.0f, 0.25f,
     0.0f, /* padding */
-    /* [16] fc2_w [3, 2] packed KN-K8 */
+    /* [16] fc2_w [3, 2] */
     1.0f, -1.0f, 0.5f, 0.5f, -0.75f, 1.5f,
     0.0f, 0.0f, /* padding */
     /* [24] fc2_b [2] */

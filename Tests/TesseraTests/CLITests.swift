@@ -45,9 +45,15 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir + "/out"))
         #expect(files.isSuperset(of: ["digits_cnn.h", "digits_cnn.c", "digits_cnn_weights.c", "report.json",
-                                      "tsr_conv2d_im2col_f32.c", "tsr_mm_f32.c", "tsr_kernels.h", "tsr_types.h"]))
+                                      "tsr_conv2d_f32.c", "tsr_kernels.h", "tsr_types.h"]))
+        // On a Helium core the blocked variants are picked, each named in its layer's comment.
+        let m = try TestEnvironment.cli(["compile", Self.digits, "--target", "corstone300", "--precision", "fp32", "-o", dir + "/m55"])
+        #expect(m.status == 0, "\(m.stderr)")
+        let m55 = Set(try FileManager.default.contentsOfDirectory(atPath: dir + "/m55"))
+        #expect(m55.isSuperset(of: ["tsr_conv2d_im2col_f32.c", "tsr_mm_f32.c", "tsr_fully_connected_f32.c"]))
+        #expect(try String(contentsOfFile: dir + "/m55/digits_cnn.c", encoding: .utf8).contains("; im2col kernel, "))
         // --kernels baseline keeps the plain loop nests.
-        let b = try TestEnvironment.cli(["compile", Self.digits, "--target", "host", "--kernels", "baseline", "-o", dir + "/base"])
+        let b = try TestEnvironment.cli(["compile", Self.digits, "--target", "corstone300", "--precision", "fp32", "--kernels", "baseline", "-o", dir + "/base"])
         #expect(b.status == 0, "\(b.stderr)")
         let baseFiles = Set(try FileManager.default.contentsOfDirectory(atPath: dir + "/base"))
         #expect(baseFiles.contains("tsr_conv2d_f32.c") && !baseFiles.contains("tsr_mm_f32.c"))

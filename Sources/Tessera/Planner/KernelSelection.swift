@@ -27,9 +27,12 @@ public enum KernelVariant: String, Sendable {
     /// Columns per block of packed weights: TSR_PACK_COLS_F32 / TSR_PACK_COLS_F16.
     public static func packColumns(_ dtype: DType) -> Int { dtype == .float16 ? 16 : 8 }
 
-    /// The variant for `node` (which computes in `dtype`).
-    static func select(_ node: Node, _ spec: NodeSpec, in graph: Graph, choice: KernelChoice) -> KernelVariant {
-        guard choice == .best else { return .loopNest }
+    /// The variant for `node` on a core whose SIMD is `simd` (a target's
+    /// `capabilities.simd`). The blocked variants pay off where their vector paths exist
+    /// (Helium); elsewhere their portable code is no faster than the loop nests (measured
+    /// on the Cortex-M7), so the loop nests stay.
+    static func select(_ node: Node, _ spec: NodeSpec, in graph: Graph, choice: KernelChoice, simd: String) -> KernelVariant {
+        guard choice == .best, simd == "helium" else { return .loopNest }
         func constant(_ k: Int) -> Bool { node.input(k).map { graph.constants[$0] != nil } ?? false }
         switch spec {
         case let .conv(c) where c.layout == .nhwc:

@@ -72,8 +72,9 @@ public struct PackedWeight: Equatable, Sendable {
 public enum MemoryPlanner {
     public static let alignment = 16
 
-    /// `kernels` picks the kernel variants (and with them weight packings and scratch).
-    public static func plan(_ graph: Graph, kernels: KernelChoice = .best) throws -> MemoryPlan {
+    /// `kernels` and the target's `simd` pick the kernel variants (and with them weight
+    /// packings and scratch).
+    public static func plan(_ graph: Graph, kernels: KernelChoice = .best, simd: String = "none") throws -> MemoryPlan {
         var locations: [String: MemoryPlan.Location] = [:]
         for (i, input) in graph.inputs.enumerated() { locations[input.name] = .input(i) }
         for (i, output) in graph.outputs.enumerated() { locations[output] = .output(i) }
@@ -87,7 +88,7 @@ public enum MemoryPlanner {
         var dtypes: [DType] = []
         for node in graph.nodes {
             let spec = try NodeSpec.of(node, in: graph)
-            let variant = KernelVariant.select(node, spec, in: graph, choice: kernels)
+            let variant = KernelVariant.select(node, spec, in: graph, choice: kernels, simd: simd)
             let dtype = try computeType(node, graph)
             specs.append(spec)
             variants.append(variant)
