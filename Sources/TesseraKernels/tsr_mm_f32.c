@@ -24,7 +24,6 @@ static void block(int32_t rows, const float *const a[], int32_t k, const float *
     const float *a0 = a[0];
     const float *a1 = rows > 1 ? a[1] : a[0];
     const float *a2 = rows > 2 ? a[2] : a[0];
-    x[0][0] = b0, x[0][1] = b1, x[1][0] = b0, x[1][1] = b1, x[2][0] = b0, x[2][1] = b1;
     if (nb == TSR_PACK_COLS_F32 && rows > 1) {
         float32x4_t x00 = b0, x01 = b1, x10 = b0, x11 = b1, x20 = b0, x21 = b1;
         for (i = 0; i < k; ++i, w += TSR_PACK_COLS_F32) {
