@@ -18,6 +18,7 @@ int tsr_conv2d_1x1_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
 {
     const tsr_window *w;
     int32_t pixels, q, r, rows;
+    tsr_mm_rows m;
     const tsr_f16 *a[TSR_MM_ROWS];
     tsr_f16 *y[TSR_MM_ROWS];
 
@@ -40,7 +41,8 @@ int tsr_conv2d_1x1_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
             a[r] = input + ((n * w->in_h + ih) * w->in_w + iw) * p->in_c;
             y[r] = output + (q + r) * p->out_c;
         }
-        tsr_mm_f16(rows, a, p->in_c, weights, p->out_c, bias, &p->act, p->acc, y);
+        tsr_mm_plain(&m, rows, p->in_c);
+        tsr_mm_f16(&m, a, weights, p->out_c, bias, &p->act, p->acc, y);
     }
     return TSR_OK;
 }

@@ -18,6 +18,7 @@ int tsr_conv2d_1x1_f32(const tsr_conv2d_params *p, const float *input,
 {
     const tsr_window *w;
     int32_t pixels, q, r, rows;
+    tsr_mm_rows m;
     const float *a[TSR_MM_ROWS];
     float *y[TSR_MM_ROWS];
 
@@ -40,7 +41,8 @@ int tsr_conv2d_1x1_f32(const tsr_conv2d_params *p, const float *input,
             a[r] = input + ((n * w->in_h + ih) * w->in_w + iw) * p->in_c;
             y[r] = output + (q + r) * p->out_c;
         }
-        tsr_mm_f32(rows, a, p->in_c, weights, p->out_c, bias, &p->act, y);
+        tsr_mm_plain(&m, rows, p->in_c);
+        tsr_mm_f32(&m, a, weights, p->out_c, bias, &p->act, y);
     }
     return TSR_OK;
 }

@@ -1,11 +1,13 @@
 /*
- * Tessera runtime: 2-D convolution, NHWC, FP32, through im2col and the blocked matrix
- * micro-kernel (tsr_mm.h). For groups == 1 (other groupings: tsr_conv2d_f32). Up to
- * TSR_MM_ROWS output pixels at a time, each pixel's receptive field (kernel row, kernel
- * column, input channel; zeros where the window leaves the input) is copied into the
- * caller-owned scratch, then multiplied by the packed weights: the K x out_c matrix
- * (K = kernel_h * kernel_w * in_c) in column blocks of TSR_PACK_COLS_F32.
- * The output must not overlap the input.
+ * Tessera runtime: 2-D convolution, NHWC, F32, on the blocked matrix micro-kernel
+ * (tsr_mm.h), im2col at the borders only. For groups == 1 (other groupings:
+ * tsr_conv2d_f32). Up to TSR_MM_ROWS output pixels at a time are multiplied by the packed
+ * weights: the K x out_c matrix (K = kernel_h * kernel_w * in_c, in kernel row, kernel
+ * column, input channel order) in column blocks of TSR_PACK_COLS_F32. A pixel whose window
+ * lies inside the input (and dilation_w == 1) is read in place, one segment of kernel_w *
+ * in_c values per kernel row; any other pixel's window is copied into the caller-owned
+ * scratch with zeros where it leaves the input (im2col). The output must not
+ * overlap the input.
  *
  * Calls: tsr_mm_f32.c
  */
@@ -31,12 +33,11 @@ int32_t tsr_conv2d_im2col_f32_scratch_bytes(const tsr_conv2d_params *p)
     return bytes > 0 ? bytes : TSR_ERR_PARAM;
 }
 
-/* The receptive field of output pixel (oh, ow) of image x, as k = kh * kw * c floats. */
-static void pack(const tsr_window *w, int32_t c, const float *x, int32_t oh, int32_t ow,
+/* The window of the output pixel whose top-left input is (ih0, iw0) in image x, as
+ * k = kh * kw * c floats. */
+static void pack(const tsr_window *w, int32_t c, const float *x, int32_t ih0, int32_t iw0,
                  float *col)
 {
-    const int32_t ih0 = oh * w->stride_h - w->pad_top;
-    const int32_t iw0 = ow * w->stride_w - w->pad_left;
     const int32_t row = w->kernel_w * c;
     int32_t kh, kw, kw_lo, kw_hi;
     tsr_tap_range(iw0, w->dilation_w, w->kernel_w, w->in_w, &kw_lo, &kw_hi);
@@ -65,8 +66,9 @@ int tsr_conv2d_im2col_f32(const tsr_conv2d_params *p, const float *input,
                           void *scratch, int32_t scratch_bytes)
 {
     const tsr_window *w;
-    int32_t k, pixels, q, r, rows;
+    int32_t k, pixels, q, r, direct;
     float *cols = (float *)scratch;
+    tsr_mm_rows m;
     const float *a[TSR_MM_ROWS];
     float *y[TSR_MM_ROWS];
 
@@ -82,18 +84,32 @@ int tsr_conv2d_im2col_f32(const tsr_conv2d_params *p, const float *input,
     }
     w = &p->win;
     pixels = w->out_h * w->out_w;
-    for (r = 0; r < TSR_MM_ROWS; ++r) {
-        a[r] = cols + r * k;
+    /* Rows in place need each kernel row's taps contiguous: dilation_w == 1. */
+    direct = w->dilation_w == 1;
+    tsr_mm_plain(&m, TSR_MM_ROWS, k);
+    if (direct) {
+        m.nseg = w->kernel_h;
+        m.seg = w->kernel_w * p->in_c;
     }
-    for (q = 0; q < w->batch * pixels; q += rows) {
-        rows = w->batch * pixels - q < TSR_MM_ROWS ? w->batch * pixels - q : TSR_MM_ROWS;
-        for (r = 0; r < rows; ++r) {
+    for (q = 0; q < w->batch * pixels; q += m.rows) {
+        m.rows = w->batch * pixels - q < TSR_MM_ROWS ? w->batch * pixels - q : TSR_MM_ROWS;
+        for (r = 0; r < m.rows; ++r) {
             const int32_t n = (q + r) / pixels, o = (q + r) % pixels;
-            pack(w, p->in_c, input + n * w->in_h * w->in_w * p->in_c, o / w->out_w,
-                 o % w->out_w, cols + r * k);
+            const int32_t ih0 = (o / w->out_w) * w->stride_h - w->pad_top;
+            const int32_t iw0 = (o % w->out_w) * w->stride_w - w->pad_left;
+            const float *x = input + n * w->in_h * w->in_w * p->in_c;
+            if (direct && ih0 >= 0 && ih0 + (w->kernel_h - 1) * w->dilation_h < w->in_h &&
+                iw0 >= 0 && iw0 + w->kernel_w <= w->in_w) {
+                a[r] = x + (ih0 * w->in_w + iw0) * p->in_c;
+                m.stride[r] = w->dilation_h * w->in_w * p->in_c;
+            } else {
+                pack(w, p->in_c, x, ih0, iw0, cols + r * k);
+                a[r] = cols + r * k;
+                m.stride[r] = m.seg;
+            }
             y[r] = output + (q + r) * p->out_c;
         }
-        tsr_mm_f32(rows, a, k, weights, p->out_c, bias, &p->act, y);
+        tsr_mm_f32(&m, a, weights, p->out_c, bias, &p->act, y);
     }
     return TSR_OK;
 }

@@ -16,6 +16,7 @@ int tsr_fully_connected_f16(const tsr_fully_connected_params *p, const tsr_f16 *
                             const tsr_f16 *weights, const float *bias, tsr_f16 *y)
 {
     int32_t m, r, rows;
+    tsr_mm_rows mr;
     const tsr_f16 *a[TSR_MM_ROWS];
     tsr_f16 *out[TSR_MM_ROWS];
 
@@ -32,7 +33,8 @@ int tsr_fully_connected_f16(const tsr_fully_connected_params *p, const tsr_f16 *
             a[r] = x + (m + r) * p->k;
             out[r] = y + (m + r) * p->n;
         }
-        tsr_mm_f16(rows, a, p->k, weights, p->n, bias, &p->act, p->acc, out);
+        tsr_mm_plain(&mr, rows, p->k);
+        tsr_mm_f16(&mr, a, weights, p->n, bias, &p->act, p->acc, out);
     }
     return TSR_OK;
 }

@@ -16,6 +16,7 @@ int tsr_fully_connected_f32(const tsr_fully_connected_params *p, const float *x,
                             const float *weights, const float *bias, float *y)
 {
     int32_t m, r, rows;
+    tsr_mm_rows mr;
     const float *a[TSR_MM_ROWS];
     float *out[TSR_MM_ROWS];
 
@@ -32,7 +33,8 @@ int tsr_fully_connected_f32(const tsr_fully_connected_params *p, const float *x,
             a[r] = x + (m + r) * p->k;
             out[r] = y + (m + r) * p->n;
         }
-        tsr_mm_f32(rows, a, p->k, weights, p->n, bias, &p->act, out);
+        tsr_mm_plain(&mr, rows, p->k);
+        tsr_mm_f32(&mr, a, weights, p->n, bias, &p->act, out);
     }
     return TSR_OK;
 }

@@ -3,10 +3,11 @@
  * weights holds columns [b * C, b * C + nb), C = TSR_PACK_COLS_F16, row by row.
  *
  * Helium: half accumulators, two 8-lane vectors per row, one vector-by-scalar FMA per row,
- * vector and weight row. TSR_ACC_CHUNKED moves the half sums into float totals every
- * TSR_ACC_CHUNK rows of weights; TSR_ACC_F16 once at the end; TSR_ACC_F32 widens the
- * weights and accumulates in float. Float values of a half vector are kept as its even and
- * odd lanes (vcvtb/vcvtt), which is how the bias is loaded (vld2q) and the outputs narrowed.
+ * vector and weight row. TSR_ACC_CHUNKED ends a chunk every TSR_ACC_CHUNK terms (counted
+ * across segments), keeps the chunks' half sums and adds them to float totals GROUP
+ * chunks at a time; TSR_ACC_F16 has one chunk; TSR_ACC_F32 widens the weights and
+ * accumulates in float. The float values of a half vector are kept as its even and odd
+ * lanes (vcvtb/vcvtt), which is how the bias is loaded (vld2q) and the outputs narrowed.
  */
 #include <stddef.h>
 
@@ -16,152 +17,260 @@
 
 #if TSR_SIMD == TSR_SIMD_HELIUM && TSR_HELIUM_F16
 
-/* Float totals of one row: vector v (columns 8v .. 8v+7) as even lanes e[v] and odd lanes
- * o[v]. Plain vector members, assigned one by one: a struct copy would become a memcpy. */
-typedef struct {
-    float32x4_t e[2], o[2];
-} row_totals;
+/* Chunk sums kept (as half vectors, on the stack) before they are added up in float. */
+#define GROUP 8
 
-static inline void add_half(row_totals *t, int v, float16x8_t h)
+/* Float totals of one row's 16 columns: vector v as its even lanes t[2v] and its odd
+ * lanes t[2v + 1], started from the bias (0 past nb or without one). */
+static void load_bias(const float *bias, int32_t nb, float32x4_t t[4])
 {
-    t->e[v] = vaddq_f32(t->e[v], vcvtbq_f32_f16(h));
-    t->o[v] = vaddq_f32(t->o[v], vcvttq_f32_f16(h));
+    float32x4x2_t b0, b1;
+    if (bias != NULL && nb == TSR_PACK_COLS_F16) {
+        b0 = vld2q_f32(bias);
+        b1 = vld2q_f32(bias + 8);
+    } else {
+        float padded[TSR_PACK_COLS_F16];
+        tsr_mve_zero_f(padded, TSR_PACK_COLS_F16);
+        if (bias != NULL) {
+            tsr_mve_copy_f(padded, bias, nb);
+        }
+        b0 = vld2q_f32(padded);
+        b1 = vld2q_f32(padded + 8);
+    }
+    t[0] = b0.val[0];
+    t[1] = b0.val[1];
+    t[2] = b1.val[0];
+    t[3] = b1.val[1];
 }
 
-/* Activation, rounding to half and a store of nb <= 16 outputs. */
-static void store_row(const row_totals *t, const tsr_act *act, tsr_f16 *y, int32_t nb)
+/* t += the float values of the half sums h0 (columns 0..7) and h1 (8..15). */
+static inline void add_half(float32x4_t t[4], float16x8_t h0, float16x8_t h1)
+{
+    t[0] = vaddq_f32(t[0], vcvtbq_f32_f16(h0));
+    t[1] = vaddq_f32(t[1], vcvttq_f32_f16(h0));
+    t[2] = vaddq_f32(t[2], vcvtbq_f32_f16(h1));
+    t[3] = vaddq_f32(t[3], vcvttq_f32_f16(h1));
+}
+
+/* Activation, rounding to half and a store of one row's nb <= 16 outputs, for the
+ * activations tsr_mve_act_f32 does not apply in registers: through a float buffer. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void store_row_buffered(const float32x4_t t[4], const tsr_act *act, tsr_f16 *y,
+                               int32_t nb)
+{
+    float buf[TSR_PACK_COLS_F16];
+    int v;
+    for (v = 0; v < 2; ++v) {
+        float32x4x2_t eo;
+        eo.val[0] = t[2 * v];
+        eo.val[1] = t[2 * v + 1];
+        vst2q_f32(buf + 8 * v, eo);
+    }
+    tsr_act_apply_n(act, buf, nb);
+    tsr_f2h_n(buf, y, nb);
+}
+
+/* Activation, rounding to half and a store of one row's nb <= 16 outputs. */
+static inline void store_row(const float32x4_t t[4], const tsr_act *act, tsr_f16 *y,
+                             int32_t nb)
 {
     int v;
     if (!tsr_mve_act_inline(act)) {
-        float buf[16];
-        for (v = 0; v < 2; ++v) {
-            float32x4x2_t eo;
-            eo.val[0] = t->e[v];
-            eo.val[1] = t->o[v];
-            vst2q_f32(buf + 8 * v, eo);
-        }
-        tsr_act_apply_n(act, buf, nb);
-        tsr_f2h_n(buf, y, nb);
+        store_row_buffered(t, act, y, nb);
         return;
     }
     for (v = 0; v < 2 && nb > 8 * v; ++v) {
-        float16x8_t h = vcvtbq_f16_f32(vdupq_n_f16(0), tsr_mve_act_f32(act, t->e[v]));
-        h = vcvttq_f16_f32(h, tsr_mve_act_f32(act, t->o[v]));
-        if (nb - 8 * v >= 8) {
-            vst1q_f16(TSR_MVE_H(y + 8 * v), h);
-        } else {
-            vstrhq_p_f16(TSR_MVE_H(y + 8 * v), h, vctp16q((uint32_t)(nb - 8 * v)));
-        }
+        float16x8_t h = vcvtbq_f16_f32(vdupq_n_f16(0), tsr_mve_act_f32(act, t[2 * v]));
+        h = vcvttq_f16_f32(h, tsr_mve_act_f32(act, t[2 * v + 1]));
+        vstrhq_p_f16(TSR_MVE_H(y + 8 * v), h, vctp16q((uint32_t)(nb - 8 * v)));
     }
 }
 
-static void block(int32_t rows, const tsr_f16 *const a[], int32_t k, const tsr_f16 *w,
-                  int32_t nb, const float *bias, const tsr_act *act, tsr_acc_mode acc,
-                  tsr_f16 *const y[])
+/* Where block_full is in its rows: the next value of each row, the next weight row, the
+ * values left in the current segment, the segments left. */
+typedef struct {
+    const float16_t *q0, *q1, *q2, *w;
+    int32_t left, segs;
+} cursor;
+
+/* Up to GROUP chunks of `chunk` terms from c on: each chunk's six half sums (row r,
+ * vector v at part[g][2r + v]). Returns the number of chunks. jump: from the end of a
+ * segment to the start of the next, per row. */
+static int32_t run_chunks(cursor *c, int32_t seg, const int32_t jump[3], int32_t chunk,
+                          float16x8_t part[GROUP][6])
+{
+    const float16_t *q0 = c->q0, *q1 = c->q1, *q2 = c->q2, *wk = c->w;
+    const float16x8_t zero = vdupq_n_f16(0);
+    int32_t left = c->left, segs = c->segs, g;
+    for (g = 0; g < GROUP && segs > 0; ++g) {
+        float16x8_t x00 = zero, x01 = zero, x10 = zero, x11 = zero, x20 = zero, x21 = zero;
+        int32_t need = chunk;
+        do { /* one chunk: runs within a segment */
+            const int32_t run = need < left ? need : left;
+            int32_t i;
+            for (i = 0; i < run; ++i, wk += TSR_PACK_COLS_F16) {
+                const float16x8_t w0 = vld1q_f16(wk);
+                const float16x8_t w1 = vld1q_f16(wk + 8);
+                const float16_t s0 = *q0++, s1 = *q1++, s2 = *q2++;
+                x00 = vfmaq_n_f16(x00, w0, s0);
+                x01 = vfmaq_n_f16(x01, w1, s0);
+                x10 = vfmaq_n_f16(x10, w0, s1);
+                x11 = vfmaq_n_f16(x11, w1, s1);
+                x20 = vfmaq_n_f16(x20, w0, s2);
+                x21 = vfmaq_n_f16(x21, w1, s2);
+            }
+            need -= run;
+            left -= run;
+            if (left == 0) {
+                q0 += jump[0], q1 += jump[1], q2 += jump[2];
+                left = seg;
+                --segs;
+            }
+        } while (need > 0 && segs > 0);
+        part[g][0] = x00, part[g][1] = x01, part[g][2] = x10;
+        part[g][3] = x11, part[g][4] = x20, part[g][5] = x21;
+    }
+    c->q0 = q0, c->q1 = q1, c->q2 = q2, c->w = wk;
+    c->left = left, c->segs = segs;
+    return g;
+}
+
+/* Adds the chunk sums part[0 .. count) to the totals t of three rows. Kept out of line so
+ * that the totals stay in memory across the chunk loop instead of being spilled and
+ * reloaded around every chunk. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void add_chunks(float32x4_t t[TSR_MM_ROWS][4], float16x8_t part[GROUP][6],
+                       int32_t count)
+{
+    int32_t r, c;
+    for (r = 0; r < TSR_MM_ROWS; ++r) {
+        float32x4_t u[4];
+        u[0] = t[r][0], u[1] = t[r][1], u[2] = t[r][2], u[3] = t[r][3];
+        for (c = 0; c < count; ++c) {
+            add_half(u, part[c][2 * r], part[c][2 * r + 1]);
+        }
+        t[r][0] = u[0], t[r][1] = u[1], t[r][2] = u[2], t[r][3] = u[3];
+    }
+}
+
+/* A full block of 16 columns for two or three rows (a missing third row repeats the
+ * second; its sums are dropped), half accumulation in chunks of `chunk` terms. */
+static void block_full(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+                       const float *bias, const tsr_act *act, int32_t chunk,
+                       tsr_f16 *const y[])
+{
+    const int32_t r2 = m->rows > 2 ? 2 : 1;
+    float16x8_t part[GROUP][6];
+    float32x4_t t[TSR_MM_ROWS][4];
+    int32_t jump[3], r;
+    cursor c;
+
+    c.q0 = TSR_MVE_CH(a[0]), c.q1 = TSR_MVE_CH(a[1]), c.q2 = TSR_MVE_CH(a[r2]);
+    c.w = TSR_MVE_CH(w);
+    c.left = m->seg, c.segs = m->nseg;
+    jump[0] = m->stride[0] - m->seg, jump[1] = m->stride[1] - m->seg;
+    jump[2] = m->stride[r2] - m->seg;
+    load_bias(bias, TSR_PACK_COLS_F16, t[0]);
+    for (r = 1; r < TSR_MM_ROWS; ++r) {
+        t[r][0] = t[0][0], t[r][1] = t[0][1], t[r][2] = t[0][2], t[r][3] = t[0][3];
+    }
+    while (c.segs > 0) {
+        add_chunks(t, part, run_chunks(&c, m->seg, jump, chunk, part));
+    }
+    for (r = 0; r < m->rows; ++r) {
+        store_row(t[r], act, y[r], TSR_PACK_COLS_F16);
+    }
+}
+
+/* A narrow block (nb < 16), a single row or TSR_ACC_F32: one row at a time, predicated
+ * weight loads. */
+static void block_rows(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+                       int32_t nb, const float *bias, const tsr_act *act, tsr_acc_mode acc,
+                       tsr_f16 *const y[])
 {
     const mve_pred16_t p0 = vctp16q((uint32_t)nb);
     const mve_pred16_t p1 = vctp16q((uint32_t)(nb > 8 ? nb - 8 : 0));
+    const int32_t seg = m->seg, chunk = acc == TSR_ACC_F16 ? m->nseg * seg : TSR_ACC_CHUNK;
     const float16x8_t zero = vdupq_n_f16(0);
-    float32x4x2_t b[2];
-    row_totals t[TSR_MM_ROWS];
-    int32_t r, i, k0;
-
-    /* The totals start from the bias, split into even and odd lanes. */
-    if (bias != NULL && nb == TSR_PACK_COLS_F16) {
-        b[0] = vld2q_f32(bias);
-        b[1] = vld2q_f32(bias + 8);
-    } else {
-        float padded[16];
-        for (i = 0; i < 16; ++i) {
-            padded[i] = bias != NULL && i < nb ? bias[i] : 0.0f;
-        }
-        b[0] = vld2q_f32(padded);
-        b[1] = vld2q_f32(padded + 8);
-    }
-    for (r = 0; r < TSR_MM_ROWS; ++r) {
-        t[r].e[0] = b[0].val[0];
-        t[r].o[0] = b[0].val[1];
-        t[r].e[1] = b[1].val[0];
-        t[r].o[1] = b[1].val[1];
-    }
-    if (acc == TSR_ACC_F32) {
-        /* Half products are exact in float: widen the weights, FMA in float. */
-        for (r = 0; r < rows; ++r) {
-            const float16_t *ar = TSR_MVE_CH(a[r]);
-            const float16_t *wr = TSR_MVE_CH(w);
-            float32x4_t e0 = t[r].e[0], o0 = t[r].o[0], e1 = t[r].e[1], o1 = t[r].o[1];
-            for (i = 0; i < k; ++i, wr += nb) {
-                const float16x8_t w0 = vldrhq_z_f16(wr, p0);
-                const float16x8_t w1 = vldrhq_z_f16(wr + 8, p1);
-                const float x = (float)ar[i];
-                e0 = vfmaq_n_f32(e0, vcvtbq_f32_f16(w0), x);
-                o0 = vfmaq_n_f32(o0, vcvttq_f32_f16(w0), x);
-                e1 = vfmaq_n_f32(e1, vcvtbq_f32_f16(w1), x);
-                o1 = vfmaq_n_f32(o1, vcvttq_f32_f16(w1), x);
-            }
-            t[r].e[0] = e0, t[r].o[0] = o0, t[r].e[1] = e1, t[r].o[1] = o1;
-        }
-    } else {
-        const int32_t chunk = acc == TSR_ACC_F16 ? k : TSR_ACC_CHUNK;
-        for (k0 = 0; k0 < k; k0 += chunk) {
-            const int32_t kn = k - k0 < chunk ? k - k0 : chunk;
-            const float16_t *wk = TSR_MVE_CH(w + k0 * nb);
-            if (nb == TSR_PACK_COLS_F16 && rows > 1) {
-                const float16_t *a0 = TSR_MVE_CH(a[0] + k0);
-                const float16_t *a1 = TSR_MVE_CH(a[1] + k0);
-                const float16_t *a2 = TSR_MVE_CH((rows > 2 ? a[2] : a[1]) + k0);
-                float16x8_t x00 = zero, x01 = zero, x10 = zero, x11 = zero, x20 = zero,
-                            x21 = zero;
-                for (i = 0; i < kn; ++i, wk += TSR_PACK_COLS_F16) {
-                    const float16x8_t w0 = vld1q_f16(wk);
-                    const float16x8_t w1 = vld1q_f16(wk + 8);
-                    const float16_t s0 = a0[i], s1 = a1[i], s2 = a2[i];
-                    x00 = vfmaq_n_f16(x00, w0, s0);
-                    x01 = vfmaq_n_f16(x01, w1, s0);
-                    x10 = vfmaq_n_f16(x10, w0, s1);
-                    x11 = vfmaq_n_f16(x11, w1, s1);
-                    x20 = vfmaq_n_f16(x20, w0, s2);
-                    x21 = vfmaq_n_f16(x21, w1, s2);
+    int32_t r;
+    for (r = 0; r < m->rows; ++r) {
+        const float16_t *q = TSR_MVE_CH(a[r]);
+        const float16_t *wr = TSR_MVE_CH(w);
+        const int32_t jump = m->stride[r] - seg;
+        int32_t segs = m->nseg, left = seg, i;
+        float32x4_t t[4];
+        load_bias(bias, nb, t);
+        if (acc == TSR_ACC_F32) { /* half products are exact in float: FMA in float */
+            for (; segs > 0; --segs, q += jump) {
+                for (i = 0; i < seg; ++i, wr += nb) {
+                    const float16x8_t w0 = vldrhq_z_f16(wr, p0);
+                    const float16x8_t w1 = vldrhq_z_f16(wr + 8, p1);
+                    const float x = (float)*q++;
+                    t[0] = vfmaq_n_f32(t[0], vcvtbq_f32_f16(w0), x);
+                    t[1] = vfmaq_n_f32(t[1], vcvttq_f32_f16(w0), x);
+                    t[2] = vfmaq_n_f32(t[2], vcvtbq_f32_f16(w1), x);
+                    t[3] = vfmaq_n_f32(t[3], vcvttq_f32_f16(w1), x);
                 }
-                add_half(&t[0], 0, x00);
-                add_half(&t[0], 1, x01);
-                add_half(&t[1], 0, x10);
-                add_half(&t[1], 1, x11);
-                add_half(&t[2], 0, x20);
-                add_half(&t[2], 1, x21);
-            } else {
-                /* A narrow block or one row: predicated weight loads, a row at a time. */
-                for (r = 0; r < rows; ++r) {
-                    const float16_t *ar = TSR_MVE_CH(a[r] + k0);
-                    const float16_t *wr = wk;
-                    float16x8_t s0 = zero, s1 = zero;
-                    for (i = 0; i < kn; ++i, wr += nb) {
-                        s0 = vfmaq_n_f16(s0, vldrhq_z_f16(wr, p0), ar[i]);
-                        s1 = vfmaq_n_f16(s1, vldrhq_z_f16(wr + 8, p1), ar[i]);
+            }
+        } else {
+            while (segs > 0) {
+                float16x8_t s0 = zero, s1 = zero;
+                int32_t need = chunk;
+                do {
+                    const int32_t run = need < left ? need : left;
+                    for (i = 0; i < run; ++i, wr += nb) {
+                        const float16_t x = *q++;
+                        s0 = vfmaq_n_f16(s0, vldrhq_z_f16(wr, p0), x);
+                        s1 = vfmaq_n_f16(s1, vldrhq_z_f16(wr + 8, p1), x);
                     }
-                    add_half(&t[r], 0, s0);
-                    add_half(&t[r], 1, s1);
-                }
+                    need -= run;
+                    left -= run;
+                    if (left == 0) {
+                        q += jump;
+                        left = seg;
+                        --segs;
+                    }
+                } while (need > 0 && segs > 0);
+                add_half(t, s0, s1);
             }
         }
+        store_row(t, act, y[r], nb);
     }
-    for (r = 0; r < rows; ++r) {
-        store_row(&t[r], act, y[r], nb);
+}
+
+static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+                  int32_t nb, const float *bias, const tsr_act *act, tsr_acc_mode acc,
+                  tsr_f16 *const y[])
+{
+    if (nb == TSR_PACK_COLS_F16 && m->rows > 1 && acc != TSR_ACC_F32) {
+        block_full(m, a, w, bias, act, acc == TSR_ACC_F16 ? m->nseg * m->seg : TSR_ACC_CHUNK,
+                   y);
+    } else {
+        block_rows(m, a, w, nb, bias, act, acc, y);
     }
 }
 
 #else /* portable: the reference accumulation of tsr_simd.h, column by column */
 
-static void block(int32_t rows, const tsr_f16 *const a[], int32_t k, const tsr_f16 *w,
+static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
                   int32_t nb, const float *bias, const tsr_act *act, tsr_acc_mode acc,
                   tsr_f16 *const y[])
 {
-    int32_t r, j;
-    for (r = 0; r < rows; ++r) {
+    int32_t r, j, s;
+    for (r = 0; r < m->rows; ++r) {
         float buf[TSR_PACK_COLS_F16];
         for (j = 0; j < nb; ++j) {
-            const float s = tsr_dot_f16(a[r], 1, w + j, nb, k, acc);
-            buf[j] = bias != NULL ? s + bias[j] : s;
+            tsr_hacc sum;
+            tsr_hacc_init(&sum, acc);
+            for (s = 0; s < m->nseg; ++s) {
+                tsr_hacc_dot(&sum, a[r] + s * m->stride[r], 1, w + s * m->seg * nb + j, nb,
+                             m->seg);
+            }
+            buf[j] = bias != NULL ? tsr_hacc_sum(&sum) + bias[j] : tsr_hacc_sum(&sum);
         }
         tsr_f16_act_store(act, buf, y[r], nb);
     }
@@ -169,17 +278,17 @@ static void block(int32_t rows, const tsr_f16 *const a[], int32_t k, const tsr_f
 
 #endif
 
-void tsr_mm_f16(int32_t rows, const tsr_f16 *const a[], int32_t k, const tsr_f16 *w,
-                int32_t n, const float *bias, const tsr_act *act, tsr_acc_mode acc,
-                tsr_f16 *const y[])
+void tsr_mm_f16(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w, int32_t n,
+                const float *bias, const tsr_act *act, tsr_acc_mode acc, tsr_f16 *const y[])
 {
+    const int32_t k = m->nseg * m->seg;
     int32_t j0, r;
     for (j0 = 0; j0 < n; j0 += TSR_PACK_COLS_F16) {
         const int32_t nb = n - j0 < TSR_PACK_COLS_F16 ? n - j0 : TSR_PACK_COLS_F16;
         tsr_f16 *yb[TSR_MM_ROWS];
-        for (r = 0; r < rows; ++r) {
+        for (r = 0; r < m->rows; ++r) {
             yb[r] = y[r] + j0;
         }
-        block(rows, a, k, w + j0 * k, nb, bias != NULL ? bias + j0 : NULL, act, acc, yb);
+        block(m, a, w + j0 * k, nb, bias != NULL ? bias + j0 : NULL, act, acc, yb);
     }
 }
