@@ -1,0 +1,81 @@
+import Foundation
+import OrderedCollections
+import Testing
+@testable import Tessera
+
+/// The matrix, 1x1, im2col and depthwise kernels on random shapes on the FP16-capable
+/// emulated cores: one model of independent branches (convolutions with odd channel counts,
+/// 1x1, stride 2, asymmetric padding, dilation, single-pixel maps, depthwise; fully connected
+/// layers), so one firmware per target and precision covers every shape. corstone300 picks
+/// the Helium blocked variants, which read window rows in place and pack only the borders;
+/// rv32zfh runs the portable code with Zfh half arithmetic. Against the reference
+/// interpreter on the same compiled graph, at the tolerances of Tolerance.fp16.
+@Suite struct EmulatedShapeSweepTests {
+    static let cases: [(String, Precision)] = [
+        ("corstone300", .fp32), ("corstone300", .fp16), ("corstone300", .fp16Acc16), ("corstone300", .fp16Acc32),
+        ("rv32zfh", .fp16), ("rv32zfh", .fp16Acc32),
+    ]
+
+    /// Branches of the sweep model, seeded: conv (grouped or not) and Gemm.
+    static func model() -> ModelBuilder {
+        var b = ModelBuilder("shape_sweep", seed: 41)
+        var rng = SeededRandom(seed: 42)
+        func pick(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+        for i in 0..<12 {
+            let depthwise = i % 4 == 3
+            let cin = [1, 3, 5, 8, 16, 17, 24, 33][pick(8)]
+            let cout = depthwise ? cin : [1, 7, 8, 16, 19, 32, 40][pick(7)]
+            let kh = [1, 3, 3, 2][pick(4)], kw = [1, 3, 3, 5][pick(4)]
+            let dil = pick(4) == 0 ? 2 : 1
+            let h = i == 5 ? 1 : 1 + pick(11), w = i == 5 ? 1 : 1 + pick(11)
+            let reachH = (kh - 1) * dil + 1, reachW = (kw - 1) * dil + 1
+            // Pads (top, left, bottom, right), each below the reach, enough for one output.
+            var pads = [pick(reachH), pick(reachW), pick(reachH), pick(reachW)]
+            pads[2] = max(pads[2], reachH - h - pads[0])
+            pads[3] = max(pads[3], reachW - w - pads[1])
+            let x = b.input("x\(i)", [1, cin, h, w])
+            let wt = b.weight("w\(i)", [cout, depthwise ? 1 : cin, kh, kw], scale: 0.4)
+            var inputs = [x, wt]
+            if pick(3) != 0 { inputs.append(b.weight("b\(i)", [cout])) }
+            var attributes: [(String, JSONValue)] = [("strides", ints([1 + pick(2), 1 + pick(2)])), ("pads", ints(pads)),
+                                                     ("dilations", ints([dil, dil]))]
+            if depthwise { attributes.append(("group", .int(cin))) }
+            var y = b.node("Conv", inputs, name: "conv\(i)", attributes)
+            if pick(2) == 0 { y = b.node("Relu", [y], name: "relu\(i)") }
+            b.output(y)
+        }
+        // Unpadded 1x1 convolutions (the direct 1x1 variant), stride 1 and 2.
+        for (i, (cin, cout, h, stride)) in [(17, 24, 5, 2), (32, 16, 4, 1)].enumerated() {
+            let x = b.input("p\(i)", [1, cin, h, h + 1])
+            b.output(b.node("Conv", [x, b.weight("pw\(i)", [cout, cin, 1, 1], scale: 0.4), b.weight("pb\(i)", [cout])],
+                            name: "pointwise\(i)", [("strides", ints([stride, stride]))]))
+        }
+        for (i, (m, k, n)) in [(1, 37, 10), (3, 64, 16), (4, 19, 33)].enumerated() {
+            let x = b.input("f\(i)", [m, k])
+            b.output(b.node("Gemm", [x, b.weight("fw\(i)", [n, k], scale: 0.3), b.weight("fb\(i)", [n])], name: "fc\(i)",
+                            [("transB", .int(1))]))
+        }
+        return b
+    }
+
+    @Test(arguments: cases)
+    func randomShapesOnTheEmulator(_ c: (String, Precision)) throws {
+        let (target, precision) = c
+        let graph = try Self.model().graph()
+        let model = try Compiler.compile(graph, options: CompileOptions(target: target, precision: precision))
+        let inputs = randomInputs(graph, seed: 43)
+        let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
+        let run = try EmulatorRunner.run(model, target: model.target, inputs: ordered)
+        let expected = try ReferenceInterpreter.run(model.graph, inputs: inputs)
+        for output in graph.outputs {
+            let cmp = Comparison(try #require(run.outputs[output]), try #require(expected[output]))
+            #expect(cmp.within(relative: Tolerance.fp16(precision)), "\(output) on \(target) at \(precision.rawValue): \(cmp)")
+        }
+        if target == "corstone300" {
+            // The sweep exercises the blocked variants, not only the loop nests.
+            for kernel in ["conv2d_im2col", "conv2d_1x1", "fully_connected", "depthwise_conv2d_vec"] {
+                #expect(model.kernels.contains { $0.contains(kernel) }, "no \(kernel) kernel chosen at \(precision.rawValue): \(model.kernels)")
+            }
+        }
+    }
+}
