@@ -4,10 +4,12 @@ import Testing
 @testable import Tessera
 
 /// The MLPerf Tiny networks at fp16 and fp16-acc32 against FP32, on every reference input
-/// and 100 random ones: same argmax, softmax within Tolerance.softmaxAbsolute.
+/// and 100 random ones: same argmax, softmax within Tolerance.softmaxAbsolute. fp16-acc16
+/// (no accuracy bound in the issue) is measured the same way against its own, looser bound
+/// (Tolerance.acc16Model). Each case prints its worst error (the README quotes them).
 @Suite(.enabled(if: SharedModels.available, SharedModels.skipReason))
 struct SharedModelFP16Tests {
-    static let cases: [(String, Precision)] = SharedModels.names.flatMap { m in [Precision.fp16, .fp16Acc32].map { (m, $0) } }
+    static let cases: [(String, Precision)] = SharedModels.names.flatMap { m in [Precision.fp16, .fp16Acc32, .fp16Acc16].map { (m, $0) } }
 
     static func inputs(_ graph: Graph, _ name: String) throws -> [OrderedDictionary<String, TensorValue>] {
         var all = try (0..<3).map { k in
@@ -47,7 +49,11 @@ struct SharedModelFP16Tests {
                 }
             }
         }
-        if softmax {
+        if precision == .fp16Acc16 {
+            // Half accumulation over up to 576 terms: argmax may flip on a near tie.
+            #expect(argmaxDisagreements <= Tolerance.acc16Model.argmaxFlips, "\(name) at fp16-acc16: argmax differs on \(argmaxDisagreements) of 103 inputs")
+            #expect(worst <= (softmax ? Tolerance.acc16Model.softmaxAbsolute : Tolerance.acc16Model.relative), "\(name) at fp16-acc16: worst error \(worst)")
+        } else if softmax {
             #expect(argmaxDisagreements == 0, "\(name) at \(precision.rawValue): argmax differs on \(argmaxDisagreements) of 103 inputs")
             if name == "ic_resnet8" {
                 // Open in issue 5: ResNet-8's half activations leave 2.1e-3 (fp16-acc32) to
@@ -62,6 +68,6 @@ struct SharedModelFP16Tests {
         } else {
             #expect(worst <= 1e-2, "\(name) at \(precision.rawValue): max relative error \(worst)")
         }
-        print("fp16 accuracy: \(name) \(precision.rawValue) worst \(softmax ? "abs" : "rel") error \(worst) over 103 inputs")
+        print("fp16 accuracy: \(name) \(precision.rawValue) worst \(softmax ? "abs" : "rel") error \(worst), argmax differs on \(argmaxDisagreements) of 103 inputs")
     }
 }

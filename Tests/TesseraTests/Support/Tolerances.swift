@@ -22,4 +22,8 @@ enum Tolerance {
     /// Whole models in FP16 against the FP32 reference: maximum absolute error on softmax
     /// outputs (the issue's bound).
     static let softmaxAbsolute = 2e-3
+
+    /// Whole models at fp16-acc16 against FP32 (the issue sets no bound for this mode):
+    /// softmax error, relative error of other outputs, argmax flips allowed of 103 inputs.
+    static let acc16Model = (softmaxAbsolute: 1e-2, relative: 5e-2, argmaxFlips: 2)
 }
