@@ -24,23 +24,20 @@
  * lanes t[2v + 1], started from the bias (0 past nb or without one). */
 static void load_bias(const float *bias, int32_t nb, float32x4_t t[4])
 {
-    float32x4x2_t b0, b1;
+    int v;
     if (bias != NULL && nb == TSR_PACK_COLS_F16) {
-        b0 = vld2q_f32(bias);
-        b1 = vld2q_f32(bias + 8);
-    } else {
-        float padded[TSR_PACK_COLS_F16];
-        tsr_mve_zero_f(padded, TSR_PACK_COLS_F16);
-        if (bias != NULL) {
-            tsr_mve_copy_f(padded, bias, nb);
-        }
-        b0 = vld2q_f32(padded);
-        b1 = vld2q_f32(padded + 8);
+        const float32x4x2_t b0 = vld2q_f32(bias);
+        const float32x4x2_t b1 = vld2q_f32(bias + 8);
+        t[0] = b0.val[0], t[1] = b0.val[1], t[2] = b1.val[0], t[3] = b1.val[1];
+        return;
     }
-    t[0] = b0.val[0];
-    t[1] = b0.val[1];
-    t[2] = b1.val[0];
-    t[3] = b1.val[1];
+    /* Gathers of the even and odd columns below nb (a stack buffer filled by a loop would
+     * become memset and memcpy calls, byte loops in picolibc). */
+    for (v = 0; v < 4; ++v) {
+        const uint32x4_t col = vaddq_n_u32(vidupq_n_u32(0, 2), (uint32_t)(8 * (v / 2) + v % 2));
+        t[v] = bias != NULL ? vldrwq_gather_shifted_offset_z_f32(bias, col, vcmphiq_u32(vdupq_n_u32((uint32_t)nb), col))
+                            : vdupq_n_f32(0.0f);
+    }
 }
 
 /* t += the float values of the half sums h0 (columns 0..7) and h1 (8..15). */
@@ -166,7 +163,7 @@ static void block_full(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr
     const int32_t r2 = m->rows > 2 ? 2 : 1;
     float16x8_t part[GROUP][6];
     float32x4_t t[TSR_MM_ROWS][4];
-    int32_t jump[3], r;
+    int32_t jump[3], r, g;
     cursor c;
 
     c.q0 = TSR_MVE_CH(a[0]), c.q1 = TSR_MVE_CH(a[1]), c.q2 = TSR_MVE_CH(a[r2]);
@@ -174,10 +171,24 @@ static void block_full(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr
     c.left = m->seg, c.segs = m->nseg;
     jump[0] = m->stride[0] - m->seg, jump[1] = m->stride[1] - m->seg;
     jump[2] = m->stride[r2] - m->seg;
+    g = run_chunks(&c, m->seg, jump, chunk, part);
+    if (c.segs == 0) { /* one group holds every chunk: the totals stay in registers */
+        for (r = 0; r < m->rows; ++r) {
+            float32x4_t u[4];
+            int32_t k;
+            load_bias(bias, TSR_PACK_COLS_F16, u);
+            for (k = 0; k < g; ++k) {
+                add_half(u, part[k][2 * r], part[k][2 * r + 1]);
+            }
+            store_row(u, act, y[r], TSR_PACK_COLS_F16);
+        }
+        return;
+    }
     load_bias(bias, TSR_PACK_COLS_F16, t[0]);
     for (r = 1; r < TSR_MM_ROWS; ++r) {
         t[r][0] = t[0][0], t[r][1] = t[0][1], t[r][2] = t[0][2], t[r][3] = t[0][3];
     }
+    add_chunks(t, part, g);
     while (c.segs > 0) {
         add_chunks(t, part, run_chunks(&c, m->seg, jump, chunk, part));
     }
