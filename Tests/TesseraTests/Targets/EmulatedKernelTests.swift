@@ -14,15 +14,23 @@ import Testing
     @Test(arguments: cases)
     func syntheticModelOnTheEmulator(_ c: (String, String, Precision)) throws {
         let (name, target, precision) = c
-        let graph = try SyntheticModels.named(name).graph()
+        try Self.runAndCompare(try SyntheticModels.named(name).graph(), target: target, precision: precision, seed: 31)
+    }
+
+    /// Compiles `graph` for `target`, runs it on the emulator on seeded random inputs and
+    /// compares every output with the reference interpreter run on the compiled graph, at
+    /// Tolerance.fp16(precision). Returns the compiled model.
+    @discardableResult
+    static func runAndCompare(_ graph: Graph, target: String, precision: Precision, seed: UInt64) throws -> CompiledModel {
         let model = try Compiler.compile(graph, options: CompileOptions(target: target, precision: precision))
-        let inputs = randomInputs(graph, seed: 31)
+        let inputs = randomInputs(graph, seed: seed)
         let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
         let run = try EmulatorRunner.run(model, target: model.target, inputs: ordered)
         let expected = try ReferenceInterpreter.run(model.graph, inputs: inputs)
         for output in graph.outputs {
             let cmp = Comparison(try #require(run.outputs[output]), try #require(expected[output]))
-            #expect(cmp.within(relative: Tolerance.fp16(precision)), "\(name) on \(target) at \(precision.rawValue), \(output): \(cmp)")
+            #expect(cmp.within(relative: Tolerance.fp16(precision)), "\(graph.name) on \(target) at \(precision.rawValue), \(output): \(cmp)")
         }
+        return model
     }
 }

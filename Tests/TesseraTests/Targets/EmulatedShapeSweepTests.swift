@@ -1,5 +1,4 @@
 import Foundation
-import OrderedCollections
 import Testing
 @testable import Tessera
 
@@ -61,16 +60,7 @@ import Testing
     @Test(arguments: cases)
     func randomShapesOnTheEmulator(_ c: (String, Precision)) throws {
         let (target, precision) = c
-        let graph = try Self.model().graph()
-        let model = try Compiler.compile(graph, options: CompileOptions(target: target, precision: precision))
-        let inputs = randomInputs(graph, seed: 43)
-        let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
-        let run = try EmulatorRunner.run(model, target: model.target, inputs: ordered)
-        let expected = try ReferenceInterpreter.run(model.graph, inputs: inputs)
-        for output in graph.outputs {
-            let cmp = Comparison(try #require(run.outputs[output]), try #require(expected[output]))
-            #expect(cmp.within(relative: Tolerance.fp16(precision)), "\(output) on \(target) at \(precision.rawValue): \(cmp)")
-        }
+        let model = try EmulatedKernelTests.runAndCompare(try Self.model().graph(), target: target, precision: precision, seed: 43)
         if target == "corstone300" {
             // The sweep exercises the blocked variants, not only the loop nests.
             for kernel in ["conv2d_im2col", "conv2d_1x1", "fully_connected", "depthwise_conv2d_vec"] {
