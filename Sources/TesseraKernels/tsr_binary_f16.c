@@ -19,8 +19,9 @@
 #if TSR_SIMD == TSR_SIMD_HELIUM && TSR_HELIUM_F16
 /* Add, subtract and multiply of dense rows on half lanes: the half result of one IEEE
  * operation on two halves is the float result rounded to half (float's significand holds
- * the exact product and more than 2 * 11 + 2 bits of any sum), and the inline activations
- * commute with that rounding (tsr_mve_act_f16). Returns 0 when the row does not qualify. */
+ * the exact product and more than 2 * 11 + 2 bits of any sum), and the inline activations,
+ * applied as a clamp to bounds rounded to half, commute with that rounding (it is
+ * monotone). Returns 0 when the row does not qualify. */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif

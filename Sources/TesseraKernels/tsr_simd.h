@@ -155,25 +155,6 @@ static inline float32x4_t tsr_mve_act_f32(const tsr_act *act, float32x4_t v)
     }
 }
 
-/* The same activations on half lanes, for results already rounded to half: rounding is
- * monotone, so act(half(x)) with the bounds rounded to half equals half(act(x)). */
-static inline float16x8_t tsr_mve_act_f16(const tsr_act *act, float16x8_t v)
-{
-    const float16x8_t zero = vdupq_n_f16(0);
-    switch (act->kind) {
-    case TSR_ACT_RELU:
-        return vpselq_f16(zero, v, vcmpltq_f16(v, zero));
-    case TSR_ACT_CLIP: {
-        const float16x8_t lo = vdupq_n_f16((float16_t)act->min);
-        const float16x8_t hi = vdupq_n_f16((float16_t)act->max);
-        v = vpselq_f16(lo, v, vcmpltq_f16(v, lo));
-        return vpselq_f16(hi, v, vcmpgtq_f16(v, hi));
-    }
-    default:
-        return v;
-    }
-}
-
 /* y[i] = x[i] for n halves (vector moves; n >= 0). */
 static inline void tsr_mve_copy_h(tsr_f16 *y, const tsr_f16 *x, int32_t n)
 {
