@@ -102,6 +102,10 @@ typedef struct {
 
 int tsr_fully_connected_f32(const tsr_fully_connected_params *p, const float *x,
                             const float *weights, const float *bias, float *y);
+/* The same with half weights and bias (the float classifier head of the FP16 modes),
+ * weights packed in blocks of TSR_PACK_COLS_F32 columns. */
+int tsr_fully_connected_w16_f32(const tsr_fully_connected_params *p, const float *x,
+                                const tsr_f16 *weights, const tsr_f16 *bias, float *y);
 
 /* ---- pooling (NHWC) ----------------------------------------------------------------- */
 
@@ -283,8 +287,8 @@ int tsr_softmax_f32(const tsr_softmax_params *p, const float *x, float *y);
 /* ---- FP16 variants ------------------------------------------------------------------ */
 /*
  * The same operations on IEEE half-precision tensors (tsr_f16), with the same parameter
- * structs. Weights are tsr_f16; biases, scales and shifts stay float (they are tiny and
- * their precision matters). Dot products and sums follow `acc` where the struct has one;
+ * structs. Weights and biases are tsr_f16; the channel affine's scale and shift stay
+ * float. Dot products and sums follow `acc` where the struct has one;
  * everything else computes in float and rounds once when it stores: activations, pooling
  * (max is exact, the average divides in float), reductions, the channel affine, and
  * softmax, which runs entirely in float. The half modes are exact everywhere: where the
@@ -293,24 +297,24 @@ int tsr_softmax_f32(const tsr_softmax_params *p, const float *x, float *y);
  * half is a storage format there, computed in float.
  */
 int tsr_conv2d_f16(const tsr_conv2d_params *p, const tsr_f16 *input, const tsr_f16 *weights,
-                   const float *bias, tsr_f16 *output);
+                   const tsr_f16 *bias, tsr_f16 *output);
 int32_t tsr_conv2d_im2col_f16_scratch_bytes(const tsr_conv2d_params *p);
 int tsr_conv2d_im2col_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
-                          const tsr_f16 *weights, const float *bias, tsr_f16 *output,
+                          const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output,
                           void *scratch, int32_t scratch_bytes);
 int tsr_conv2d_1x1_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
-                       const tsr_f16 *weights, const float *bias, tsr_f16 *output);
+                       const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output);
 int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
-                                 const tsr_f16 *weights, const float *bias, tsr_f16 *output);
+                                 const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output);
 int tsr_fully_connected_f16(const tsr_fully_connected_params *p, const tsr_f16 *x,
-                            const tsr_f16 *weights, const float *bias, tsr_f16 *y);
+                            const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *y);
 int tsr_depthwise_conv2d_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
-                             const tsr_f16 *weights, const float *bias, tsr_f16 *output);
+                             const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output);
 int tsr_maxpool2d_f16(const tsr_pool2d_params *p, const tsr_f16 *x, tsr_f16 *y);
 int tsr_avgpool2d_f16(const tsr_pool2d_params *p, const tsr_f16 *x, tsr_f16 *y);
 int tsr_reduce_f16(const tsr_reduce_params *p, const tsr_f16 *x, tsr_f16 *y);
-/* C is float (bias-like); a and b are half. */
-int tsr_gemm_f16(const tsr_gemm_params *p, const tsr_f16 *a, const tsr_f16 *b, const float *c,
+/* a, b and c are half; alpha and beta float. */
+int tsr_gemm_f16(const tsr_gemm_params *p, const tsr_f16 *a, const tsr_f16 *b, const tsr_f16 *c,
                  tsr_f16 *y);
 int tsr_matmul_f16(const tsr_matmul_params *p, const tsr_f16 *a, const tsr_f16 *b, tsr_f16 *y);
 int tsr_binary_f16(const tsr_binary_params *p, const tsr_f16 *a, const tsr_f16 *b, tsr_f16 *y);

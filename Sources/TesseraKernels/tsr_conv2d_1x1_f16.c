@@ -2,7 +2,7 @@
  * Tessera runtime: 1x1 convolution, NHWC, FP16, without padding (any stride, groups == 1):
  * every output pixel is one input pixel's channels times the packed weights (the in_c x
  * out_c matrix in column blocks of TSR_PACK_COLS_F16, tsr_mm.h), read in place: no
- * scratch. The bias is float; accumulation follows p->acc. The output must not overlap
+ * scratch. The bias is half (added in float); accumulation follows p->acc. The output must not overlap
  * the input.
  *
  * Calls: tsr_mm_f16.c
@@ -14,7 +14,7 @@
 #include "tsr_simd.h"
 
 int tsr_conv2d_1x1_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
-                       const tsr_f16 *weights, const float *bias, tsr_f16 *output)
+                       const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output)
 {
     const tsr_window *w;
     int32_t pixels, q, r, rows;

@@ -1,7 +1,7 @@
 /*
  * Tessera runtime: 2-D convolution, NHWC, FP16 (ONNX Conv: zero padding, stride, dilation,
- * groups). Weights are OHWI, [out_c][kernel_h][kernel_w][in_c / groups], half; the bias is
- * float. Each output is the dot product over the taps inside the input (kernel row, kernel
+ * groups). Weights are OHWI, [out_c][kernel_h][kernel_w][in_c / groups], half, and so is
+ * the bias. Each output is the dot product over the taps inside the input (kernel row, kernel
  * column, input channel order) accumulated in p->acc (tsr_simd.h), plus the bias in float,
  * then the activation in float, rounded to half once. With TSR_ACC_F32 the result is the
  * FP32 kernel's on the same values, rounded. The output must not overlap the input.
@@ -26,7 +26,7 @@ static int conv2d_params_ok(const tsr_conv2d_params *p)
 }
 
 int tsr_conv2d_f16(const tsr_conv2d_params *p, const tsr_f16 *input, const tsr_f16 *weights,
-                   const float *bias, tsr_f16 *output)
+                   const tsr_f16 *bias, tsr_f16 *output)
 {
     const tsr_window *w;
     int32_t n, oh, ow, oc0, j, kh, kw;
@@ -92,7 +92,7 @@ int tsr_conv2d_f16(const tsr_conv2d_params *p, const tsr_f16 *input, const tsr_f
                             }
                         }
                         v = tsr_hacc_sum(&acc);
-                        buf[j] = bias != NULL ? v + bias[oc] : v;
+                        buf[j] = bias != NULL ? v + tsr_h2f(bias[oc]) : v;
                     }
                     tsr_f16_act_store(&p->act, buf, output + oc0, nb);
                 }

@@ -6,8 +6,8 @@
  * column, input channel order) in column blocks of TSR_PACK_COLS_F16. A pixel whose window
  * lies inside the input (and dilation_w == 1) is read in place, one segment of kernel_w *
  * in_c values per kernel row; any other pixel's window is copied into the caller-owned
- * scratch with zeros where it leaves the input (im2col). The bias is float; accumulation follows p->acc. The output must not
- * overlap the input.
+ * scratch with zeros where it leaves the input (im2col). The bias is half (added in float); accumulation follows p->acc. The
+ * output must not overlap the input.
  *
  * Calls: tsr_mm_f16.c
  */
@@ -62,7 +62,7 @@ static void pack(const tsr_window *w, int32_t c, const tsr_f16 *x, int32_t ih0, 
 }
 
 int tsr_conv2d_im2col_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
-                          const tsr_f16 *weights, const float *bias, tsr_f16 *output,
+                          const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output,
                           void *scratch, int32_t scratch_bytes)
 {
     const tsr_window *w;

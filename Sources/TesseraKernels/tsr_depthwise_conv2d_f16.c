@@ -1,8 +1,8 @@
 /*
  * Tessera runtime: depthwise 2-D convolution, NHWC, FP16 (ONNX Conv with groups == in_c:
  * zero padding, stride, dilation, channel multiplier). Output channel oc = ic * multiplier
- * + m reads input channel ic. Weights are [kernel_h][kernel_w][out_c], half; the bias is
- * float. Each output is the dot product over the taps inside the input (kernel row, then
+ * + m reads input channel ic. Weights are [kernel_h][kernel_w][out_c], half, and so is
+ * the bias. Each output is the dot product over the taps inside the input (kernel row, then
  * kernel column) accumulated in p->acc (tsr_simd.h), plus the bias in float, then the
  * activation in float, rounded to half once. With TSR_ACC_F32 the result is the FP32
  * kernel's on the same values, rounded. The output must not overlap the input.
@@ -22,7 +22,7 @@ static int depthwise_params_ok(const tsr_depthwise_conv2d_params *p)
 }
 
 int tsr_depthwise_conv2d_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
-                             const tsr_f16 *weights, const float *bias, tsr_f16 *output)
+                             const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output)
 {
     const tsr_window *w;
     int32_t n, oh, ow, kh, c0, j;
@@ -75,7 +75,7 @@ int tsr_depthwise_conv2d_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16
                             }
                         }
                         v = tsr_hacc_sum(&acc);
-                        buf[j] = bias != NULL ? v + bias[oc] : v;
+                        buf[j] = bias != NULL ? v + tsr_h2f(bias[oc]) : v;
                     }
                     tsr_f16_act_store(&p->act, buf, output + c0, nb);
                 }

@@ -1,7 +1,7 @@
 /*
  * Tessera runtime: depthwise 2-D convolution, NHWC, FP16, vectorised over channels
  * (channel multiplier 1; other multipliers: tsr_depthwise_conv2d_f16). Weights are
- * [kernel_h][kernel_w][channels] (HWC), half; the bias is float. Semantics as
+ * [kernel_h][kernel_w][channels] (HWC), half, and so is the bias. Semantics as
  * tsr_depthwise_conv2d_f16 (p->acc, bias in float, activation, one rounding).
  *
  * Helium: for each block of 8 channels, then each output pixel, the taps inside the input
@@ -70,7 +70,7 @@ static void pixel(const tsr_depthwise_conv2d_params *p, const tsr_f16 *x, const 
 }
 
 int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
-                                 const tsr_f16 *weights, const float *bias, tsr_f16 *output)
+                                 const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output)
 {
     const tsr_window *w;
     int32_t n, oh, ow, c0, c;
@@ -91,7 +91,7 @@ int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr
         float32x4x2_t t0;
         int32_t j;
         for (j = 0; j < 8; ++j) {
-            b[j] = bias != NULL && j < nc ? bias[c0 + j] : 0.0f;
+            b[j] = bias != NULL && j < nc ? tsr_h2f(bias[c0 + j]) : 0.0f;
         }
         t0 = vld2q_f32(b); /* even and odd channels, as vcvtb / vcvtt split them */
         for (n = 0; n < w->batch; ++n) {
@@ -111,7 +111,7 @@ int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr
 #else /* portable: the plain C loop */
 
 int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
-                                 const tsr_f16 *weights, const float *bias, tsr_f16 *output)
+                                 const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output)
 {
     if (p != NULL && p->multiplier != 1) {
         return TSR_ERR_PARAM;

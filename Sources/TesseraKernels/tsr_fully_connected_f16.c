@@ -1,6 +1,6 @@
 /*
  * Tessera runtime: fully connected layer, FP16: y[m][n] = act(sum_k x[m][k] * w[k][n]
- * + bias[n]), with w packed in column blocks of TSR_PACK_COLS_F16 (tsr_mm.h) and a float
+ * + bias[n]), with w packed in column blocks of TSR_PACK_COLS_F16 (tsr_mm.h) and a half
  * bias (or NULL). Rows go through the blocked micro-kernel TSR_MM_ROWS at a time;
  * accumulation follows p->acc. y must not overlap x.
  *
@@ -13,7 +13,7 @@
 #include "tsr_simd.h"
 
 int tsr_fully_connected_f16(const tsr_fully_connected_params *p, const tsr_f16 *x,
-                            const tsr_f16 *weights, const float *bias, tsr_f16 *y)
+                            const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *y)
 {
     int32_t m, r, rows;
     tsr_mm_rows mr;

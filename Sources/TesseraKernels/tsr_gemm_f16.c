@@ -1,7 +1,7 @@
 /*
  * Tessera runtime: general matrix product, FP16 (ONNX Gemm).
  * y[m, n] = act(alpha * op(a) * op(b) + beta * c), c broadcast according to c_kind.
- * a and b are half; c, alpha and beta are float. Each dot product accumulates in p->acc
+ * a, b and c are half; alpha and beta are float. Each dot product accumulates in p->acc
  * (tsr_simd.h); the scaling, the C term and the activation are float; the result is
  * rounded to half once. With TSR_ACC_F32 the result is the FP32 kernel's on the same
  * values, rounded. y must not overlap a, b or c.
@@ -23,24 +23,24 @@ static int gemm_params_ok(const tsr_gemm_params *p)
 }
 
 /* Element (i, j) of the broadcast C operand. */
-static float gemm_c_at(const tsr_gemm_params *p, const float *c, int32_t i, int32_t j)
+static float gemm_c_at(const tsr_gemm_params *p, const tsr_f16 *c, int32_t i, int32_t j)
 {
     switch (p->c_kind) {
     case TSR_BIAS_SCALAR:
-        return c[0];
+        return tsr_h2f(c[0]);
     case TSR_BIAS_ROW:
-        return c[j];
+        return tsr_h2f(c[j]);
     case TSR_BIAS_COLUMN:
-        return c[i];
+        return tsr_h2f(c[i]);
     case TSR_BIAS_FULL:
-        return c[i * p->n + j];
+        return tsr_h2f(c[i * p->n + j]);
     case TSR_BIAS_NONE:
     default:
         return 0.0f;
     }
 }
 
-int tsr_gemm_f16(const tsr_gemm_params *p, const tsr_f16 *a, const tsr_f16 *b, const float *c,
+int tsr_gemm_f16(const tsr_gemm_params *p, const tsr_f16 *a, const tsr_f16 *b, const tsr_f16 *c,
                  tsr_f16 *y)
 {
     int32_t i, j;

@@ -48,6 +48,6 @@ void tsr_mm_f32(const tsr_mm_rows *m, const float *const a[], const float *w, in
                 const float *bias, const tsr_act *act, float *const y[]);
 
 void tsr_mm_f16(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w, int32_t n,
-                const float *bias, const tsr_act *act, tsr_acc_mode acc, tsr_f16 *const y[]);
+                const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc, tsr_f16 *const y[]);
 
 #endif /* TSR_MM_H */

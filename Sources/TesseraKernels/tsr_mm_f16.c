@@ -7,7 +7,7 @@
  * across segments), keeps the chunks' half sums and adds them to float totals GROUP
  * chunks at a time; TSR_ACC_F16 has one chunk; TSR_ACC_F32 widens the weights and
  * accumulates in float. The float values of a half vector are kept as its even and odd
- * lanes (vcvtb/vcvtt), which is how the bias is loaded (vld2q) and the outputs narrowed.
+ * lanes (vcvtb/vcvtt), which is how the bias is widened and the outputs narrowed.
  */
 #include <stddef.h>
 
@@ -22,22 +22,15 @@
 
 /* Float totals of one row's 16 columns: vector v as its even lanes t[2v] and its odd
  * lanes t[2v + 1], started from the bias (0 past nb or without one). */
-static void load_bias(const float *bias, int32_t nb, float32x4_t t[4])
+static void load_bias(const tsr_f16 *bias, int32_t nb, float32x4_t t[4])
 {
-    int v;
-    if (bias != NULL && nb == TSR_PACK_COLS_F16) {
-        const float32x4x2_t b0 = vld2q_f32(bias);
-        const float32x4x2_t b1 = vld2q_f32(bias + 8);
-        t[0] = b0.val[0], t[1] = b0.val[1], t[2] = b1.val[0], t[3] = b1.val[1];
-        return;
-    }
-    /* Gathers of the even and odd columns below nb (a stack buffer filled by a loop would
-     * become memset and memcpy calls, byte loops in picolibc). */
-    for (v = 0; v < 4; ++v) {
-        const uint32x4_t col = vaddq_n_u32(vidupq_n_u32(0, 2), (uint32_t)(8 * (v / 2) + v % 2));
-        t[v] = bias != NULL ? vldrwq_gather_shifted_offset_z_f32(bias, col, vcmphiq_u32(vdupq_n_u32((uint32_t)nb), col))
-                            : vdupq_n_f32(0.0f);
-    }
+    const float16x8_t b0 = bias != NULL ? vldrhq_z_f16(TSR_MVE_CH(bias), vctp16q((uint32_t)nb))
+                                        : vdupq_n_f16(0);
+    const float16x8_t b1 = bias != NULL && nb > 8
+                               ? vldrhq_z_f16(TSR_MVE_CH(bias) + 8, vctp16q((uint32_t)(nb - 8)))
+                               : vdupq_n_f16(0);
+    t[0] = vcvtbq_f32_f16(b0), t[1] = vcvttq_f32_f16(b0);
+    t[2] = vcvtbq_f32_f16(b1), t[3] = vcvttq_f32_f16(b1);
 }
 
 /* t += the float values of the half sums h0 (columns 0..7) and h1 (8..15). */
@@ -157,7 +150,7 @@ static void add_chunks(float32x4_t t[TSR_MM_ROWS][4], float16x8_t part[GROUP][6]
 /* A full block of 16 columns for two or three rows (a missing third row repeats the
  * second; its sums are dropped), half accumulation in chunks of `chunk` terms. */
 static void block_full(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
-                       const float *bias, const tsr_act *act, int32_t chunk,
+                       const tsr_f16 *bias, const tsr_act *act, int32_t chunk,
                        tsr_f16 *const y[])
 {
     const int32_t r2 = m->rows > 2 ? 2 : 1;
@@ -200,7 +193,7 @@ static void block_full(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr
 /* A narrow block (nb < 16), a single row or TSR_ACC_F32: one row at a time, predicated
  * weight loads. */
 static void block_rows(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
-                       int32_t nb, const float *bias, const tsr_act *act, tsr_acc_mode acc,
+                       int32_t nb, const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc,
                        tsr_f16 *const y[])
 {
     const mve_pred16_t p0 = vctp16q((uint32_t)nb);
@@ -254,7 +247,7 @@ static void block_rows(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr
 }
 
 static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
-                  int32_t nb, const float *bias, const tsr_act *act, tsr_acc_mode acc,
+                  int32_t nb, const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc,
                   tsr_f16 *const y[])
 {
     if (nb == TSR_PACK_COLS_F16 && m->rows > 1 && acc != TSR_ACC_F32) {
@@ -268,7 +261,7 @@ static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 
 #else /* portable: the reference accumulation of tsr_simd.h, column by column */
 
 static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
-                  int32_t nb, const float *bias, const tsr_act *act, tsr_acc_mode acc,
+                  int32_t nb, const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc,
                   tsr_f16 *const y[])
 {
     int32_t r, j, s;
@@ -281,7 +274,7 @@ static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 
                 tsr_hacc_dot(&sum, a[r] + s * m->stride[r], 1, w + s * m->seg * nb + j, nb,
                              m->seg);
             }
-            buf[j] = bias != NULL ? tsr_hacc_sum(&sum) + bias[j] : tsr_hacc_sum(&sum);
+            buf[j] = bias != NULL ? tsr_hacc_sum(&sum) + tsr_h2f(bias[j]) : tsr_hacc_sum(&sum);
         }
         tsr_f16_act_store(act, buf, y[r], nb);
     }
@@ -290,7 +283,7 @@ static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 
 #endif
 
 void tsr_mm_f16(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w, int32_t n,
-                const float *bias, const tsr_act *act, tsr_acc_mode acc, tsr_f16 *const y[])
+                const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc, tsr_f16 *const y[])
 {
     const int32_t k = m->nseg * m->seg;
     int32_t j0, r;

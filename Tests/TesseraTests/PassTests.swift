@@ -4,14 +4,16 @@ import Testing
 /// Each pass on a small graph: the IR before and after (snapshot files in Snapshots/), and
 /// the reference interpreter giving the same outputs on both.
 @Suite struct PassTests {
-    /// Runs `pass` alone on the builder's graph, snapshots before/after, checks outputs.
+    /// Runs `pass` alone on the builder's graph, snapshots before/after (in
+    /// `pass-<pass><snapshotSuffix>.txt`), checks outputs.
     @discardableResult
-    private func check(_ pass: String, _ b: ModelBuilder, tolerance: Double = 1e-6, options: PassOptions = .init()) throws -> Graph {
+    private func check(_ pass: String, _ b: ModelBuilder, tolerance: Double = 1e-6, options: PassOptions = .init(),
+                       snapshotSuffix: String = "") throws -> Graph {
         let before = try b.graph()
         let p = try #require(Pipeline.passes.first { $0.name == pass })
         let after = try ShapeInference.run(try GraphStructure.ordered(try p.run(before, options)))
         try Verifier.verify(after)
-        assertSnapshot("before:\n" + IRPrinter.text(before) + "\nafter \(pass):\n" + IRPrinter.text(after), named: "pass-\(pass)")
+        assertSnapshot("before:\n" + IRPrinter.text(before) + "\nafter \(pass):\n" + IRPrinter.text(after), named: "pass-\(pass)\(snapshotSuffix)")
         for seed: UInt64 in [1, 2] {
             let inputs = randomInputs(before, seed: seed)
             let x = try ReferenceInterpreter.run(before, inputs: inputs), y = try ReferenceInterpreter.run(after, inputs: inputs)
@@ -117,12 +119,30 @@ import Testing
         // Half storage: outputs agree with the float graph to half precision.
         let after = try check("lower-precision", b, tolerance: 2e-3, options: PassOptions(precision: .fp16))
         #expect(after.types["w"]?.dtype == .float16 && after.types["fw"]?.dtype == .float16 && after.types["gain"]?.dtype == .float16)
-        #expect(after.types["bias"]?.dtype == .float32 && after.types["fb"]?.dtype == .float32)
+        #expect(after.types["bias"]?.dtype == .float16 && after.types["fb"]?.dtype == .float16)
         #expect(after.types["conv_out"]?.dtype == .float16)
         #expect(after.types["y"]?.dtype == .float32 && after.types["x"]?.dtype == .float32)
         #expect(after.nodes.first?.op == .convert && after.nodes.last?.op == .convert)
         let untouched = try #require(Pipeline.passes.first { $0.name == "lower-precision" }).run(try b.graph(), PassOptions(precision: .fp32))
         #expect(untouched == (try b.graph()))
+    }
+
+    @Test func lowerPrecisionKeepsTheClassifierHeadFloatWithHalfWeights() throws {
+        var b = ModelBuilder("head", seed: 9)
+        b.input("x", [1, 2, 4, 4])
+        let c = b.node("Conv", ["x", b.weight("w", [3, 2, 3, 3]), b.weight("bias", [3])], name: "conv", [("pads", ints([1, 1, 1, 1]))])
+        let g = b.node("GlobalAveragePool", [c], name: "gap")
+        let f = b.node("Flatten", [g], name: "flat")
+        let logits = b.node("Gemm", [f, b.weight("fw", [5, 3]), b.weight("fb", [5])], name: "fc", [("transB", .int(1))])
+        b.output(b.node("Softmax", [logits], name: "softmax", outputs: ["y"]))
+        let after = try check("lower-precision", b, tolerance: 2e-3, options: PassOptions(precision: .fp16), snapshotSuffix: "-head")
+        // Pooling, the fully connected layer and softmax compute in float; the layer's
+        // weights and bias are stored in half all the same.
+        #expect(after.types["fc_out"]?.dtype == .float32 && after.types["gap_out"]?.dtype == .float32)
+        #expect(after.types["fw"]?.dtype == .float16 && after.types["fb"]?.dtype == .float16)
+        let fc = try #require(after.nodes.first { $0.name == "fc" })
+        let spec = try NodeSpec.of(fc, in: after)
+        #expect(KernelVariant.select(fc, spec, in: after, choice: .baseline, simd: "none") == .fullyConnectedHalfWeights)
     }
 
     @Test func eliminateDeadCode() throws {

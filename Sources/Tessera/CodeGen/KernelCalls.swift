@@ -56,8 +56,9 @@ enum KernelCalls {
             default:
                 return call("tsr_conv2d_\(t)", "tsr_conv2d_params", fields, [x, operand(1), operand(2), y])
             }
-        case let .gemm(s) where variant == .fullyConnected:
-            return call("tsr_fully_connected_\(t)", "tsr_fully_connected_params",
+        case let .gemm(s) where variant == .fullyConnected || variant == .fullyConnectedHalfWeights:
+            let kernel = variant == .fullyConnectedHalfWeights ? "tsr_fully_connected_w16_f32" : "tsr_fully_connected_\(t)"
+            return call(kernel, "tsr_fully_connected_params",
                         [".m = \(s.m)", ".n = \(s.n)", ".k = \(s.k)", act(s.activation)] + accField,
                         [x, operand(1), s.bias == .none ? "NULL" : operand(2), y])
         case let .gemm(s):

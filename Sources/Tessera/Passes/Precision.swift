@@ -38,22 +38,28 @@ public struct PassOptions: Sendable {
     }
 }
 
-/// For the FP16 precisions: weights and activations become float16, except
-/// - biases, Gemm's C and the ChannelAffine scale and shift (small, and their precision
-///   matters), and
+/// For the FP16 precisions: weights, biases and activations become float16, except
+/// - the ChannelAffine scale and shift (a normalisation left unfolded: small, and its
+///   precision matters), and
 /// - softmax and the two layers computing its logits, which run in float32: a probability
 ///   is the exponential of a logit, and a logit rounded to half (an ulp of 2^-7 at 8) would
-///   move it by up to half a percent. That head is a small part of any classifier.
+///   move it by up to half a percent. That head is a small part of any classifier. Its
+///   fully connected layer still keeps half weights and bias (read by
+///   tsr_fully_connected_w16_f32), so every weight matrix is stored in half.
 /// A Convert goes wherever a float32 tensor meets a half node or the reverse: at the graph's
 /// float32 inputs and outputs, and around the float head.
 enum PrecisionLowering {
-    /// Inputs that stay float32 in FP16 models, by op.
-    static func keepsFloat(_ op: Op, _ k: Int) -> Bool {
-        switch op {
-        case .conv, .gemm: return k == 2
-        case .channelAffine: return k == 1 || k == 2
-        default: return false
+    /// Whether constant input `k` of `node` is stored in float32 in FP16 models, given
+    /// whether the node computes in float32.
+    static func keepsFloat(_ node: Node, _ k: Int, computesFloat: Bool, in g: Graph) -> Bool {
+        if node.op == .channelAffine { return k == 1 || k == 2 }
+        guard computesFloat else { return false }
+        // The float head's fully connected layer reads half weights and bias.
+        if node.op == .gemm, k == 1 || k == 2, case let .gemm(spec)? = try? NodeSpec.of(node, in: g),
+           KernelVariant.isFullyConnected(spec), node.input(1).map({ g.constants[$0] != nil }) == true {
+            return false
         }
+        return true
     }
 
     /// Nodes that compute in float32: softmax and the classifier head before it (the two
@@ -89,10 +95,13 @@ enum PrecisionLowering {
             let computes: DType = float.contains(node.name) ? .float32 : .float16
             for (k, name) in node.inputs.enumerated() where !name.isEmpty && !node.op.constantInputs.contains(k) {
                 if let c = g.constants[name] {
-                    guard computes == .float16, !keepsFloat(node.op, k), let values = c.floats, c.type.dtype == .float32 else { continue }
+                    guard !keepsFloat(node, k, computesFloat: computes == .float32, in: g), let values = c.floats,
+                          c.type.dtype == .float32 else { continue }
                     if halfConstant[name] == nil {
-                        let readAsFloat = g.nodes.contains { n in
-                            n.inputs.enumerated().contains { $0.element == name && (keepsFloat(n.op, $0.offset) || float.contains(n.name)) }
+                        let readAsFloat = graph.nodes.contains { n in
+                            n.inputs.enumerated().contains {
+                                $0.element == name && keepsFloat(n, $0.offset, computesFloat: float.contains(n.name), in: graph)
+                            }
                         }
                         let target = readAsFloat ? g.freshName("\(name)__f16") : name
                         g.constants[target] = Constant(name: target, type: TensorType(c.type.shape, .float16),

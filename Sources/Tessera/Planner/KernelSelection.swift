@@ -20,6 +20,9 @@ public enum KernelVariant: String, Sendable {
     case depthwiseVector = "channel-vector depthwise"
     /// `tsr_fully_connected_*`: matrix micro-kernel on packed weights.
     case fullyConnected = "fully connected"
+    /// `tsr_fully_connected_w16_f32`: float activations times half weights and bias, the
+    /// classifier head of the FP16 modes (its logits stay float, its weights half).
+    case fullyConnectedHalfWeights = "fully connected, half weights"
 
     /// Rows (output pixels) the matrix micro-kernel takes per call: TSR_MM_ROWS in tsr_mm.h.
     public static let microKernelRows = 3
@@ -32,6 +35,10 @@ public enum KernelVariant: String, Sendable {
     /// (Helium); elsewhere their portable code is no faster than the loop nests (measured
     /// on the Cortex-M7), so the loop nests stay.
     static func select(_ node: Node, _ spec: NodeSpec, in graph: Graph, choice: KernelChoice, simd: String) -> KernelVariant {
+        if case .gemm = spec, let b = node.input(1), graph.constants[b]?.type.dtype == .float16,
+           graph.types[node.outputs[0]]?.dtype == .float32 {
+            return .fullyConnectedHalfWeights  // the only kernel for those dtypes (PrecisionLowering)
+        }
         guard choice == .best, simd == "helium" else { return .loopNest }
         func constant(_ k: Int) -> Bool { node.input(k).map { graph.constants[$0] != nil } ?? false }
         switch spec {
@@ -42,11 +49,16 @@ public enum KernelVariant: String, Sendable {
             if g.kernel == (1, 1) && g.pads == (0, 0, 0, 0) { return .conv1x1 }
             return .convIm2col
         case let .gemm(g):
-            let biasOK = g.bias == .none || (g.bias == .row && g.beta == 1)
-            return !g.transA && g.alpha == 1 && biasOK && constant(1) ? .fullyConnected : .loopNest
+            return Self.isFullyConnected(g) && constant(1) ? .fullyConnected : .loopNest
         default:
             return .loopNest
         }
+    }
+
+    /// Whether the fully connected kernels compute `g` (given a constant B): no transposed A,
+    /// alpha 1, and no C or a row bias with beta 1.
+    static func isFullyConnected(_ g: GemmSpec) -> Bool {
+        !g.transA && g.alpha == 1 && (g.bias == .none || (g.bias == .row && g.beta == 1))
     }
 
     /// The packing the kernel wants for input `k` of a node computing in `dtype`.
@@ -55,7 +67,7 @@ public enum KernelVariant: String, Sendable {
         switch (self, spec) {
         case (.conv1x1, _) where k == 1, (.convIm2col, _) where k == 1:
             return .convColumns(columns)
-        case let (.fullyConnected, .gemm(g)) where k == 1:
+        case let (.fullyConnected, .gemm(g)) where k == 1, let (.fullyConnectedHalfWeights, .gemm(g)) where k == 1:
             return .matrixColumns(columns, transposed: g.transB)
         case let (_, .conv(c)) where k == 1 && c.layout == .nhwc:
             return c.isDepthwise ? .hwm : .ohwi

@@ -55,10 +55,10 @@ struct SharedModelFP16Tests {
             #expect(worst <= (softmax ? Tolerance.acc16Model.softmaxAbsolute : Tolerance.acc16Model.relative), "\(name) at fp16-acc16: worst error \(worst)")
         } else if softmax {
             #expect(argmaxDisagreements == 0, "\(name) at \(precision.rawValue): argmax differs on \(argmaxDisagreements) of 103 inputs")
-            if name == "ic_resnet8" {
-                // Open in issue 5: ResNet-8's half activations leave 2.1e-3 (fp16-acc32) to
-                // 2.8e-3 (fp16) on its worst random input; the portable kernels are exact
-                // to their definition, so the fix is a precision choice per layer.
+            if name == "ic_resnet8" && precision == .fp16 {
+                // Open in issue 5: ResNet-8's 32-term half chunks leave 2.6e-3 on its worst
+                // random input (fp16-acc32: 1.9e-3); the portable kernels are exact to
+                // their definition.
                 withKnownIssue("ResNet-8 at \(precision.rawValue) exceeds the 2e-3 softmax bound") {
                     #expect(worst <= Tolerance.softmaxAbsolute, "\(name) at \(precision.rawValue): max abs error \(worst)")
                 }
