@@ -28,23 +28,15 @@ __attribute__((noinline))
 static int binary_row_mve(const tsr_binary_params *p, const tsr_f16 *a, int32_t sa,
                           const tsr_f16 *b, int32_t sb, tsr_f16 *y, int32_t n)
 {
-    const float inf = HUGE_VALF;
-    const tsr_act_kind kind = p->act.kind;
-    float16x8_t lo, hi;
+    tsr_mve_clamp_f16 k;
     int32_t i;
     if (sa != 1 || (sb != 1 && sb != 0) || !tsr_mve_act_inline(&p->act) ||
         (p->op != TSR_BINARY_ADD && p->op != TSR_BINARY_SUB && p->op != TSR_BINARY_MUL)) {
         return 0;
     }
-    /* Every inline activation as a clamp (NaN compares false and passes through). */
-    lo = vdupq_n_f16((float16_t)(kind == TSR_ACT_RELU ? 0.0f : kind == TSR_ACT_CLIP ? p->act.min : -inf));
-    hi = vdupq_n_f16((float16_t)(kind == TSR_ACT_CLIP ? p->act.max : inf));
-#define TSR_MVE_STEP(VOP, u, v, m, at)                                                     \
-    do {                                                                                   \
-        float16x8_t r = VOP(u, v);                                                         \
-        r = vpselq_f16(lo, r, vcmpltq_f16(r, lo));                                         \
-        vstrhq_p_f16(TSR_MVE_H(y + (at)), vpselq_f16(hi, r, vcmpgtq_f16(r, hi)), m);       \
-    } while (0)
+    k = tsr_mve_clamp_of(&p->act);
+#define TSR_MVE_STEP(VOP, u, v, m, at) \
+    vstrhq_p_f16(TSR_MVE_H(y + (at)), tsr_mve_clamp(k, VOP(u, v)), m)
 #define TSR_MVE_LOOP(VOP)                                                                  \
     if (sb == 0) {                                                                         \
         const float16x8_t v = vdupq_n_f16(tsr_mve_scalar(b));                              \

@@ -6,8 +6,8 @@
  * column, input channel order) in column blocks of TSR_PACK_COLS_F16. A pixel whose window
  * lies inside the input (and dilation_w == 1) is read in place, one segment of kernel_w *
  * in_c values per kernel row; any other pixel's window is copied into the caller-owned
- * scratch with zeros where it leaves the input (im2col). The bias is half (added in float); accumulation follows p->acc. The
- * output must not overlap the input.
+ * scratch with zeros where it leaves the input (im2col). The bias is half (added in
+ * float); accumulation follows p->acc. The output must not overlap the input.
  *
  * Calls: tsr_mm_f16.c
  */
@@ -66,8 +66,10 @@ int tsr_conv2d_im2col_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
                           void *scratch, int32_t scratch_bytes)
 {
     const tsr_window *w;
-    int32_t k, pixels, q, r, direct;
+    int32_t k, total, q, r, direct, n, oh, ow;
+    int32_t in_h, in_w, in_c, out_c, image, span_h, window_stride;
     tsr_f16 *cols = (tsr_f16 *)scratch;
+    tsr_f16 *yq = output;
     tsr_mm_rows m;
     const tsr_f16 *a[TSR_MM_ROWS];
     tsr_f16 *y[TSR_MM_ROWS];
@@ -83,33 +85,46 @@ int tsr_conv2d_im2col_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
         return TSR_ERR_SCRATCH;
     }
     w = &p->win;
-    pixels = w->out_h * w->out_w;
+    in_h = w->in_h, in_w = w->in_w, in_c = p->in_c, out_c = p->out_c;
+    image = in_h * in_w * in_c;
+    span_h = (w->kernel_h - 1) * w->dilation_h;
+    window_stride = w->dilation_h * in_w * in_c;
+    total = w->batch * w->out_h * w->out_w;
     /* Rows in place need each kernel row's taps contiguous: dilation_w == 1. */
     direct = w->dilation_w == 1;
     tsr_mm_plain(&m, TSR_MM_ROWS, k);
     if (direct) {
         m.nseg = w->kernel_h;
-        m.seg = w->kernel_w * p->in_c;
+        m.seg = w->kernel_w * in_c;
     }
-    for (q = 0; q < w->batch * pixels; q += m.rows) {
-        m.rows = w->batch * pixels - q < TSR_MM_ROWS ? w->batch * pixels - q : TSR_MM_ROWS;
+    /* Output pixel q + r is (n, oh, ow), advanced by one per row. */
+    n = 0, oh = 0, ow = 0;
+    for (q = 0; q < total; q += m.rows) {
+        m.rows = total - q < TSR_MM_ROWS ? total - q : TSR_MM_ROWS;
         for (r = 0; r < m.rows; ++r) {
-            const int32_t n = (q + r) / pixels, o = (q + r) % pixels;
-            const int32_t ih0 = (o / w->out_w) * w->stride_h - w->pad_top;
-            const int32_t iw0 = (o % w->out_w) * w->stride_w - w->pad_left;
-            const tsr_f16 *x = input + n * w->in_h * w->in_w * p->in_c;
-            if (direct && ih0 >= 0 && ih0 + (w->kernel_h - 1) * w->dilation_h < w->in_h &&
-                iw0 >= 0 && iw0 + w->kernel_w <= w->in_w) {
-                a[r] = x + (ih0 * w->in_w + iw0) * p->in_c;
-                m.stride[r] = w->dilation_h * w->in_w * p->in_c;
+            const int32_t ih0 = oh * w->stride_h - w->pad_top;
+            const int32_t iw0 = ow * w->stride_w - w->pad_left;
+            const tsr_f16 *x = input + n * image;
+            if (direct && ih0 >= 0 && ih0 + span_h < in_h && iw0 >= 0 &&
+                iw0 + w->kernel_w <= in_w) {
+                a[r] = x + (ih0 * in_w + iw0) * in_c;
+                m.stride[r] = window_stride;
             } else {
-                pack(w, p->in_c, x, ih0, iw0, cols + r * k);
+                pack(w, in_c, x, ih0, iw0, cols + r * k);
                 a[r] = cols + r * k;
                 m.stride[r] = m.seg;
             }
-            y[r] = output + (q + r) * p->out_c;
+            y[r] = yq;
+            yq += out_c;
+            if (++ow == w->out_w) {
+                ow = 0;
+                if (++oh == w->out_h) {
+                    oh = 0;
+                    ++n;
+                }
+            }
         }
-        tsr_mm_f16(&m, a, weights, p->out_c, bias, &p->act, p->acc, y);
+        tsr_mm_f16(&m, a, weights, out_c, bias, &p->act, p->acc, y);
     }
     return TSR_OK;
 }
