@@ -16,7 +16,7 @@ static const tsr_io_desc digits_cnn_outputs[1] = {
 
 const tsr_model_desc digits_cnn_desc = {
     "digits_cnn", DIGITS_CNN_ARENA_BYTES, DIGITS_CNN_ARENA_ALIGN, DIGITS_CNN_WEIGHTS_BYTES,
-    DIGITS_CNN_NUM_INPUTS, DIGITS_CNN_NUM_OUTPUTS, digits_cnn_inputs, digits_cnn_outputs, digits_cnn_run
+    DIGITS_CNN_NUM_INPUTS, DIGITS_CNN_NUM_OUTPUTS, digits_cnn_inputs, digits_cnn_outputs, digits_cnn_run, NULL
 };
 
 int digits_cnn_run(const float *const inputs[], float *const outputs[], void *arena)

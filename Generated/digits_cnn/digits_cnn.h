@@ -6,8 +6,9 @@
  *   arena    2560 bytes, 16-byte aligned, caller-owned for digits_cnn_run()
  *            (digits_cnn_infer() uses a static arena of that size);
  *   weights  7600 bytes of const float32 in digits_cnn_weights.c (flash);
- *   inputs and outputs are caller-owned float32 buffers, row-major (NCHW), never aliased
- *   by the arena. Arena offsets of the activations (bytes):
+ *   inputs and outputs are caller-owned float32 buffers, row-major (NCHW), never
+ *   aliased by the arena.
+ *   Arena offsets of the activations (bytes):
  *     [      0, +2048) relu1_out  nodes 1..2
  *     [   2048, +512) pool1_out  nodes 2..3
  *     [      0, +1024) relu2_out  nodes 3..4

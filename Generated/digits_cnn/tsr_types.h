@@ -126,7 +126,10 @@ typedef struct {
     int32_t num_outputs;
     const tsr_io_desc *inputs;
     const tsr_io_desc *outputs;
+    /* The entry point: exactly one is set, by the element type of the inputs and outputs
+     * (tessera --io fp32 or fp16); the other is NULL. */
     int (*run)(const float *const *inputs, float *const *outputs, void *arena);
+    int (*run_f16)(const tsr_f16 *const *inputs, tsr_f16 *const *outputs, void *arena);
 } tsr_model_desc;
 
 #ifdef __cplusplus

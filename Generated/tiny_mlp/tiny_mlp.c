@@ -16,7 +16,7 @@ static const tsr_io_desc tiny_mlp_outputs[1] = {
 
 const tsr_model_desc tiny_mlp_desc = {
     "tiny_mlp", TINY_MLP_ARENA_BYTES, TINY_MLP_ARENA_ALIGN, TINY_MLP_WEIGHTS_BYTES,
-    TINY_MLP_NUM_INPUTS, TINY_MLP_NUM_OUTPUTS, tiny_mlp_inputs, tiny_mlp_outputs, tiny_mlp_run
+    TINY_MLP_NUM_INPUTS, TINY_MLP_NUM_OUTPUTS, tiny_mlp_inputs, tiny_mlp_outputs, tiny_mlp_run, NULL
 };
 
 int tiny_mlp_run(const float *const inputs[], float *const outputs[], void *arena)

@@ -16,6 +16,9 @@ struct CompileTarget: ParsableArguments {
     @Option(help: "Kernels: best (the fastest variant per layer, named in the layer's comment) or baseline (the plain C loop nests).")
     var kernels: String = "best"
 
+    @Option(help: "Element type of the generated API's inputs and outputs: fp32 (float) or fp16 (tsr_f16, IEEE half).")
+    var io: String = "fp32"
+
     var options: CompileOptions {
         get throws {
             var p: Precision?
@@ -28,7 +31,13 @@ struct CompileTarget: ParsableArguments {
             guard let choice = KernelChoice(rawValue: kernels) else {
                 throw TesseraError.usage("unknown kernel choice \"\(kernels)\" (available: best, baseline)")
             }
-            return CompileOptions(target: target, precision: p, dumpIRAfter: Set(dumpIRAfter), kernels: choice)
+            let ioType: DType
+            switch io {
+            case "fp32": ioType = .float32
+            case "fp16": ioType = .float16
+            default: throw TesseraError.usage("unknown --io \"\(io)\" (available: fp32, fp16)")
+            }
+            return CompileOptions(target: target, precision: p, dumpIRAfter: Set(dumpIRAfter), kernels: choice, io: ioType)
         }
     }
 

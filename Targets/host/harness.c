@@ -7,6 +7,9 @@
  *      Targets/host/harness.c OUT/\*.c -ljson-c -lm -o run
  *   ./run IN.json OUT.json
  *
+ * A model compiled with --io fp16 needs -DTSR_IO_F16 (its inputs and outputs are tsr_f16;
+ * the harness converts the JSON numbers with the model's tsr_convert_* kernels).
+ *
  * Exit status: 0 success; 2 usage, I/O or input-file error; 3 memory violation (a guard
  * zone overwritten or an input modified); 4 run() returned an error or the model
  * descriptor is inconsistent. README.md beside this file has the details.
@@ -31,6 +34,17 @@
 #define GUARD_FILL 0xA5  /* known byte pattern of the guard zones */
 #define POISON_FILL 0xFF /* arena and outputs before run(); 0xFFFFFFFF is a NaN */
 #define IO_ALIGN 16      /* minimum alignment of the input and output buffers */
+
+/* TSR_IO_F16: the model's inputs and outputs are tsr_f16 (tessera --io fp16, which also
+ * emits the two conversion kernels used here); else float. */
+#ifdef TSR_IO_F16
+#include "tsr_kernels.h"
+typedef tsr_f16 io_elem;
+#define IO_ENTRY run_f16
+#else
+typedef float io_elem;
+#define IO_ENTRY run
+#endif
 
 enum { EXIT_IO = 2, EXIT_MEMORY = 3, EXIT_MODEL = 4 };
 
@@ -127,7 +141,7 @@ static guarded *guarded_ios(const tsr_io_desc *ios, int32_t n, const char *kind,
     guarded *g = xcalloc((size_t)n, sizeof *g);
     int32_t i;
     for (i = 0; i < n; ++i) {
-        guarded_init(&g[i], kind, ios[i].name, (size_t)ios[i].elems * sizeof(float), align);
+        guarded_init(&g[i], kind, ios[i].name, (size_t)ios[i].elems * sizeof(io_elem), align);
     }
     return g;
 }
@@ -156,7 +170,7 @@ static void check_io_desc(const tsr_io_desc *io, const char *kind)
 static void check_model(const tsr_model_desc *m)
 {
     int32_t i;
-    if (m->run == NULL || m->num_inputs < 0 || m->num_outputs < 1 || m->outputs == NULL ||
+    if (m->IO_ENTRY == NULL || m->num_inputs < 0 || m->num_outputs < 1 || m->outputs == NULL ||
         (m->num_inputs > 0 && m->inputs == NULL)) {
         fail(EXIT_MODEL, "model descriptor: missing entry point, inputs or outputs");
     }
@@ -199,8 +213,13 @@ static void read_shape(const tsr_io_desc *io, json_object *shape)
     }
 }
 
-static void read_data(const tsr_io_desc *io, json_object *data, float *dst)
+static void read_data(const tsr_io_desc *io, json_object *data, io_elem *dst)
 {
+#ifdef TSR_IO_F16
+    float *values = xcalloc((size_t)io->elems, sizeof *values);
+#else
+    float *values = dst;
+#endif
     size_t i, n = json_object_array_length(data);
     if (n != (size_t)io->elems) {
         fail(EXIT_IO, "input \"%s\": data has %lu numbers, the model expects %ld", io->name,
@@ -216,11 +235,15 @@ static void read_data(const tsr_io_desc *io, json_object *data, float *dst)
             fail(EXIT_IO, "input \"%s\": data[%lu] = %g is outside the float range", io->name,
                  (unsigned long)i, d);
         }
-        dst[i] = (float)d;
+        values[i] = (float)d;
     }
+#ifdef TSR_IO_F16
+    tsr_convert_f32_to_f16(io->elems, values, dst);
+    free(values);
+#endif
 }
 
-static void read_tensor(const tsr_io_desc *io, json_object *t, float *dst)
+static void read_tensor(const tsr_io_desc *io, json_object *t, io_elem *dst)
 {
     json_object *shape = NULL, *data = NULL;
     if (!json_object_object_get_ex(t, "shape", &shape) ||
@@ -298,7 +321,7 @@ static void read_inputs(const char *path, const tsr_model_desc *m, guarded *inpu
             fail(EXIT_IO, "%s: unknown tensor \"%s\" (not an input of model \"%s\")", path, key,
                  m->name);
         }
-        read_tensor(&m->inputs[i], json_object_iter_peek_value(&it), (float *)inputs[i].data);
+        read_tensor(&m->inputs[i], json_object_iter_peek_value(&it), (io_elem *)inputs[i].data);
         inputs[i].copy = xcalloc(inputs[i].bytes, 1);
         memcpy(inputs[i].copy, inputs[i].data, inputs[i].bytes);
     }
@@ -312,10 +335,16 @@ static void read_inputs(const char *path, const tsr_model_desc *m, guarded *inpu
 
 /* ---- writing OUT.json --------------------------------------------------------------- */
 
-static void write_tensor(FILE *f, const tsr_io_desc *io, const float *v)
+static void write_tensor(FILE *f, const tsr_io_desc *io, const io_elem *data)
 {
     const char *s;
     int32_t i;
+#ifdef TSR_IO_F16
+    float *v = xcalloc((size_t)io->elems, sizeof *v);
+    tsr_convert_f16_to_f32(io->elems, data, v);
+#else
+    const float *v = data;
+#endif
     fputc('"', f);
     for (s = io->name; *s != '\0'; ++s) {
         unsigned char c = (unsigned char)*s;
@@ -335,6 +364,9 @@ static void write_tensor(FILE *f, const tsr_io_desc *io, const float *v)
         }
     }
     fputs("]}", f);
+#ifdef TSR_IO_F16
+    free(v);
+#endif
 }
 
 /* Write everything to PATH.tmp, then rename it, so PATH is never left half-written. */
@@ -350,7 +382,7 @@ static void write_outputs(const char *path, const tsr_model_desc *m, const guard
     fputc('{', f);
     for (i = 0; i < m->num_outputs; ++i) {
         fputs(i ? ",\n  " : "\n  ", f);
-        write_tensor(f, &m->outputs[i], (const float *)outputs[i].data);
+        write_tensor(f, &m->outputs[i], (const io_elem *)outputs[i].data);
     }
     fputs("\n}\n", f);
     if (ferror(f) != 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
@@ -366,15 +398,16 @@ static void write_outputs(const char *path, const tsr_model_desc *m, const guard
 /* Warn (without failing) about output elements that still hold the poison bit pattern. */
 static void warn_poison(const guarded *out)
 {
-    const uint32_t poison = 0xFFFFFFFFu;
+    unsigned char poison[sizeof(io_elem)];
     size_t e, n = 0;
+    memset(poison, POISON_FILL, sizeof poison); /* a NaN in float and in half */
     for (e = 0; e < out->bytes; e += sizeof poison) {
-        n += memcmp(out->data + e, &poison, sizeof poison) == 0;
+        n += memcmp(out->data + e, poison, sizeof poison) == 0;
     }
     if (n > 0) {
         fprintf(stderr, "harness: warning: %s: %lu of %lu elements still hold the poison pattern "
                 "(never written, or computed from uninitialised arena memory)\n", out->label,
-                (unsigned long)n, (unsigned long)(out->bytes / sizeof(float)));
+                (unsigned long)n, (unsigned long)(out->bytes / sizeof(io_elem)));
     }
 }
 
@@ -393,8 +426,8 @@ int main(int argc, char **argv)
                                                "TSR_ERR_SCRATCH", "TSR_ERR_ALIGN"};
     const tsr_model_desc *m = &TSR_MODEL_DESC;
     guarded arena, *inputs, *outputs;
-    const float **in;
-    float **out;
+    const io_elem **in;
+    io_elem **out;
     size_t io_align;
     int32_t i;
     int status, violations = 0;
@@ -424,12 +457,12 @@ int main(int argc, char **argv)
     in = xcalloc((size_t)m->num_inputs, sizeof *in);
     out = xcalloc((size_t)m->num_outputs, sizeof *out);
     for (i = 0; i < m->num_inputs; ++i) {
-        in[i] = (const float *)inputs[i].data;
+        in[i] = (const io_elem *)inputs[i].data;
     }
     for (i = 0; i < m->num_outputs; ++i) {
-        out[i] = (float *)outputs[i].data;
+        out[i] = (io_elem *)outputs[i].data;
     }
-    status = m->run(in, out, arena.data);
+    status = m->IO_ENTRY(in, out, arena.data);
 
     violations += guarded_check(&arena);
     for (i = 0; i < m->num_inputs; ++i) {

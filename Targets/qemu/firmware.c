@@ -24,7 +24,8 @@
  *   L <layer> <ticks>              one layer of the profiled run
  *   D <layer> <output> <count> [h]  then lines of 8 hex words: a layer's output (float32
  *                                  bits, or float16 bits with "h")
- *   O <output> <count>             then lines of 8 hex float32 words: a model output
+ *   O <output> <count> [h]         then lines of 8 hex words: a model output (float32 bits,
+ *                                  or float16 bits with "h": a model compiled with --io fp16)
  *   E <status>                     the model returned an error (exit status 4)
  */
 #include <stdint.h>
@@ -33,9 +34,11 @@
 
 #include TSR_MODEL_HEADER
 
-extern const float *const fw_inputs[];
-extern float *const fw_outputs[];
-extern float fw_arena[];
+/* fw_data.c (generated with the inputs): runs the model once on them, through its typed
+ * entry point; fw_outputs[k] holds output k, in half when fw_io_half is set. */
+extern int fw_run(void);
+extern const void *const fw_outputs[];
+extern const int fw_io_half;
 extern const int fw_dump_layers;
 
 /* Linker-script symbols: the stack occupies [__stack_limit, __stack). */
@@ -197,7 +200,7 @@ int main(void)
 
     paint_stack();
     t0 = counter();
-    status = m->run(fw_inputs, fw_outputs, fw_arena);
+    status = fw_run();
     t1 = counter();
     if (status != TSR_OK) {
         printf("E %d\n", status);
@@ -209,14 +212,14 @@ int main(void)
     hook_active = 1;
     t2 = counter();
     hook_resume = t2;
-    status = m->run(fw_inputs, fw_outputs, fw_arena);
+    status = fw_run();
     if (status != TSR_OK) {
         printf("E %d\n", status);
         return 4;
     }
     for (k = 0; k < m->num_outputs; ++k) {
-        printf("O %ld %ld\n", (long)k, (long)m->outputs[k].elems);
-        print_words(fw_outputs[k], m->outputs[k].elems, 0);
+        printf("O %ld %ld%s\n", (long)k, (long)m->outputs[k].elems, fw_io_half ? " h" : "");
+        print_words(fw_outputs[k], m->outputs[k].elems, fw_io_half);
     }
     return 0;
 }

@@ -20,11 +20,33 @@ import Testing
             let c = Comparison(try #require(actual[output]), try #require(expected[output]))
             #expect(c.within(relative: Tolerance.fp16(precision)), "\(name) at \(precision.rawValue), \(output): \(c)")
         }
-        // Half storage shrinks the weights (a classifier head before a softmax stays float).
+        // Half storage shrinks the weights (a float classifier head keeps half weights too).
         let fp32 = try Compiler.compile(graph, options: CompileOptions(precision: .fp32))
         #expect(model.plan.weightsBytes <= fp32.plan.weightsBytes)
-        if !graph.nodes.contains(where: { $0.op == .softmax || $0.op == .logSoftmax }) {
+        if fp32.plan.weightsFloats > 0 {
             #expect(model.plan.weightsHalves > 0 && model.plan.weightsBytes < fp32.plan.weightsBytes)
+        }
+    }
+
+    /// `--io fp16`: the generated API takes and returns half, at FP16 and at FP32 inside;
+    /// the outputs match the interpreter on the compiled graph (its inputs round to half).
+    @Test(arguments: SyntheticModels.names, [Precision.fp16, .fp32])
+    func halfInputsAndOutputs(_ name: String, _ precision: Precision) throws {
+        let graph = try SyntheticModels.named(name).graph()
+        let model = try Compiler.compile(graph, options: CompileOptions(precision: precision, io: .float16))
+        #expect(model.io == .float16)
+        #expect(model.graph.inputs.allSatisfy { $0.type.dtype == .float16 })
+        #expect(model.graph.outputs.allSatisfy { model.graph.types[$0]?.dtype == .float16 })
+        let header = try #require(model.files.first { $0.name == "\(model.symbolPrefix).h" }).contents
+        #expect(header.contains("_run(const tsr_f16 *const inputs[], tsr_f16 *const outputs[], void *arena);"))
+        #expect(model.files.contains { $0.name == "tsr_convert_f32_to_f16.c" } && model.files.contains { $0.name == "tsr_convert_f16_to_f32.c" })
+        let inputs = randomInputs(graph, seed: 12)
+        let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
+        let actual = try HostRunner.compileAndRun(model, inputs: ordered)
+        let expected = try ReferenceInterpreter.run(model.graph, inputs: inputs)
+        for output in graph.outputs {
+            let c = Comparison(try #require(actual[output]), try #require(expected[output]))
+            #expect(c.within(relative: Tolerance.fp16(.fp16)), "\(name) at \(precision.rawValue) with half I/O, \(output): \(c)")
         }
     }
 

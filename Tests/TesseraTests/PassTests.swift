@@ -145,6 +145,25 @@ import Testing
         #expect(KernelVariant.select(fc, spec, in: after, choice: .baseline, simd: "none") == .fullyConnectedHalfWeights)
     }
 
+    @Test func lowerPrecisionGivesTheGraphHalfInputsAndOutputs() throws {
+        var b = ModelBuilder("half_io", seed: 10)
+        b.input("x", [1, 2, 4, 4])
+        let c = b.node("Conv", ["x", b.weight("w", [3, 2, 3, 3])], name: "conv", [("pads", ints([1, 1, 1, 1]))])
+        b.output(b.node("Relu", [c], name: "relu", outputs: ["y"]))
+        let pass = try #require(Pipeline.passes.first { $0.name == "lower-precision" })
+        // FP16 inside: no conversion at all.
+        let half = try ShapeInference.run(try pass.run(try b.graph(), PassOptions(precision: .fp16, io: .float16)))
+        try Verifier.verify(half)
+        #expect(half.inputs.map(\.type.dtype) == [.float16] && half.types["y"]?.dtype == .float16)
+        #expect(!half.nodes.contains { $0.op == .convert })
+        // FP32 inside: a conversion at each end, the weights stay float.
+        let full = try ShapeInference.run(try pass.run(try b.graph(), PassOptions(precision: .fp32, io: .float16)))
+        try Verifier.verify(full)
+        #expect(full.inputs.map(\.type.dtype) == [.float16] && full.types["y"]?.dtype == .float16)
+        #expect(full.nodes.first?.op == .convert && full.nodes.last?.op == .convert && full.types["w"]?.dtype == .float32)
+        #expect(full.nodes.first { $0.name == "conv" }.map { full.types[$0.outputs[0]]?.dtype } == .float32)
+    }
+
     @Test func eliminateDeadCode() throws {
         var b = ModelBuilder("dead", seed: 7)
         b.input("x", [1, 4])

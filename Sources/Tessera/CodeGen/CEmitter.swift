@@ -8,13 +8,18 @@ struct CEmitter {
     let prefix: String  // C symbol prefix (the model name)
     /// The tsr_acc_mode FP16 kernels use.
     let acc: String
+    /// The element type of the inputs and outputs.
+    let io: DType
     var macro: String { prefix.uppercased() }
+    /// The C element type of the inputs and outputs.
+    var ioType: String { io == .float16 ? "tsr_f16" : "float" }
 
-    init(graph: Graph, plan: MemoryPlan, acc: String = "TSR_ACC_F32") {
+    init(graph: Graph, plan: MemoryPlan, acc: String = "TSR_ACC_F32", io: DType = .float32) {
         self.graph = graph
         self.plan = plan
         self.prefix = CSyntax.identifier(graph.name)
         self.acc = acc
+        self.io = io
     }
 
     /// The files, by name, and the kernel functions the schedule calls (sorted).
@@ -69,7 +74,7 @@ struct CEmitter {
     }
 
     private func ioDescription(_ name: String) -> String {
-        "\"\(name)\": float32 \(shapeText(graph.types[name]?.shape ?? []))"
+        "\"\(name)\": \(io.rawValue) \(shapeText(graph.types[name]?.shape ?? []))"
     }
 
     private func header() -> String {
@@ -79,8 +84,9 @@ struct CEmitter {
               " *   arena    \(plan.arenaBytes) bytes, \(plan.alignment)-byte aligned, caller-owned for \(prefix)_run()",
               " *            (\(prefix)_infer() uses a static arena of that size);",
               " *   weights  \(plan.weightsBytes) bytes of const \(plan.weightsHalves > 0 ? "float16 and float32" : "float32") in \(prefix)_weights.c (flash);",
-              " *   inputs and outputs are caller-owned float32 buffers, row-major (NCHW), never aliased",
-              " *   by the arena. Arena offsets of the activations (bytes):"]
+              " *   inputs and outputs are caller-owned \(io == .float16 ? "IEEE half (tsr_f16)" : "float32") buffers, row-major (NCHW), never",
+              " *   aliased by the arena\(io == .float16 ? " (tsr_convert_f32_to_f16/tsr_convert_f16_to_f32 convert float data)" : "").",
+              " *   Arena offsets of the activations (bytes):"]
         for b in plan.buffers {
             l.append(" *     [\(String(b.offset).leftPadded(7, with: " ")), +\(b.bytes)) \(CSyntax.comment(b.tensors.joined(separator: ", ")))  nodes \(b.first)..\(b.last)")
         }
@@ -106,7 +112,7 @@ struct CEmitter {
               "/* Runs the model with a caller-owned arena of \(macro)_ARENA_BYTES bytes aligned to",
               " * \(macro)_ARENA_ALIGN. inputs[i] / outputs[i] follow the order of the descriptor.",
               " * Returns TSR_OK (0) or a negative tsr_status. Reentrant given distinct arenas. */",
-              "int \(prefix)_run(const float *const inputs[], float *const outputs[], void *arena);", "",
+              "int \(prefix)_run(const \(ioType) *const inputs[], \(ioType) *const outputs[], void *arena);", "",
               "/* Same, with the model's static arena (not reentrant). */",
               "int \(prefix)_infer(\(inferParameters()));", "",
               "#ifdef __cplusplus", "}", "#endif", "", "#endif /* \(guardName) */", ""]
@@ -114,8 +120,8 @@ struct CEmitter {
     }
 
     private func inferParameters() -> String {
-        let ins = graph.inputs.count == 1 ? ["const float *input"] : graph.inputs.indices.map { "const float *input_\($0)" }
-        let outs = graph.outputs.count == 1 ? ["float *output"] : graph.outputs.indices.map { "float *output_\($0)" }
+        let ins = graph.inputs.count == 1 ? ["const \(ioType) *input"] : graph.inputs.indices.map { "const \(ioType) *input_\($0)" }
+        let outs = graph.outputs.count == 1 ? ["\(ioType) *output"] : graph.outputs.indices.map { "\(ioType) *output_\($0)" }
         return (ins + outs).joined(separator: ", ")
     }
 
@@ -135,9 +141,10 @@ struct CEmitter {
         l += ioTable("outputs", graph.outputs)
         l += ["const tsr_model_desc \(prefix)_desc = {",
               "    \(CSyntax.string(graph.name)), \(macro)_ARENA_BYTES, \(macro)_ARENA_ALIGN, \(macro)_WEIGHTS_BYTES,",
-              "    \(macro)_NUM_INPUTS, \(macro)_NUM_OUTPUTS, \(prefix)_inputs, \(prefix)_outputs, \(prefix)_run",
+              "    \(macro)_NUM_INPUTS, \(macro)_NUM_OUTPUTS, \(prefix)_inputs, \(prefix)_outputs, " +
+                (io == .float16 ? "NULL, \(prefix)_run" : "\(prefix)_run, NULL"),
               "};", "",
-              "int \(prefix)_run(const float *const inputs[], float *const outputs[], void *arena)", "{",
+              "int \(prefix)_run(const \(ioType) *const inputs[], \(ioType) *const outputs[], void *arena)", "{",
               "    float *const a = (float *)arena;",
               "    tsr_f16 *const h = (tsr_f16 *)arena;",
               "    int status = TSR_OK;", "",
@@ -151,7 +158,7 @@ struct CEmitter {
               "int \(prefix)_infer(\(inferParameters()))", "{"]
         let ins = graph.inputs.count == 1 ? ["input"] : graph.inputs.indices.map { "input_\($0)" }
         let outs = graph.outputs.count == 1 ? ["output"] : graph.outputs.indices.map { "output_\($0)" }
-        l += ["    const float *inputs[\(ins.count)];", "    float *outputs[\(outs.count)];"]
+        l += ["    const \(ioType) *inputs[\(ins.count)];", "    \(ioType) *outputs[\(outs.count)];"]
         l += ins.enumerated().map { "    inputs[\($0.offset)] = \($0.element);" }
         l += outs.enumerated().map { "    outputs[\($0.offset)] = \($0.element);" }
         l += ["    return \(prefix)_run(inputs, outputs, \(prefix)_arena);", "}", ""]

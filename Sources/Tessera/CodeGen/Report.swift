@@ -48,6 +48,7 @@ enum Report {
             ("target", .string(target.name)),
             ("precision", .string(precision.rawValue)),
             ("accumulation", .string(precision.accumulation(on: target))),
+            ("io", .string(graph.outputs.first.flatMap { graph.types[$0]?.dtype.rawValue } ?? "float32")),
             ("tessera_version", .string(Tessera.version)),
             ("macs", .int(summary.macs)),
             ("params", .int(summary.params)),

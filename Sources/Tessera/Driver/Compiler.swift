@@ -11,10 +11,13 @@ public struct CompileOptions: Sendable {
     public var verifyEachPass: Bool
     /// Which kernels the generator may pick (the baseline keeps the plain loop nests).
     public var kernels: KernelChoice
+    /// The element type of the generated API's inputs and outputs (`--io fp32 | fp16`).
+    public var io: DType
 
     public init(target: String = "host", precision: Precision? = nil, dumpIRAfter: Set<String> = [], verifyEachPass: Bool = true,
-                kernels: KernelChoice = .best) {
+                kernels: KernelChoice = .best, io: DType = .float32) {
         self.kernels = kernels
+        self.io = io
         self.target = target
         self.precision = precision
         self.dumpIRAfter = dumpIRAfter
@@ -34,6 +37,8 @@ public struct CompiledModel: Sendable {
     public var symbolPrefix: String
     public var target: TargetDescription
     public var precision: Precision
+    /// The element type of the inputs and outputs: float32, or float16 (`tsr_f16`).
+    public var io: DType
     /// (pass name, IR text) for every pass named in `CompileOptions.dumpIRAfter`.
     public var irDumps: [(pass: String, text: String)]
 }
@@ -47,23 +52,28 @@ public enum Compiler {
         let precision = options.precision ?? Precision.defaultFor(target)
         // 1. Optimise: the passes of `Pipeline.passes`, verified after each one.
         var dumps: [(pass: String, text: String)] = []
-        let graph = try Pipeline.run(input, options: PassOptions(precision: precision), verify: options.verifyEachPass,
+        guard options.io == .float32 || options.io == .float16 else {
+            throw TesseraError.usage("--io must be fp32 or fp16")
+        }
+        let graph = try Pipeline.run(input, options: PassOptions(precision: precision, io: options.io), verify: options.verifyEachPass,
                                      dumpAfter: options.dumpIRAfter) { dumps.append(($0, $1)) }
         // 2. Per-layer figures: parameters, MACs, activation sizes.
         let summary = try ModelSummary(graph)
         // 3. Memory: weights blob layout, activation lifetimes and arena offsets.
         let plan = try MemoryPlanner.plan(graph, kernels: options.kernels, simd: target.simd)
         // 4. C code: header with the memory contract, schedule, weights.
-        let (sources, kernels) = try CEmitter(graph: graph, plan: plan, acc: precision.accumulation(on: target)).emit()
-        // 5. The runtime kernel files the schedule calls, and their headers.
-        let runtime = try runtimeFiles(kernels)
+        let (sources, kernels) = try CEmitter(graph: graph, plan: plan, acc: precision.accumulation(on: target), io: options.io).emit()
+        // 5. The runtime kernel files the schedule calls, and their headers; with half I/O
+        //    also the two conversions, for drivers whose data is float.
+        let conversions = options.io == .float16 ? ["tsr_convert_f16_to_f32", "tsr_convert_f32_to_f16"] : []
+        let runtime = try runtimeFiles(Array(Set(kernels + conversions)).sorted())
         // 6. The report: every byte the model uses.
         let report = Report.json(graph: graph, plan: plan, summary: summary, kernels: kernels, precision: precision, target: target)
         var files = sources.map { (name: $0.0, contents: $0.1) }
         files += runtime
         files.append((name: "report.json", contents: JSONWriter.write(report)))
         return CompiledModel(graph: graph, plan: plan, summary: summary, kernels: kernels, files: files,
-                             symbolPrefix: CSyntax.identifier(graph.name), target: target, precision: precision, irDumps: dumps)
+                             symbolPrefix: CSyntax.identifier(graph.name), target: target, precision: precision, io: options.io, irDumps: dumps)
     }
 
     private static func runtimeFiles(_ kernels: [String]) throws -> [(name: String, contents: String)] {

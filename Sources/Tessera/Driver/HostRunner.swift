@@ -25,7 +25,8 @@ public enum HostRunner {
         let exe = (directory as NSString).appendingPathComponent("harness")
         let p = model.symbolPrefix
         let hook = layerHook ? ["-DTSR_LAYER_HOOK", ResourcePaths.targets.appendingPathComponent("host/layer_dump.c").path] : []
-        let args = strictFlags + [optimize, "-DTSR_MODEL_HEADER=\"\(p).h\"", "-DTSR_MODEL_DESC=\(p)_desc", "-I", modelDir,
+        let io = model.io == .float16 ? ["-DTSR_IO_F16"] : []
+        let args = strictFlags + io + [optimize, "-DTSR_MODEL_HEADER=\"\(p).h\"", "-DTSR_MODEL_DESC=\(p)_desc", "-I", modelDir,
                                   harness] + hook + sources + ["-ljson-c", "-lm", "-o", exe]
         let result = try Shell.run(cc, args)
         guard result.status == 0 else {

@@ -66,7 +66,7 @@ public enum RunDriver {
             outputs = run.outputs
             dumps = run.layerOutputs
             report = EmulatorRunner.report(run, model: model, target: model.target, precision: model.precision.rawValue,
-                                           inputBytes: ordered.values.map { $0.count * 4 }.reduce(0, +))
+                                           inputBytes: ordered.values.map { $0.count * model.io.byteSize }.reduce(0, +))
         }
         var layers: LayerComparison?
         if options.compareLayers {

@@ -32,9 +32,12 @@ public enum Precision: String, CaseIterable, Sendable {
 /// What passes may depend on besides the graph.
 public struct PassOptions: Sendable {
     public var precision: Precision
+    /// The element type of the model's inputs and outputs (`--io`): float32 or float16.
+    public var io: DType
 
-    public init(precision: Precision = .fp32) {
+    public init(precision: Precision = .fp32, io: DType = .float32) {
         self.precision = precision
+        self.io = io
     }
 }
 
@@ -46,8 +49,10 @@ public struct PassOptions: Sendable {
 ///   move it by up to half a percent. That head is a small part of any classifier. Its
 ///   fully connected layer still keeps half weights and bias (read by
 ///   tsr_fully_connected_w16_f32), so every weight matrix is stored in half.
-/// A Convert goes wherever a float32 tensor meets a half node or the reverse: at the graph's
-/// float32 inputs and outputs, and around the float head.
+/// A Convert goes wherever a float32 tensor meets a half node or the reverse: around the
+/// float head, and at the graph's inputs and outputs when their element type (`--io`)
+/// differs from what their nodes compute in (with `--io fp16` an FP32 model converts at its
+/// boundary too).
 enum PrecisionLowering {
     /// Whether constant input `k` of `node` is stored in float32 in FP16 models, given
     /// whether the node computes in float32.
@@ -80,12 +85,18 @@ enum PrecisionLowering {
     }
 
     static func run(_ graph: Graph, _ options: PassOptions) throws -> Graph {
-        guard options.precision.isHalf else { return graph }
+        let half = options.precision.isHalf
+        guard half || options.io != .float32 else { return graph }
         var g = graph
-        let float = floatNodes(g)
-        // The dtype each tensor is produced in: graph inputs float, half-node outputs half.
+        let float = half ? floatNodes(g) : Set(g.nodes.map(\.name))
+        // The dtype each tensor is produced in: graph inputs in the I/O type, node outputs in
+        // what the node computes.
         var produced: [String: DType] = [:]
-        for input in g.inputs { produced[input.name] = .float32 }
+        for i in g.inputs.indices {
+            g.inputs[i].type.dtype = options.io
+            g.types[g.inputs[i].name]?.dtype = options.io
+            produced[g.inputs[i].name] = options.io
+        }
         // Constants read as half become float16 (a copy if they are also read as float).
         var halfConstant: [String: String] = [:]
         var converted: [String: String] = [:]  // "tensor@dtype" -> converted tensor
@@ -95,7 +106,7 @@ enum PrecisionLowering {
             let computes: DType = float.contains(node.name) ? .float32 : .float16
             for (k, name) in node.inputs.enumerated() where !name.isEmpty && !node.op.constantInputs.contains(k) {
                 if let c = g.constants[name] {
-                    guard !keepsFloat(node, k, computesFloat: computes == .float32, in: g), let values = c.floats,
+                    guard half, !keepsFloat(node, k, computesFloat: computes == .float32, in: g), let values = c.floats,
                           c.type.dtype == .float32 else { continue }
                     if halfConstant[name] == nil {
                         let readAsFloat = graph.nodes.contains { n in
@@ -129,15 +140,17 @@ enum PrecisionLowering {
             for o in node.outputs { produced[o] = outDType }
             nodes.append(node)
         }
-        // Graph outputs produced in half are computed under another name and converted.
-        for output in g.outputs where produced[output] == .float16 {
-            let half = g.freshName("\(output)__f16")
+        // Graph outputs produced in another type than the I/O type are computed under
+        // another name and converted (a graph input that is also an output has its type).
+        for output in g.outputs where (produced[output] ?? options.io) != options.io {
+            let suffix = options.io == .float32 ? "f32" : "f16"
+            let inner = g.freshName("\(output)__\(options.io == .float32 ? "f16" : "f32")")
             for i in nodes.indices {
-                nodes[i].outputs = nodes[i].outputs.map { $0 == output ? half : $0 }
-                nodes[i].inputs = nodes[i].inputs.map { $0 == output ? half : $0 }
+                nodes[i].outputs = nodes[i].outputs.map { $0 == output ? inner : $0 }
+                nodes[i].inputs = nodes[i].inputs.map { $0 == output ? inner : $0 }
             }
-            nodes.append(Node(name: g.freshName("\(output)_to_f32"), op: .convert, inputs: [half], outputs: [output],
-                              attributes: ["to": .string("float32")]))
+            nodes.append(Node(name: g.freshName("\(output)_to_\(suffix)"), op: .convert, inputs: [inner], outputs: [output],
+                              attributes: ["to": .string(options.io.rawValue)]))
         }
         g.nodes = nodes
         return g

@@ -86,11 +86,13 @@ public enum EmulatorRunner {
                 let raw = try words(Int(f[3]) ?? 0)
                 // Half words were read as float bits: reinterpret their low 16 bits.
                 layerOutputs[key] = f.count == 5 ? raw.map { Float(Float16(bitPattern: UInt16(truncatingIfNeeded: $0.bitPattern))) } : raw
-            case "O" where f.count == 3:
+            case "O" where f.count == 3 || f.count == 4:
                 let k = Int(f[1]) ?? 0
                 guard k < model.graph.outputs.count else { throw bad("unknown output \(k)") }
                 let name = model.graph.outputs[k]
-                let values = try words(Int(f[2]) ?? 0)
+                let raw = try words(Int(f[2]) ?? 0)
+                // "h": half words (--io fp16), read as float bits: their low 16 bits.
+                let values = f.count == 4 ? raw.map { Float(Float16(bitPattern: UInt16(truncatingIfNeeded: $0.bitPattern))) } : raw
                 outputs[name] = TensorValue(shape: try model.graph.type(of: name).shape, data: values)
             case "E":
                 throw TesseraError.toolFailed(tool: "firmware (\(t.name))", status: 4, output: "the model returned status \(f.dropFirst().joined())")

@@ -17,12 +17,22 @@ import Testing
         try Self.runAndCompare(try SyntheticModels.named(name).graph(), target: target, precision: precision, seed: 31)
     }
 
+    /// `--io fp16` on the emulated cores: half inputs compiled into the firmware, half
+    /// outputs read back ("O ... h").
+    @Test(arguments: ["corstone300", "rv32zfh"])
+    func halfInputsAndOutputsOnTheEmulator(_ target: String) throws {
+        for name in ["mlp", "conv_relu_pool"] {
+            let model = try Self.runAndCompare(try SyntheticModels.named(name).graph(), target: target, precision: .fp16, seed: 32, io: .float16)
+            #expect(model.graph.inputs.allSatisfy { $0.type.dtype == .float16 })
+        }
+    }
+
     /// Compiles `graph` for `target`, runs it on the emulator on seeded random inputs and
     /// compares every output with the reference interpreter run on the compiled graph, at
     /// Tolerance.fp16(precision). Returns the compiled model.
     @discardableResult
-    static func runAndCompare(_ graph: Graph, target: String, precision: Precision, seed: UInt64) throws -> CompiledModel {
-        let model = try Compiler.compile(graph, options: CompileOptions(target: target, precision: precision))
+    static func runAndCompare(_ graph: Graph, target: String, precision: Precision, seed: UInt64, io: DType = .float32) throws -> CompiledModel {
+        let model = try Compiler.compile(graph, options: CompileOptions(target: target, precision: precision, io: io))
         let inputs = randomInputs(graph, seed: seed)
         let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
         let run = try EmulatorRunner.run(model, target: model.target, inputs: ordered)
