@@ -127,31 +127,6 @@ static int32_t run_chunks(cursor *c, int32_t seg, const int32_t jump[3], int32_t
     return g;
 }
 
-/* TSR_ACC_F16: the whole dot product as one chunk, segment by segment, into part[0]. */
-static void run_whole(const cursor *c, int32_t seg, const int32_t jump[3],
-                      float16x8_t part[GROUP][6])
-{
-    const float16_t *q0 = c->q0, *q1 = c->q1, *q2 = c->q2, *wk = c->w;
-    const int32_t j0 = jump[0], j1 = jump[1], j2 = jump[2];
-    float16x8_t x00 = vdupq_n_f16(0), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00;
-    int32_t s, i;
-    for (s = c->segs; s > 0; --s, q0 += j0, q1 += j1, q2 += j2) {
-        for (i = 0; i < seg; ++i, wk += TSR_PACK_COLS_F16) {
-            const float16x8_t w0 = vld1q_f16(wk);
-            const float16x8_t w1 = vld1q_f16(wk + 8);
-            const float16_t s0 = *q0++, s1 = *q1++, s2 = *q2++;
-            x00 = vfmaq_n_f16(x00, w0, s0);
-            x01 = vfmaq_n_f16(x01, w1, s0);
-            x10 = vfmaq_n_f16(x10, w0, s1);
-            x11 = vfmaq_n_f16(x11, w1, s1);
-            x20 = vfmaq_n_f16(x20, w0, s2);
-            x21 = vfmaq_n_f16(x21, w1, s2);
-        }
-    }
-    part[0][0] = x00, part[0][1] = x01, part[0][2] = x10;
-    part[0][3] = x11, part[0][4] = x20, part[0][5] = x21;
-}
-
 /* Adds the chunk sums part[0 .. count) to the totals t of three rows. Kept out of line so
  * that the totals stay in memory across the chunk loop instead of being spilled and
  * reloaded around every chunk. */
@@ -173,6 +148,51 @@ static void add_chunks(float32x4_t t[TSR_MM_ROWS][4], float16x8_t part[GROUP][6]
 }
 
 /* A full block of 16 columns for two or three rows (a missing third row repeats the
+ * second; its sums are dropped) whose dot products are one chunk (TSR_ACC_F16, or k <=
+ * TSR_ACC_CHUNK), with an inline activation: six half accumulators from zero, then the
+ * bias by one IEEE half addition (which is the float sum rounded once: float holds any sum
+ * of two halves exactly, or closer than half an ulp of half) and the activation as a
+ * clamp in half. */
+static void block_one_chunk(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+                            const tsr_f16 *bias, const tsr_act *act, tsr_f16 *const y[])
+{
+    const int32_t seg = m->seg, r2 = m->rows > 2 ? 2 : 1;
+    const float16_t *q0 = TSR_MVE_CH(a[0]), *q1 = TSR_MVE_CH(a[1]), *q2 = TSR_MVE_CH(a[r2]);
+    const float16_t *wk = TSR_MVE_CH(w);
+    const int32_t j0 = m->stride[0] - seg, j1 = m->stride[1] - seg, j2 = m->stride[r2] - seg;
+    float16x8_t x00 = vdupq_n_f16(0), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00;
+    float16x8_t b0 = x00, b1 = x00;
+    tsr_mve_clamp_f16 c;
+    int32_t s, i;
+    for (s = 0; s < m->nseg; ++s, q0 += j0, q1 += j1, q2 += j2) {
+        for (i = 0; i < seg; ++i, wk += TSR_PACK_COLS_F16) {
+            const float16x8_t w0 = vld1q_f16(wk);
+            const float16x8_t w1 = vld1q_f16(wk + 8);
+            const float16_t s0 = *q0++, s1 = *q1++, s2 = *q2++;
+            x00 = vfmaq_n_f16(x00, w0, s0);
+            x01 = vfmaq_n_f16(x01, w1, s0);
+            x10 = vfmaq_n_f16(x10, w0, s1);
+            x11 = vfmaq_n_f16(x11, w1, s1);
+            x20 = vfmaq_n_f16(x20, w0, s2);
+            x21 = vfmaq_n_f16(x21, w1, s2);
+        }
+    }
+    if (bias != NULL) {
+        b0 = vld1q_f16(TSR_MVE_CH(bias));
+        b1 = vld1q_f16(TSR_MVE_CH(bias) + 8);
+    }
+    c = tsr_mve_clamp_of(act);
+    vst1q_f16(TSR_MVE_H(y[0]), tsr_mve_clamp(c, vaddq_f16(x00, b0)));
+    vst1q_f16(TSR_MVE_H(y[0] + 8), tsr_mve_clamp(c, vaddq_f16(x01, b1)));
+    vst1q_f16(TSR_MVE_H(y[1]), tsr_mve_clamp(c, vaddq_f16(x10, b0)));
+    vst1q_f16(TSR_MVE_H(y[1] + 8), tsr_mve_clamp(c, vaddq_f16(x11, b1)));
+    if (m->rows > 2) {
+        vst1q_f16(TSR_MVE_H(y[2]), tsr_mve_clamp(c, vaddq_f16(x20, b0)));
+        vst1q_f16(TSR_MVE_H(y[2] + 8), tsr_mve_clamp(c, vaddq_f16(x21, b1)));
+    }
+}
+
+/* A full block of 16 columns for two or three rows (a missing third row repeats the
  * second; its sums are dropped), half accumulation in chunks of `chunk` terms. */
 static void block_full(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
                        const tsr_f16 *bias, const tsr_act *act, int32_t chunk,
@@ -189,25 +209,7 @@ static void block_full(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr
     c.left = m->seg, c.segs = m->nseg;
     jump[0] = m->stride[0] - m->seg, jump[1] = m->stride[1] - m->seg;
     jump[2] = m->stride[r2] - m->seg;
-    if (chunk >= m->nseg * m->seg) { /* TSR_ACC_F16, or a dot product within one chunk */
-        run_whole(&c, m->seg, jump, part);
-        c.segs = 0, g = 1;
-    } else {
-        g = run_chunks(&c, m->seg, jump, chunk, part);
-    }
-    if (c.segs == 0 && g == 1 && tsr_mve_act_inline(act)) {
-        /* One chunk: its half sums plus the bias, one IEEE half addition each, are the
-         * float sums rounded once (float holds any sum of two halves exactly, or closer
-         * than half an ulp of half), and the activation is a clamp in half. */
-        const tsr_mve_clamp_f16 k = tsr_mve_clamp_of(act);
-        const float16x8_t b0 = bias != NULL ? vld1q_f16(TSR_MVE_CH(bias)) : vdupq_n_f16(0);
-        const float16x8_t b1 = bias != NULL ? vld1q_f16(TSR_MVE_CH(bias) + 8) : vdupq_n_f16(0);
-        for (r = 0; r < m->rows; ++r) {
-            vst1q_f16(TSR_MVE_H(y[r]), tsr_mve_clamp(k, vaddq_f16(part[0][2 * r], b0)));
-            vst1q_f16(TSR_MVE_H(y[r] + 8), tsr_mve_clamp(k, vaddq_f16(part[0][2 * r + 1], b1)));
-        }
-        return;
-    }
+    g = run_chunks(&c, m->seg, jump, chunk, part);
     if (c.segs == 0) { /* one group holds every chunk: the totals stay in registers */
         for (r = 0; r < m->rows; ++r) {
             float32x4_t u[4];
@@ -293,9 +295,12 @@ static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 
                   int32_t nb, const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc,
                   tsr_f16 *const y[])
 {
-    if (nb == TSR_PACK_COLS_F16 && m->rows > 1 && acc != TSR_ACC_F32) {
-        block_full(m, a, w, bias, act, acc == TSR_ACC_F16 ? m->nseg * m->seg : TSR_ACC_CHUNK,
-                   y);
+    const int32_t k = m->nseg * m->seg;
+    if (nb == TSR_PACK_COLS_F16 && m->rows > 1 && acc != TSR_ACC_F32 &&
+        (acc == TSR_ACC_F16 || k <= TSR_ACC_CHUNK) && tsr_mve_act_inline(act)) {
+        block_one_chunk(m, a, w, bias, act, y);
+    } else if (nb == TSR_PACK_COLS_F16 && m->rows > 1 && acc != TSR_ACC_F32) {
+        block_full(m, a, w, bias, act, acc == TSR_ACC_F16 ? k : TSR_ACC_CHUNK, y);
     } else {
         block_rows(m, a, w, nb, bias, act, acc, y);
     }
