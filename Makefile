@@ -72,7 +72,7 @@ conformance: build
 
 # Measure the MLPerf Tiny networks on the emulated MCUs and rewrite BENCHMARKS.md.
 BENCH_MODELS ?= ic_resnet8,vww_mobilenetv1_025,kws_dscnn
-BENCH_TARGETS ?= corstone300,stm32h743
+BENCH_TARGETS ?= corstone300,stm32h743,rv32zfh
 BENCH_PRECISIONS ?= fp32,fp16,fp16-acc16
 bench: build
 	$(TESSERA) bench --models $(BENCH_MODELS) --targets $(BENCH_TARGETS) --precision $(BENCH_PRECISIONS) -o BENCHMARKS.md

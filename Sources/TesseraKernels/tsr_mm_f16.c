@@ -308,9 +308,9 @@ static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 
 
 #else /* portable: the reference accumulation of tsr_simd.h, column by column */
 
-static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
-                  int32_t nb, const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc,
-                  tsr_f16 *const y[])
+static void block_columns(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+                          int32_t nb, const tsr_f16 *bias, const tsr_act *act,
+                          tsr_acc_mode acc, tsr_f16 *const y[])
 {
     int32_t r, j, s;
     for (r = 0; r < m->rows; ++r) {
@@ -328,6 +328,81 @@ static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 
     }
 }
 
+#if TSR_SIMD == TSR_SIMD_VECTOR
+
+/* A full block of 16 columns, one row at a time, the columns as two vectors of eight
+ * lanes: lane j computes block_columns' column j, operation for operation (tsr_simd.h's
+ * accumulation: half products and sums in runs, float totals, the bias added in float). */
+static void block_vector(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+                         const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc,
+                         tsr_f16 *const y[])
+{
+    const int32_t chunk = acc == TSR_ACC_CHUNKED ? TSR_ACC_CHUNK : INT32_MAX;
+    const tsr_v8h zero = {0};
+    int32_t r, s, i;
+    for (r = 0; r < m->rows; ++r) {
+        const tsr_f16 *wk = w;
+        tsr_v8f t0 = {0}, t1 = {0}; /* float totals (TSR_ACC_F32: the sums) */
+        tsr_v8h p0 = zero, p1 = zero; /* half sums of the current run */
+        int32_t room = chunk;
+        float buf[TSR_PACK_COLS_F16];
+        for (s = 0; s < m->nseg; ++s) {
+            const tsr_f16 *q = a[r] + s * m->stride[r];
+            for (i = 0; i < m->seg; ++i, wk += TSR_PACK_COLS_F16) {
+                const tsr_v8h w0 = tsr_v8h_load(wk), w1 = tsr_v8h_load(wk + 8);
+                if (acc == TSR_ACC_F32) {
+                    const float x = tsr_h2f(q[i]);
+                    t0 = t0 + tsr_v8h_widen(w0) * x;
+                    t1 = t1 + tsr_v8h_widen(w1) * x;
+                } else {
+                    const tsr_f16 x = q[i];
+                    p0 = p0 + w0 * x;
+                    p1 = p1 + w1 * x;
+                    if (--room == 0) { /* the run is full: into the float totals */
+                        t0 = t0 + tsr_v8h_widen(p0);
+                        t1 = t1 + tsr_v8h_widen(p1);
+                        p0 = zero, p1 = zero;
+                        room = chunk;
+                    }
+                }
+            }
+        }
+        if (acc == TSR_ACC_F16) {
+            t0 = tsr_v8h_widen(p0), t1 = tsr_v8h_widen(p1);
+        } else if (acc == TSR_ACC_CHUNKED) {
+            t0 = t0 + tsr_v8h_widen(p0), t1 = t1 + tsr_v8h_widen(p1);
+        }
+        if (bias != NULL) {
+            t0 = t0 + tsr_v8h_widen(tsr_v8h_load(bias));
+            t1 = t1 + tsr_v8h_widen(tsr_v8h_load(bias + 8));
+        }
+        memcpy(buf, &t0, sizeof t0);
+        memcpy(buf + 8, &t1, sizeof t1);
+        tsr_f16_act_store(act, buf, y[r], TSR_PACK_COLS_F16);
+    }
+}
+
+static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+                  int32_t nb, const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc,
+                  tsr_f16 *const y[])
+{
+    if (nb == TSR_PACK_COLS_F16) {
+        block_vector(m, a, w, bias, act, acc, y);
+    } else {
+        block_columns(m, a, w, nb, bias, act, acc, y);
+    }
+}
+
+#else
+
+static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+                  int32_t nb, const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc,
+                  tsr_f16 *const y[])
+{
+    block_columns(m, a, w, nb, bias, act, acc, y);
+}
+
+#endif
 #endif
 
 void tsr_mm_f16(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w, int32_t n,

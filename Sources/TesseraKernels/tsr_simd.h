@@ -93,12 +93,22 @@
  *    by scalar fused multiply-add (VFMA Qd, Qn, Rm), half <-> float conversion of the even
  *    (bottom) or odd (top) lanes;
  *  - TSR_SIMD_PORTABLE: plain C99 (part 3 only). With TSR_F16_ARITH (RISC-V Zfh, say)
- *    the half arithmetic of part 3 compiles to the core's scalar FP16 instructions. */
+ *    the half arithmetic of part 3 compiles to the core's scalar FP16 instructions;
+ *  - TSR_SIMD_VECTOR: GCC/clang generic vectors (vector_size) of _Float16 and float, on
+ *    cores with FP16 arithmetic and no Helium (RISC-V Zfh, AArch64): the compiler maps
+ *    the lanes to the core's FP16 instructions, scalar ones where it has no vector unit.
+ *    Each lane computes exactly what part 3 computes for it (FP16 arithmetic rounds every
+ *    operation and -ffp-contract=off keeps a * b + c unfused), so results are identical.
+ *    Needs __builtin_convertvector (clang, gcc 9+). */
 #define TSR_SIMD_PORTABLE 0
 #define TSR_SIMD_HELIUM 1
+#define TSR_SIMD_VECTOR 2
 #ifndef TSR_SIMD
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && TSR_F16_NATIVE && !defined(TSR_NO_SIMD)
 #define TSR_SIMD TSR_SIMD_HELIUM
+#elif TSR_F16_ARITH && (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 9)) && \
+    !defined(TSR_NO_SIMD)
+#define TSR_SIMD TSR_SIMD_VECTOR
 #else
 #define TSR_SIMD TSR_SIMD_PORTABLE
 #endif
@@ -224,6 +234,23 @@ static inline void tsr_mve_copy_f(float *y, const float *x, int32_t n)
     }
 }
 
+#elif TSR_SIMD == TSR_SIMD_VECTOR
+/* Eight half lanes, and their float values (part 3's semantics lane by lane). Loads and
+ * stores go through memcpy: no alignment is assumed. */
+__extension__ typedef _Float16 tsr_v8h __attribute__((vector_size(16)));
+__extension__ typedef float tsr_v8f __attribute__((vector_size(32)));
+
+static inline tsr_v8h tsr_v8h_load(const tsr_f16 *p)
+{
+    tsr_v8h v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline tsr_v8f tsr_v8h_widen(tsr_v8h v)
+{
+    return __builtin_convertvector(v, tsr_v8f);
+}
 #elif TSR_SIMD != TSR_SIMD_PORTABLE
 #error "unknown TSR_SIMD back end"
 #endif

@@ -30,16 +30,18 @@ public enum KernelVariant: String, Sendable {
     /// Columns per block of packed weights: TSR_PACK_COLS_F32 / TSR_PACK_COLS_F16.
     public static func packColumns(_ dtype: DType) -> Int { dtype == .float16 ? 16 : 8 }
 
-    /// The variant for `node` on a core whose SIMD is `simd` (a target's
-    /// `capabilities.simd`). The blocked variants pay off where their vector paths exist
-    /// (Helium); elsewhere their portable code is no faster than the loop nests (measured
-    /// on the Cortex-M7), so the loop nests stay.
+    /// The variant for `node` on a core whose kernels' SIMD is `simd`
+    /// (`TargetDescription.kernelSIMD`). The blocked variants pay off where their vector
+    /// paths exist: Helium, and for half nodes the generic-vector back end
+    /// ("fp16-vector"); elsewhere their portable code is no faster than the loop nests
+    /// (measured on the Cortex-M7), so the loop nests stay.
     static func select(_ node: Node, _ spec: NodeSpec, in graph: Graph, choice: KernelChoice, simd: String) -> KernelVariant {
         if case .gemm = spec, let b = node.input(1), graph.constants[b]?.type.dtype == .float16,
            graph.types[node.outputs[0]]?.dtype == .float32 {
             return .fullyConnectedHalfWeights  // the only kernel for those dtypes (PrecisionLowering)
         }
-        guard choice == .best, simd == "helium" else { return .loopNest }
+        let halfNode = graph.types[node.outputs[0]]?.dtype == .float16
+        guard choice == .best, simd == "helium" || (simd == "fp16-vector" && halfNode) else { return .loopNest }
         func constant(_ k: Int) -> Bool { node.input(k).map { graph.constants[$0] != nil } ?? false }
         switch spec {
         case let .conv(c) where c.layout == .nhwc:

@@ -62,6 +62,13 @@ public struct TargetDescription: Sendable {
     public var cpiSource: String
 
     public var isHost: Bool { emulator.kind == .host }
+
+    /// The SIMD back end the kernels compile to on this target (tsr_simd.h's TSR_SIMD):
+    /// its `simd`, except that a core with FP16 arithmetic and no vector unit, compiled by
+    /// clang, gets the generic-vector back end for its half kernels ("fp16-vector").
+    public var kernelSIMD: String {
+        simd == "none" && fp16Arithmetic && !isHost && compiler.cc == "clang" ? "fp16-vector" : simd
+    }
 }
 
 extension TargetDescription {
