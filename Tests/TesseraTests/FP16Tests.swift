@@ -12,14 +12,7 @@ import Testing
     func syntheticModelsMatchTheHalfReference(_ name: String, _ precision: Precision) throws {
         let graph = try SyntheticModels.named(name).graph()
         let model = try Compiler.compile(graph, options: CompileOptions(precision: precision))
-        let inputs = randomInputs(graph, seed: 9)
-        let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
-        let actual = try HostRunner.compileAndRun(model, inputs: ordered)
-        let expected = try ReferenceInterpreter.run(model.graph, inputs: inputs)
-        for output in graph.outputs {
-            let c = Comparison(try #require(actual[output]), try #require(expected[output]))
-            #expect(c.within(relative: Tolerance.fp16(precision)), "\(name) at \(precision.rawValue), \(output): \(c)")
-        }
+        try Self.runOnHostAndCompare(model, graph, seed: 9, tolerance: Tolerance.fp16(precision), "\(name) at \(precision.rawValue)")
         // Half storage shrinks the weights (a float classifier head keeps half weights too).
         let fp32 = try Compiler.compile(graph, options: CompileOptions(precision: .fp32))
         #expect(model.plan.weightsBytes <= fp32.plan.weightsBytes)
@@ -40,13 +33,19 @@ import Testing
         let header = try #require(model.files.first { $0.name == "\(model.symbolPrefix).h" }).contents
         #expect(header.contains("_run(const tsr_f16 *const inputs[], tsr_f16 *const outputs[], void *arena);"))
         #expect(model.files.contains { $0.name == "tsr_convert_f32_to_f16.c" } && model.files.contains { $0.name == "tsr_convert_f16_to_f32.c" })
-        let inputs = randomInputs(graph, seed: 12)
+        try Self.runOnHostAndCompare(model, graph, seed: 12, tolerance: Tolerance.fp16(.fp16), "\(name) at \(precision.rawValue) with half I/O")
+    }
+
+    /// Runs `model` (compiled from `graph`) on the host on seeded random inputs and compares
+    /// every output with the reference interpreter run on the compiled graph.
+    static func runOnHostAndCompare(_ model: CompiledModel, _ graph: Graph, seed: UInt64, tolerance: Double, _ label: String) throws {
+        let inputs = randomInputs(graph, seed: seed)
         let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
         let actual = try HostRunner.compileAndRun(model, inputs: ordered)
         let expected = try ReferenceInterpreter.run(model.graph, inputs: inputs)
         for output in graph.outputs {
             let c = Comparison(try #require(actual[output]), try #require(expected[output]))
-            #expect(c.within(relative: Tolerance.fp16(.fp16)), "\(name) at \(precision.rawValue) with half I/O, \(output): \(c)")
+            #expect(c.within(relative: tolerance), "\(label), \(output): \(c)")
         }
     }
 
