@@ -78,6 +78,21 @@ static inline void store_row(const float32x4_t t[4], const tsr_act *act, tsr_f16
     }
 }
 
+/* One term of the 3-row, 16-column tile: the weight row at wk (two vectors) times the next
+ * value of each row (q0, q1, q2), into the accumulators x00 .. x21. */
+#define TSR_MM_F16_STEP()                                                                  \
+    do {                                                                                   \
+        const float16x8_t w0 = vld1q_f16(wk);                                              \
+        const float16x8_t w1 = vld1q_f16(wk + 8);                                          \
+        const float16_t s0 = *q0++, s1 = *q1++, s2 = *q2++;                                \
+        x00 = vfmaq_n_f16(x00, w0, s0);                                                    \
+        x01 = vfmaq_n_f16(x01, w1, s0);                                                    \
+        x10 = vfmaq_n_f16(x10, w0, s1);                                                    \
+        x11 = vfmaq_n_f16(x11, w1, s1);                                                    \
+        x20 = vfmaq_n_f16(x20, w0, s2);                                                    \
+        x21 = vfmaq_n_f16(x21, w1, s2);                                                    \
+    } while (0)
+
 /* Where block_full is in its rows: the next value of each row, the next weight row, the
  * values left in the current segment, the segments left. */
 typedef struct {
@@ -101,15 +116,7 @@ static int32_t run_chunks(cursor *c, int32_t seg, const int32_t jump[3], int32_t
             const int32_t run = need < left ? need : left;
             int32_t i;
             for (i = 0; i < run; ++i, wk += TSR_PACK_COLS_F16) {
-                const float16x8_t w0 = vld1q_f16(wk);
-                const float16x8_t w1 = vld1q_f16(wk + 8);
-                const float16_t s0 = *q0++, s1 = *q1++, s2 = *q2++;
-                x00 = vfmaq_n_f16(x00, w0, s0);
-                x01 = vfmaq_n_f16(x01, w1, s0);
-                x10 = vfmaq_n_f16(x10, w0, s1);
-                x11 = vfmaq_n_f16(x11, w1, s1);
-                x20 = vfmaq_n_f16(x20, w0, s2);
-                x21 = vfmaq_n_f16(x21, w1, s2);
+                TSR_MM_F16_STEP();
             }
             need -= run;
             left -= run;
@@ -166,15 +173,7 @@ static void block_one_chunk(const tsr_mm_rows *m, const tsr_f16 *const a[], cons
     int32_t s, i;
     for (s = 0; s < m->nseg; ++s, q0 += j0, q1 += j1, q2 += j2) {
         for (i = 0; i < seg; ++i, wk += TSR_PACK_COLS_F16) {
-            const float16x8_t w0 = vld1q_f16(wk);
-            const float16x8_t w1 = vld1q_f16(wk + 8);
-            const float16_t s0 = *q0++, s1 = *q1++, s2 = *q2++;
-            x00 = vfmaq_n_f16(x00, w0, s0);
-            x01 = vfmaq_n_f16(x01, w1, s0);
-            x10 = vfmaq_n_f16(x10, w0, s1);
-            x11 = vfmaq_n_f16(x11, w1, s1);
-            x20 = vfmaq_n_f16(x20, w0, s2);
-            x21 = vfmaq_n_f16(x21, w1, s2);
+            TSR_MM_F16_STEP();
         }
     }
     if (bias != NULL) {
@@ -191,6 +190,8 @@ static void block_one_chunk(const tsr_mm_rows *m, const tsr_f16 *const a[], cons
         vst1q_f16(TSR_MVE_H(y[2] + 8), tsr_mve_clamp(c, vaddq_f16(x21, b1)));
     }
 }
+
+#undef TSR_MM_F16_STEP
 
 /* A full block of 16 columns for two or three rows (a missing third row repeats the
  * second; its sums are dropped), half accumulation in chunks of `chunk` terms. */
