@@ -143,6 +143,17 @@ import Testing
         let fc = try #require(after.nodes.first { $0.name == "fc" })
         let spec = try NodeSpec.of(fc, in: after)
         #expect(KernelVariant.select(fc, spec, in: after, choice: .baseline, simd: "none") == .fullyConnectedHalfWeights)
+        // A bias computed at run time (float in the head) keeps the weights float as well.
+        var d = ModelBuilder("head_dynamic_bias", seed: 11)
+        d.input("x", [1, 3])
+        let shift = d.node("Relu", ["x"], name: "shift")
+        let l = d.node("Gemm", ["x", d.weight("dw", [3, 3]), shift], name: "fc")
+        d.output(d.node("Softmax", [l], name: "softmax", outputs: ["p"]))
+        let lowered = try ShapeInference.run(try #require(Pipeline.passes.first { $0.name == "lower-precision" })
+            .run(try d.graph(), PassOptions(precision: .fp16)))
+        #expect(lowered.types["dw"]?.dtype == .float32 && lowered.types["fc_out"]?.dtype == .float32)
+        let dfc = try #require(lowered.nodes.first { $0.name == "fc" })
+        #expect(KernelVariant.select(dfc, try NodeSpec.of(dfc, in: lowered), in: lowered, choice: .best, simd: "helium") == .fullyConnected)
     }
 
     @Test func lowerPrecisionGivesTheGraphHalfInputsAndOutputs() throws {

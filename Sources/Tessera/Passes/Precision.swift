@@ -59,9 +59,11 @@ enum PrecisionLowering {
     static func keepsFloat(_ node: Node, _ k: Int, computesFloat: Bool, in g: Graph) -> Bool {
         if node.op == .channelAffine { return k == 1 || k == 2 }
         guard computesFloat else { return false }
-        // The float head's fully connected layer reads half weights and bias.
+        // The float head's fully connected layer reads half weights and bias (both constant:
+        // tsr_fully_connected_w16_f32 takes no float bias).
+        func constant(_ i: Int) -> Bool { node.input(i).map { g.constants[$0] != nil } ?? true }
         if node.op == .gemm, k == 1 || k == 2, case let .gemm(spec)? = try? NodeSpec.of(node, in: g),
-           KernelVariant.isFullyConnected(spec), node.input(1).map({ g.constants[$0] != nil }) == true {
+           KernelVariant.isFullyConnected(spec), node.input(1) != nil, constant(1), constant(2) {
             return false
         }
         return true
