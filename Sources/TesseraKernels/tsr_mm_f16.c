@@ -114,10 +114,11 @@ static int32_t run_chunks(cursor *c, int32_t seg, const int32_t jump[3], int32_t
         int32_t need = chunk;
         do { /* one chunk: runs within a segment */
             const int32_t run = need < left ? need : left;
-            int32_t i;
-            for (i = 0; i < run; ++i, wk += TSR_PACK_COLS_F16) {
+            int32_t i = run; /* >= 1: need and left are */
+            do {
                 TSR_MM_F16_STEP();
-            }
+                wk += TSR_PACK_COLS_F16;
+            } while (--i > 0);
             need -= run;
             left -= run;
             if (left == 0) {
@@ -154,6 +155,19 @@ static void add_chunks(float32x4_t t[TSR_MM_ROWS][4], float16x8_t part[GROUP][6]
     }
 }
 
+/* One row's 16 half sums plus the bias (NULL: none), clamped, stored. The bias is read
+ * here, row by row, to keep vector registers free. */
+static inline void store_half_row(float16x8_t v0, float16x8_t v1, const tsr_f16 *bias,
+                                  tsr_mve_clamp_f16 c, tsr_f16 *y)
+{
+    if (bias != NULL) {
+        v0 = vaddq_f16(v0, vld1q_f16(TSR_MVE_CH(bias)));
+        v1 = vaddq_f16(v1, vld1q_f16(TSR_MVE_CH(bias) + 8));
+    }
+    vst1q_f16(TSR_MVE_H(y), tsr_mve_clamp(c, v0));
+    vst1q_f16(TSR_MVE_H(y) + 8, tsr_mve_clamp(c, v1));
+}
+
 /* A full block of 16 columns for two or three rows (a missing third row repeats the
  * second; its sums are dropped) whose dot products are one chunk (TSR_ACC_F16, or k <=
  * TSR_ACC_CHUNK), with an inline activation: six half accumulators from zero, then the
@@ -168,26 +182,21 @@ static void block_one_chunk(const tsr_mm_rows *m, const tsr_f16 *const a[], cons
     const float16_t *wk = TSR_MVE_CH(w);
     const int32_t j0 = m->stride[0] - seg, j1 = m->stride[1] - seg, j2 = m->stride[r2] - seg;
     float16x8_t x00 = vdupq_n_f16(0), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00;
-    float16x8_t b0 = x00, b1 = x00;
     tsr_mve_clamp_f16 c;
-    int32_t s, i;
-    for (s = 0; s < m->nseg; ++s, q0 += j0, q1 += j1, q2 += j2) {
-        for (i = 0; i < seg; ++i, wk += TSR_PACK_COLS_F16) {
+    int32_t s = m->nseg, i;
+    do { /* nseg, seg >= 1 (k > 0) */
+        i = seg;
+        do {
             TSR_MM_F16_STEP();
-        }
-    }
-    if (bias != NULL) {
-        b0 = vld1q_f16(TSR_MVE_CH(bias));
-        b1 = vld1q_f16(TSR_MVE_CH(bias) + 8);
-    }
+            wk += TSR_PACK_COLS_F16;
+        } while (--i > 0);
+        q0 += j0, q1 += j1, q2 += j2;
+    } while (--s > 0);
     c = tsr_mve_clamp_of(act);
-    vst1q_f16(TSR_MVE_H(y[0]), tsr_mve_clamp(c, vaddq_f16(x00, b0)));
-    vst1q_f16(TSR_MVE_H(y[0] + 8), tsr_mve_clamp(c, vaddq_f16(x01, b1)));
-    vst1q_f16(TSR_MVE_H(y[1]), tsr_mve_clamp(c, vaddq_f16(x10, b0)));
-    vst1q_f16(TSR_MVE_H(y[1] + 8), tsr_mve_clamp(c, vaddq_f16(x11, b1)));
+    store_half_row(x00, x01, bias, c, y[0]);
+    store_half_row(x10, x11, bias, c, y[1]);
     if (m->rows > 2) {
-        vst1q_f16(TSR_MVE_H(y[2]), tsr_mve_clamp(c, vaddq_f16(x20, b0)));
-        vst1q_f16(TSR_MVE_H(y[2] + 8), tsr_mve_clamp(c, vaddq_f16(x21, b1)));
+        store_half_row(x20, x21, bias, c, y[2]);
     }
 }
 

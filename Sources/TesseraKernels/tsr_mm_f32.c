@@ -49,9 +49,10 @@ static void block_full(const tsr_mm_rows *m, const float *const a[], const float
     const float *q0 = a[0], *q1 = a[1], *q2 = a[r2];
     const int32_t j0 = m->stride[0] - seg, j1 = m->stride[1] - seg, j2 = m->stride[r2] - seg;
     float32x4_t x00 = b0, x01 = b1, x10 = b0, x11 = b1, x20 = b0, x21 = b1;
-    int32_t s, i;
-    for (s = 0; s < m->nseg; ++s, q0 += j0, q1 += j1, q2 += j2) {
-        for (i = 0; i < seg; ++i, w += TSR_PACK_COLS_F32) {
+    int32_t s = m->nseg, i;
+    do { /* nseg, seg >= 1 (k > 0) */
+        i = seg;
+        do {
             const float32x4_t w0 = vld1q_f32(w);
             const float32x4_t w1 = vld1q_f32(w + 4);
             const float s0 = *q0++, s1 = *q1++, s2 = *q2++;
@@ -61,8 +62,10 @@ static void block_full(const tsr_mm_rows *m, const float *const a[], const float
             x11 = vfmaq_n_f32(x11, w1, s1);
             x20 = vfmaq_n_f32(x20, w0, s2);
             x21 = vfmaq_n_f32(x21, w1, s2);
-        }
-    }
+            w += TSR_PACK_COLS_F32;
+        } while (--i > 0);
+        q0 += j0, q1 += j1, q2 += j2;
+    } while (--s > 0);
     store_row(act, x00, x01, y[0], TSR_PACK_COLS_F32);
     store_row(act, x10, x11, y[1], TSR_PACK_COLS_F32);
     if (m->rows > 2) {

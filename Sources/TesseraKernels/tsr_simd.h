@@ -169,26 +169,25 @@ static inline float32x4_t tsr_mve_act_f32(const tsr_act *act, float32x4_t v)
 /* The inline activations as a clamp of half lanes to [lo, hi], the bounds rounded to half
  * (infinite when absent). Rounding to half is monotone, so clamping a half result to the
  * rounded bounds gives the half rounding of the float activation. NaN compares false and
- * passes through. */
+ * passes through. The bounds are scalars: a compare with a scalar and a predicated
+ * duplicate need no vector register. */
 typedef struct {
-    float16x8_t lo, hi;
+    float16_t lo, hi;
 } tsr_mve_clamp_f16;
 
 static inline tsr_mve_clamp_f16 tsr_mve_clamp_of(const tsr_act *act)
 {
     const float inf = HUGE_VALF;
     tsr_mve_clamp_f16 c;
-    c.lo = vdupq_n_f16((float16_t)(act->kind == TSR_ACT_RELU   ? 0.0f
-                                   : act->kind == TSR_ACT_CLIP ? act->min
-                                                               : -inf));
-    c.hi = vdupq_n_f16((float16_t)(act->kind == TSR_ACT_CLIP ? act->max : inf));
+    c.lo = (float16_t)(act->kind == TSR_ACT_RELU ? 0.0f : act->kind == TSR_ACT_CLIP ? act->min : -inf);
+    c.hi = (float16_t)(act->kind == TSR_ACT_CLIP ? act->max : inf);
     return c;
 }
 
 static inline float16x8_t tsr_mve_clamp(tsr_mve_clamp_f16 c, float16x8_t v)
 {
-    v = vpselq_f16(c.lo, v, vcmpltq_f16(v, c.lo));
-    return vpselq_f16(c.hi, v, vcmpgtq_f16(v, c.hi));
+    v = vdupq_m_n_f16(v, c.lo, vcmpltq_n_f16(v, c.lo));
+    return vdupq_m_n_f16(v, c.hi, vcmpgtq_n_f16(v, c.hi));
 }
 #endif
 
