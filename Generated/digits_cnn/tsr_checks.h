@@ -147,6 +147,63 @@ static inline int tsr_binary_is_block(const tsr_binary_params *p, const int32_t 
 }
 
 
+/* The walk of tsr_strided_copy_*: rows along the longest output axis (the last one on
+ * ties), so that a transpose whose last axis is short (NCHW -> NHWC: the channels) still
+ * moves long runs; the other axes advance like an odometer, in row-major order. Each row
+ * is n elements, read from x every `step` from off and written to y every `y_step` from
+ * yo (y dense). */
+typedef struct {
+    const tsr_strided_copy_params *p;
+    int32_t idx[TSR_MAX_RANK], y_stride[TSR_MAX_RANK];
+    int32_t inner, n, step, y_step, off, yo;
+} tsr_strided_walk;
+
+/* The first row of a valid p (tsr_strided_copy_params_ok); 0 when the output is empty. */
+static inline int tsr_strided_start(tsr_strided_walk *w, const tsr_strided_copy_params *p)
+{
+    const int32_t last = p->rank - 1;
+    int32_t d;
+    w->p = p;
+    w->y_stride[last] = 1;
+    for (d = last - 1; d >= 0; --d) {
+        w->y_stride[d] = w->y_stride[d + 1] * p->out_shape[d + 1];
+    }
+    w->inner = last;
+    for (d = last; d >= 0; --d) {
+        w->idx[d] = 0;
+        if (p->out_shape[d] > p->out_shape[w->inner]) {
+            w->inner = d;
+        }
+    }
+    w->n = p->out_shape[w->inner];
+    w->step = p->in_stride[w->inner];
+    w->y_step = w->y_stride[w->inner];
+    w->off = p->in_offset;
+    w->yo = 0;
+    return w->y_stride[0] * p->out_shape[0] > 0;
+}
+
+/* Moves to the next row; 0 after the last one. */
+static inline int tsr_strided_next(tsr_strided_walk *w)
+{
+    const tsr_strided_copy_params *p = w->p;
+    int32_t d;
+    for (d = p->rank - 1; d >= 0; --d) {
+        if (d == w->inner) {
+            continue;
+        }
+        if (++w->idx[d] < p->out_shape[d]) {
+            w->off += p->in_stride[d];
+            w->yo += w->y_stride[d];
+            return 1;
+        }
+        w->off -= (w->idx[d] - 1) * p->in_stride[d];
+        w->yo -= (w->idx[d] - 1) * w->y_stride[d];
+        w->idx[d] = 0;
+    }
+    return 0;
+}
+
 /* Non-zero when rank and shape are valid, the output count fits in int32_t, the smallest
  * index read is >= 0, and in_offset + sum(max(0, out_shape[d] * in_stride[d])) (an upper
  * bound of every offset the walk forms, including one step past each row) fits too. */

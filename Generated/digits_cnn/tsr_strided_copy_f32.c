@@ -14,8 +14,8 @@
 
 int tsr_strided_copy_f32(const tsr_strided_copy_params *p, const float *x, float *y)
 {
-    int32_t idx[TSR_MAX_RANK] = {0};
-    int32_t last, n, step, off, d, i;
+    tsr_strided_walk w;
+    int32_t i;
 
     if (p == NULL || x == NULL || y == NULL) {
         return TSR_ERR_NULL;
@@ -23,34 +23,22 @@ int tsr_strided_copy_f32(const tsr_strided_copy_params *p, const float *x, float
     if (!tsr_strided_copy_params_ok(p)) {
         return TSR_ERR_PARAM;
     }
-    last = p->rank - 1;
-    n = p->out_shape[last];
-    step = p->in_stride[last];
-    off = p->in_offset;
-    for (;;) {
-        if (step == 1) {
-            const float *src = x + off;
-            for (i = 0; i < n; ++i) {
-                y[i] = src[i];
+    if (!tsr_strided_start(&w, p)) {
+        return TSR_OK; /* nothing to copy */
+    }
+    do { /* one row along the walk's inner axis (tsr_checks.h) */
+        if (w.step == 1 && w.y_step == 1) {
+            const float *src = x + w.off;
+            float *dst = y + w.yo;
+            for (i = 0; i < w.n; ++i) {
+                dst[i] = src[i];
             }
         } else {
-            int32_t xi = off;
-            for (i = 0; i < n; ++i, xi += step) {
-                y[i] = x[xi];
+            int32_t xi = w.off, yi = w.yo;
+            for (i = 0; i < w.n; ++i, xi += w.step, yi += w.y_step) {
+                y[yi] = x[xi];
             }
         }
-        y += n;
-        /* Advance the index over all axes but the last (row-major odometer). */
-        for (d = last - 1; d >= 0; --d) {
-            if (++idx[d] < p->out_shape[d]) {
-                off += p->in_stride[d];
-                break;
-            }
-            off -= (idx[d] - 1) * p->in_stride[d];
-            idx[d] = 0;
-        }
-        if (d < 0) {
-            return TSR_OK;
-        }
-    }
+    } while (tsr_strided_next(&w));
+    return TSR_OK;
 }
