@@ -181,8 +181,7 @@ struct CEmitter {
     private func blob(_ dtype: DType, name: String, type: String, count: Int) -> [String] {
         func literal(_ x: Float) -> String {
             guard dtype == .float16 else { return CSyntax.float(x) }
-            let bits = Float16(x).bitPattern
-            return "TSR_F16(0x\(String(bits, radix: 16).leftPadded(4)), \(CSyntax.float(Float(Float16(x)))))"
+            return CSyntax.half(x)
         }
         let zero = literal(0)
         var l = ["const \(type) \(name)[\(count)] TSR_ALIGNED(\(plan.alignment)) = {"]

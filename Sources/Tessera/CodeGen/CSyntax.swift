@@ -12,6 +12,13 @@ enum CSyntax {
 
     static func float(_ x: Double) -> String { float(Float(x)) }
 
+    /// `x` rounded to half, as `TSR_F16(bits, value)`: the value where the compiler has
+    /// _Float16, else its bits (tsr_types.h).
+    static func half(_ x: Float) -> String {
+        let h = Float16(x)
+        return "TSR_F16(0x\(String(h.bitPattern, radix: 16).leftPadded(4)), \(float(Float(h))))"
+    }
+
     /// A C identifier made from `name`: other characters become `_`; a leading digit gets `_`.
     static func identifier(_ name: String) -> String {
         var out = String(name.unicodeScalars.map { s -> Character in
