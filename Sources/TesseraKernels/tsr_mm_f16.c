@@ -342,7 +342,7 @@ static void block_columns(const tsr_mm_rows *m, const tsr_f16 *const a[], const 
 
 /* A full block of 16 columns, one row at a time, the columns as two vectors of eight
  * lanes: lane j computes block_columns' column j, operation for operation (tsr_simd.h's
- * accumulation: half products and sums in runs, float totals, the bias added in float). */
+ * accumulation: half multiply-adds in runs, float totals, the bias added in float). */
 static void block_vector(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
                          const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc,
                          tsr_f16 *const y[])
@@ -366,8 +366,9 @@ static void block_vector(const tsr_mm_rows *m, const tsr_f16 *const a[], const t
                     t1 = t1 + tsr_v8h_widen(w1) * x;
                 } else {
                     const tsr_f16 x = q[i];
-                    p0 = p0 + w0 * x;
-                    p1 = p1 + w1 * x;
+                    const tsr_v8h xs = {x, x, x, x, x, x, x, x};
+                    p0 = tsr_v8h_fma(w0, xs, p0);
+                    p1 = tsr_v8h_fma(w1, xs, p1);
                     if (--room == 0) { /* the run is full: into the float totals */
                         t0 = t0 + tsr_v8h_widen(p0);
                         t1 = t1 + tsr_v8h_widen(p1);

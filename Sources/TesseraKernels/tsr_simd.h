@@ -17,9 +17,8 @@
  *     a GCC/Clang generic-vector back end is planned. RISC-V Zfh needs no block: with
  *     TSR_F16_ARITH the portable half arithmetic is the core's. A back end must give the
  *     same results as the portable code for the conversions and compares it replaces, and
- *     for reductions the same up to the order of the additions (vector lanes) and, in
- *     TSR_ACC_F16 and TSR_ACC_CHUNKED, fused multiply-adds: callers treat those
- *     differences as rounding noise.
+ *     for reductions the same up to the order of the additions (vector lanes): callers
+ *     treat that difference as rounding noise.
  *  3. Portable fallbacks: plain C99 for every primitive, each guarded by #ifndef
  *     TSR_HAVE_<NAME>, so whatever a back end leaves out still exists.
  *
@@ -38,21 +37,26 @@
  * product sum(a[i] * b[i]) over an ordered sequence of terms is
  *  - TSR_ACC_F32: acc += (float)a[i] * (float)b[i] in float, in order (the product of two
  *    halves is exact in float, so this matches the FP32 kernels on the same values);
- *  - TSR_ACC_F16: p = half(a[i] * b[i]); acc = half(acc + p), in order: every product and
- *    every sum rounded to half (to nearest even), acc starting at +0;
+ *  - TSR_ACC_F16: acc = half(acc + a[i] * b[i]), in order, acc starting at +0: one
+ *    rounding to half (to nearest even) per term, of the exact value. This is the fused
+ *    multiply-add the FP16 cores compute in one instruction (Helium VFMA.F16, Zfh
+ *    fmadd.h), so the portable code and the vector back ends give the same bits;
  *  - TSR_ACC_CHUNKED: as TSR_ACC_F16 within consecutive runs of TSR_ACC_CHUNK terms (the
  *    last run may be shorter); each run's half sum is added to a float total, in order.
  * Runs are counted over the whole sequence, not per call, so splitting a dot product into
  * several tsr_hacc_dot calls (one per kernel row, say) does not change its result.
- * With TSR_F16_ARITH the half roundings are the core's own _Float16 operations; otherwise
- * they are emulated as half(float(x) op float(y)), which is the correctly rounded half
- * result (float's 24 significand bits are at least 2 * 11 + 2, so rounding twice is
- * harmless for + and *): the portable code gives the same bits on every target. Build with
+ * With TSR_F16_ARITH the fused multiply-add is the core's own (or, where the compiler has
+ * no half FMA for the core, emulated as below); otherwise it is emulated in float: the
+ * product of two halves is exact in float, their sum with acc is rounded to odd (Knuth's
+ * two-sum gives the error of the float sum exactly; an inexact sum takes the neighbour with
+ * an odd last bit), and that is rounded to half. Rounding to odd first and to nearest
+ * after, with at least two more bits (float has 24, half 11), is the single correctly
+ * rounded result: the portable code gives the same bits on every target. Build with
  * -DTSR_HACC_EMULATE=0 to let TSR_ACC_F16 and TSR_ACC_CHUNKED accumulate in float on
  * cores without FP16 arithmetic instead (faster there, and more accurate).
  *
- * The code relies on -ffp-contract=off (as the whole library does): a contracted
- * multiply-add would skip the rounding of the product.
+ * The code relies on -ffp-contract=off (as the whole library does): the FP32 kernels' and
+ * the float accumulations' results must not depend on what the compiler contracts.
  */
 #ifndef TSR_SIMD_H
 #define TSR_SIMD_H
@@ -97,16 +101,29 @@
  *  - TSR_SIMD_VECTOR: GCC/clang generic vectors (vector_size) of _Float16 and float, on
  *    cores with FP16 arithmetic and no Helium (RISC-V Zfh, AArch64): the compiler maps
  *    the lanes to the core's FP16 instructions, scalar ones where it has no vector unit.
- *    Each lane computes exactly what part 3 computes for it (FP16 arithmetic rounds every
- *    operation and -ffp-contract=off keeps a * b + c unfused), so results are identical.
- *    Needs __builtin_convertvector (clang, gcc 9+). */
+ *    Each lane computes exactly what part 3 computes for it (the half multiply-add fused:
+ *    __builtin_elementwise_fma in clang, the scalar __builtin_fmaf16 lane by lane in gcc),
+ *    so results are identical. Needs __builtin_convertvector (clang with
+ *    __builtin_elementwise_fma, gcc 9+). */
+/* TSR_HAVE_ELEMENTWISE_FMA: clang's __builtin_elementwise_fma, a fused multiply-add on
+ * scalars and vectors that compiles to the core's instruction (clang turns
+ * __builtin_fmaf16 into a library call on Arm and RISC-V). */
+#if defined(__clang__) && defined(__has_builtin)
+#if __has_builtin(__builtin_elementwise_fma)
+#define TSR_HAVE_ELEMENTWISE_FMA 1
+#endif
+#endif
+#ifndef TSR_HAVE_ELEMENTWISE_FMA
+#define TSR_HAVE_ELEMENTWISE_FMA 0
+#endif
+
 #define TSR_SIMD_PORTABLE 0
 #define TSR_SIMD_HELIUM 1
 #define TSR_SIMD_VECTOR 2
 #ifndef TSR_SIMD
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && TSR_F16_NATIVE && !defined(TSR_NO_SIMD)
 #define TSR_SIMD TSR_SIMD_HELIUM
-#elif TSR_F16_ARITH && (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 9)) && \
+#elif TSR_F16_ARITH && (TSR_HAVE_ELEMENTWISE_FMA || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 9)) && \
     !defined(TSR_NO_SIMD)
 #define TSR_SIMD TSR_SIMD_VECTOR
 #else
@@ -249,6 +266,20 @@ static inline tsr_v8h tsr_v8h_load(const tsr_f16 *p)
 static inline tsr_v8f tsr_v8h_widen(tsr_v8h v)
 {
     return __builtin_convertvector(v, tsr_v8f);
+}
+
+/* c + a * b lane by lane, each rounded to half once (a fused multiply-add). */
+static inline tsr_v8h tsr_v8h_fma(tsr_v8h a, tsr_v8h b, tsr_v8h c)
+{
+#if TSR_HAVE_ELEMENTWISE_FMA
+    return __builtin_elementwise_fma(a, b, c);
+#else
+    int i;
+    for (i = 0; i < 8; ++i) {
+        c[i] = __builtin_fmaf16(a[i], b[i], c[i]);
+    }
+    return c;
+#endif
 }
 #elif TSR_SIMD != TSR_SIMD_PORTABLE
 #error "unknown TSR_SIMD back end"
@@ -455,10 +486,26 @@ static inline int tsr_h_ge(tsr_f16 a, tsr_f16 b)
  * FP16 arithmetic, otherwise a float that always holds a half-representable value (or,
  * with TSR_HACC_EMULATE 0, any float). TSR_HVAL_ZERO is +0 of that type.
  * tsr_hround(x): x rounded to half, as a tsr_hval. tsr_hval_to_f: the value as a float.
- * tsr_hmac(acc, a, b): half(acc + half(a * b)), the product and the sum rounded to half
- * separately (not fused: a fused multiply-add rounds once and would differ). With
+ * tsr_hmac(acc, a, b): half(acc + a * b) rounded once, a fused multiply-add in half. With
  * TSR_HACC_EMULATE 0 and no FP16 arithmetic, tsr_hround is the identity and tsr_hmac a
  * float multiply-add. */
+
+/* acc + p rounded to odd in float, for finite acc and p: the float sum if it is exact,
+ * otherwise whichever of the two floats around the exact sum has an odd last bit (the
+ * sum's neighbour toward its error, when the sum's last bit is even). Rounding this to
+ * half rounds acc + p to half once. */
+static inline float tsr_add_round_odd(float acc, float p)
+{
+    const float s = acc + p;
+    const float pb = s - acc, ab = s - pb;
+    const float e = (p - pb) + (acc - ab); /* acc + p - s, exactly (Knuth's two-sum) */
+    uint32_t u = tsr_f32_to_bits(s);
+    if (e != 0.0f && (u & 1u) == 0u && (u & 0x7F800000u) != 0x7F800000u) {
+        u = (e > 0.0f) == (s > 0.0f) ? u + 1u : u - 1u; /* one float step toward e */
+    }
+    return tsr_f32_from_bits(u);
+}
+
 #if TSR_F16_ARITH
 
 typedef tsr_f16 tsr_hval;
@@ -478,8 +525,13 @@ static inline float tsr_hval_to_f(tsr_hval v)
 #define TSR_HAVE_HMAC 1
 static inline tsr_hval tsr_hmac(tsr_hval acc, tsr_f16 a, tsr_f16 b)
 {
-    const tsr_hval prod = (tsr_hval)(a * b);
-    return (tsr_hval)(acc + prod);
+#if TSR_HAVE_ELEMENTWISE_FMA
+    return __builtin_elementwise_fma(a, b, acc); /* VFMA.F16, fmadd.h, ... */
+#elif defined(__GNUC__) && !defined(__clang__)
+    return __builtin_fmaf16(a, b, acc);
+#else
+    return (tsr_hval)tsr_add_round_odd((float)acc, (float)a * (float)b);
+#endif
 }
 #endif
 
@@ -512,8 +564,12 @@ static inline float tsr_hval_to_f(tsr_hval v)
 #define TSR_HAVE_HMAC 1
 static inline tsr_hval tsr_hmac(tsr_hval acc, tsr_f16 a, tsr_f16 b)
 {
-    const float prod = tsr_hround(tsr_h2f(a) * tsr_h2f(b)); /* exact in float, then half */
-    return tsr_hround(acc + prod);
+    const float p = tsr_h2f(a) * tsr_h2f(b); /* exact in float */
+#if TSR_HACC_EMULATE
+    return tsr_hround(tsr_add_round_odd(acc, p));
+#else
+    return acc + p;
+#endif
 }
 #endif
 

@@ -1,6 +1,7 @@
 import Foundation
 import OrderedCollections
 import Testing
+import TesseraKernels
 @testable import Tessera
 
 /// FP16 precisions end to end: the synthetic models compiled at every FP16 precision, built
@@ -62,5 +63,41 @@ import Testing
             let r = try Shell.run("cc", HostRunner.strictFlags + ["-DTSR_NO_FLOAT16", "-c", file, "-o", file + ".o"], directory: dir)
             #expect(r.status == 0, "\(file): \(r.output)")
         }
+    }
+
+    /// The half accumulation's multiply-add is fused: acc + a * b rounded to half once, as
+    /// Helium's VFMA.F16 and Zfh's fmadd.h compute it. tsr_matmul_f16 on rows [1, a] and
+    /// columns [acc, b] accumulates acc exactly, then a * b; the reference is the exact
+    /// value in Double (these magnitudes leave it exact) rounded to half once.
+    @Test(arguments: [TSR_ACC_F16, TSR_ACC_CHUNKED])
+    func halfMultiplyAddRoundsOnce(_ acc: tsr_acc_mode) {
+        var rng = SeededRandom(seed: 77)
+        func half(_ lo: Int, _ hi: Int) -> Float16 {  // random sign and significand, 2^lo .. 2^hi
+            let e = Float16(sign: .plus, exponent: lo + Int(rng.next() % UInt64(hi - lo)), significand: 1)
+            let v = e * (1 + Float16(Int(rng.next() % 1024)) / 1024)
+            return rng.next() % 2 == 0 ? v : -v
+        }
+        // (acc, a, b): random, then one whose float sum lands on a half tie that the exact
+        // value misses (1 + 2^-10 + 2^-11 - 2^-31: rounds down, a tie to even would go up).
+        var cases = (0..<4000).map { _ in (half(-8, 8), half(-6, 4), half(-6, 4)) }
+        cases.append((1 + 0x1p-10, 0x1p-11 * (1 + 0x1p-10), 1 - 0x1p-10))
+        let n = cases.count
+        var a = [Float16](), b = [Float16](), y = [Float16](repeating: 0, count: n)
+        for (c, x, w) in cases {
+            a += [1, x]
+            b += [c, w]
+        }
+        var p = tsr_matmul_params()
+        p.m = 1; p.n = 1; p.k = 2; p.batch_rank = 1; p.acc = acc
+        p.batch_shape.0 = Int32(n); p.a_batch_stride.0 = 2; p.b_batch_stride.0 = 2
+        #expect(tsr_matmul_f16(&p, a, b, &y) == TSR_OK.rawValue)
+        var unfusedDiffers = 0
+        for (i, (c, x, w)) in cases.enumerated() {
+            let fused = Float16(Double(c) + Double(x) * Double(w))
+            #expect(y[i].bitPattern == fused.bitPattern, "case \(i): \(c) + \(x) * \(w) gave \(y[i]), want \(fused)")
+            if Float16(Float(c) + Float(Float16(Float(x) * Float(w)))) != fused { unfusedDiffers += 1 }
+        }
+        // The cases tell the fused result from the product rounded first.
+        #expect(unfusedDiffers > n / 20, "only \(unfusedDiffers) of \(n) cases tell fused from unfused")
     }
 }

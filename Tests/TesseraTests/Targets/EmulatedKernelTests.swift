@@ -29,17 +29,26 @@ import Testing
 
     /// Compiles `graph` for `target`, runs it on the emulator on seeded random inputs and
     /// compares every output with the reference interpreter run on the compiled graph, at
-    /// Tolerance.fp16(precision). Returns the compiled model.
+    /// Tolerance.fp16(precision). With `sameBitsAsHost`, the same generated C built for the
+    /// host must give the same bits (cores whose kernels compute exactly the portable
+    /// code's operations). Returns the compiled model.
     @discardableResult
-    static func runAndCompare(_ graph: Graph, target: String, precision: Precision, seed: UInt64, io: DType = .float32) throws -> CompiledModel {
+    static func runAndCompare(_ graph: Graph, target: String, precision: Precision, seed: UInt64, io: DType = .float32,
+                              sameBitsAsHost: Bool = false) throws -> CompiledModel {
         let model = try Compiler.compile(graph, options: CompileOptions(target: target, precision: precision, io: io))
         let inputs = randomInputs(graph, seed: seed)
         let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
         let run = try EmulatorRunner.run(model, target: model.target, inputs: ordered)
         let expected = try ReferenceInterpreter.run(model.graph, inputs: inputs)
+        let host = sameBitsAsHost ? try HostRunner.compileAndRun(model, inputs: ordered) : [:]
         for output in graph.outputs {
-            let cmp = Comparison(try #require(run.outputs[output]), try #require(expected[output]))
+            let actual = try #require(run.outputs[output])
+            let cmp = Comparison(actual, try #require(expected[output]))
             #expect(cmp.within(relative: Tolerance.fp16(precision)), "\(graph.name) on \(target) at \(precision.rawValue), \(output): \(cmp)")
+            if sameBitsAsHost {
+                let differ = zip(actual.data, try #require(host[output]).data).filter { $0.bitPattern != $1.bitPattern }.count
+                #expect(differ == 0, "\(graph.name) on \(target) at \(precision.rawValue), \(output): \(differ) values differ from the host's")
+            }
         }
         return model
     }
