@@ -13,6 +13,7 @@
  */
 #include <stddef.h>
 
+#include "tsr_im2col.h"
 #include "tsr_internal.h"
 #include "tsr_mm.h"
 #include "tsr_simd.h"
@@ -66,8 +67,8 @@ int tsr_conv2d_im2col_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
                           void *scratch, int32_t scratch_bytes)
 {
     const tsr_window *w;
-    int32_t k, total, q, r, direct, n, oh, ow;
-    int32_t in_h, in_w, in_c, out_c, image, span_h, window_stride;
+    int32_t k, total, q, r, in_c, out_c, image, window_stride;
+    tsr_im2col_walk s;
     tsr_f16 *cols = (tsr_f16 *)scratch;
     tsr_f16 *yq = output;
     tsr_mm_rows m;
@@ -85,44 +86,44 @@ int tsr_conv2d_im2col_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
         return TSR_ERR_SCRATCH;
     }
     w = &p->win;
-    in_h = w->in_h, in_w = w->in_w, in_c = p->in_c, out_c = p->out_c;
-    image = in_h * in_w * in_c;
-    span_h = (w->kernel_h - 1) * w->dilation_h;
-    window_stride = w->dilation_h * in_w * in_c;
+    in_c = p->in_c, out_c = p->out_c;
+    image = w->in_h * w->in_w * in_c;
+    window_stride = w->dilation_h * w->in_w * in_c;
     total = w->batch * w->out_h * w->out_w;
-    /* Rows in place need each kernel row's taps contiguous: dilation_w == 1. */
-    direct = w->dilation_w == 1;
     tsr_mm_plain(&m, TSR_MM_ROWS, k);
-    if (direct) {
+    /* Windows read in place need each kernel row's taps contiguous: dilation_w == 1. */
+    tsr_im2col_start(&s, w, in_c, w->dilation_w == 1);
+    if (w->dilation_w == 1) {
         m.nseg = w->kernel_h;
         m.seg = w->kernel_w * in_c;
     }
-    /* Output pixel q + r is (n, oh, ow), advanced by one per row. */
-    n = 0, oh = 0, ow = 0;
     for (q = 0; q < total; q += m.rows) {
         m.rows = total - q < TSR_MM_ROWS ? total - q : TSR_MM_ROWS;
+        if (m.rows == TSR_MM_ROWS && tsr_im2col_run(&s) >= TSR_MM_ROWS) {
+            /* the common case: consecutive windows inside the input, in one output row */
+            for (r = 0; r < TSR_MM_ROWS; ++r) {
+                a[r] = input + s.at + r * s.step;
+                m.stride[r] = window_stride;
+                y[r] = yq + r * out_c;
+            }
+            yq += TSR_MM_ROWS * out_c;
+            tsr_im2col_advance(&s, TSR_MM_ROWS);
+            tsr_mm_f16(&m, a, weights, out_c, bias, &p->act, p->acc, y);
+            continue;
+        }
         for (r = 0; r < m.rows; ++r) {
-            const int32_t ih0 = oh * w->stride_h - w->pad_top;
-            const int32_t iw0 = ow * w->stride_w - w->pad_left;
-            const tsr_f16 *x = input + n * image;
-            if (direct && ih0 >= 0 && ih0 + span_h < in_h && iw0 >= 0 &&
-                iw0 + w->kernel_w <= in_w) {
-                a[r] = x + (ih0 * in_w + iw0) * in_c;
+            if (tsr_im2col_in(&s)) {
+                a[r] = input + s.at;
                 m.stride[r] = window_stride;
             } else {
-                pack(w, in_c, x, ih0, iw0, cols + r * k);
+                pack(w, in_c, input + s.n * image, tsr_im2col_ih0(&s), tsr_im2col_iw0(&s),
+                     cols + r * k);
                 a[r] = cols + r * k;
                 m.stride[r] = m.seg;
             }
             y[r] = yq;
             yq += out_c;
-            if (++ow == w->out_w) {
-                ow = 0;
-                if (++oh == w->out_h) {
-                    oh = 0;
-                    ++n;
-                }
-            }
+            tsr_im2col_next(&s);
         }
         tsr_mm_f16(&m, a, weights, out_c, bias, &p->act, p->acc, y);
     }

@@ -204,6 +204,9 @@ static void block_one_chunk(const tsr_mm_rows *m, const tsr_f16 *const a[], cons
 
 /* A full block of 16 columns for two or three rows (a missing third row repeats the
  * second; its sums are dropped), half accumulation in chunks of `chunk` terms. */
+#if defined(__GNUC__)
+__attribute__((noinline)) /* keeps its set-up out of the common path's frame */
+#endif
 static void block_full(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
                        const tsr_f16 *bias, const tsr_act *act, int32_t chunk,
                        tsr_f16 *const y[])
@@ -247,6 +250,9 @@ static void block_full(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr
 
 /* A narrow block (nb < 16), a single row or TSR_ACC_F32: one row at a time, predicated
  * weight loads. */
+#if defined(__GNUC__)
+__attribute__((noinline)) /* keeps its set-up out of the common path's frame */
+#endif
 static void block_rows(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
                        int32_t nb, const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc,
                        tsr_f16 *const y[])

@@ -74,6 +74,9 @@ static void block_full(const tsr_mm_rows *m, const float *const a[], const float
 }
 
 /* A narrow block (nb < 8) or a single row: predicated weight loads, one row at a time. */
+#if defined(__GNUC__)
+__attribute__((noinline)) /* keeps its set-up out of the common path's frame */
+#endif
 static void block_rows(const tsr_mm_rows *m, const float *const a[], const float *w,
                        int32_t nb, const float *bias, const tsr_act *act, float *const y[])
 {
