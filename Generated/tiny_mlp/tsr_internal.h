@@ -303,6 +303,14 @@ static inline void tsr_tap_range(int32_t start, int32_t dilation, int32_t kernel
 {
     int32_t lo = 0;
     int32_t hi = kernel;
+    if (dilation == 1) { /* no division */
+        lo = start < 0 ? -start : 0;
+        hi = in - start < kernel ? in - start : kernel;
+        hi = hi < 0 ? 0 : hi;
+        *t_lo = lo < hi ? lo : hi;
+        *t_hi = hi;
+        return;
+    }
     if (start < 0) {
         lo = (-start - 1) / dilation + 1; /* ceil(-start / dilation) */
     }
