@@ -14,8 +14,9 @@
  *     tsr_ prefix: TSR_HAVE_HACC_DOT for tsr_hacc_dot, ...), plus the helpers its vector
  *     kernels share. The Helium/MVE back end (Cortex-M55/M85) provides the vector helpers
  *     that tsr_mm_*.c and tsr_depthwise_conv2d_vec_*.c use beside their portable code;
- *     a GCC/Clang generic-vector back end is planned. RISC-V Zfh needs no block: with
- *     TSR_F16_ARITH the portable half arithmetic is the core's. A back end must give the
+ *     the GCC/Clang generic-vector back end (RISC-V Zfh with clang) provides the eight-lane
+ *     types tsr_mm_f16.c uses; with TSR_F16_ARITH the portable half arithmetic is the
+ *     core's own. A back end must give the
  *     same results as the portable code for the conversions and compares it replaces, and
  *     for reductions the same up to the order of the additions (vector lanes): callers
  *     treat that difference as rounding noise.
