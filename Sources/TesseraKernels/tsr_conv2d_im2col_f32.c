@@ -67,7 +67,7 @@ int tsr_conv2d_im2col_f32(const tsr_conv2d_params *p, const float *input,
                           void *scratch, int32_t scratch_bytes)
 {
     const tsr_window *w;
-    int32_t k, total, q, r, in_c, out_c, image, window_stride;
+    int32_t k, total, q, r, in_c, out_c, image, first;
     tsr_im2col_walk s;
     float *cols = (float *)scratch;
     float *yq = output;
@@ -88,42 +88,26 @@ int tsr_conv2d_im2col_f32(const tsr_conv2d_params *p, const float *input,
     w = &p->win;
     in_c = p->in_c, out_c = p->out_c;
     image = w->in_h * w->in_w * in_c;
-    window_stride = w->dilation_h * w->in_w * in_c;
     total = w->batch * w->out_h * w->out_w;
-    tsr_mm_plain(&m, TSR_MM_ROWS, k);
-    /* Windows read in place need each kernel row's taps contiguous: dilation_w == 1. */
-    tsr_im2col_start(&s, w, in_c, w->dilation_w == 1);
-    if (w->dilation_w == 1) {
-        m.nseg = w->kernel_h;
-        m.seg = w->kernel_w * in_c;
-    }
-    for (q = 0; q < total; q += m.rows) {
+    tsr_im2col_start(&s, &m, w, in_c, k);
+    for (q = 0; q < total; q += m.rows, yq += m.rows * out_c) {
         m.rows = total - q < TSR_MM_ROWS ? total - q : TSR_MM_ROWS;
-        if (m.rows == TSR_MM_ROWS && tsr_im2col_run(&s) >= TSR_MM_ROWS) {
-            /* the common case: consecutive windows inside the input, in one output row */
-            for (r = 0; r < TSR_MM_ROWS; ++r) {
-                a[r] = input + s.at + r * s.step;
-                m.stride[r] = window_stride;
-                y[r] = yq + r * out_c;
-            }
-            yq += TSR_MM_ROWS * out_c;
-            tsr_im2col_advance(&s, TSR_MM_ROWS);
-            tsr_mm_f32(&m, a, weights, out_c, bias, &p->act, y);
-            continue;
+        first = tsr_im2col_take_inside(&s, &m);
+        for (r = 0; first >= 0 && r < TSR_MM_ROWS; ++r) { /* the common case */
+            a[r] = input + first + r * s.step;
+            y[r] = yq + r * out_c;
         }
-        for (r = 0; r < m.rows; ++r) {
+        for (r = 0; first < 0 && r < m.rows; ++r, tsr_im2col_next(&s)) {
             if (tsr_im2col_in(&s)) {
                 a[r] = input + s.at;
-                m.stride[r] = window_stride;
+                m.stride[r] = s.window_stride;
             } else {
                 pack(w, in_c, input + s.n * image, tsr_im2col_ih0(&s), tsr_im2col_iw0(&s),
                      cols + r * k);
                 a[r] = cols + r * k;
                 m.stride[r] = m.seg;
             }
-            y[r] = yq;
-            yq += out_c;
-            tsr_im2col_next(&s);
+            y[r] = yq + r * out_c;
         }
         tsr_mm_f32(&m, a, weights, out_c, bias, &p->act, y);
     }

@@ -12,6 +12,7 @@
 #define TSR_IM2COL_H
 
 #include "tsr_kernels.h"
+#include "tsr_mm.h"
 
 typedef struct {
     const tsr_window *w;
@@ -22,6 +23,7 @@ typedef struct {
     int32_t n, oh, ow;      /* the current pixel */
     int32_t at;             /* element offset of the current window's first tap (inside) */
     int32_t step;           /* from one column's window to the next: stride_w * in_c */
+    int32_t window_stride;  /* from one kernel row of a window to the next, in the input */
 } tsr_im2col_walk;
 
 /* [*lo, *hi): the outputs o in [0, out) whose taps o * stride - pad + [0, span) all lie
@@ -52,14 +54,23 @@ static inline void tsr_im2col_row(tsr_im2col_walk *s)
             s->in_c;
 }
 
-/* Starts at pixel 0. in_place: windows inside the input may be read in place (their
- * kernel rows are contiguous: dilation_w == 1); otherwise no pixel counts as inside. */
-static inline void tsr_im2col_start(tsr_im2col_walk *s, const tsr_window *w, int32_t in_c,
-                                    int in_place)
+/* Starts at pixel 0, and sets m for rows of k = kernel_h * kernel_w * in_c values: one
+ * segment per kernel row when windows inside the input can be read in place (their kernel
+ * rows are contiguous: dilation_w == 1; a packed window is then read with the segment
+ * length as its stride), one segment otherwise (every window is packed). */
+static inline void tsr_im2col_start(tsr_im2col_walk *s, tsr_mm_rows *m, const tsr_window *w,
+                                    int32_t in_c, int32_t k)
 {
+    const int in_place = w->dilation_w == 1;
+    tsr_mm_plain(m, TSR_MM_ROWS, k);
+    if (in_place) {
+        m->nseg = w->kernel_h;
+        m->seg = w->kernel_w * in_c;
+    }
     s->w = w;
     s->in_c = in_c;
     s->step = w->stride_w * in_c;
+    s->window_stride = w->dilation_h * w->in_w * in_c;
     tsr_im2col_inside(w->in_w, w->out_w, w->kernel_w, w->stride_w, w->pad_left, &s->col_lo,
                       &s->col_hi);
     tsr_im2col_inside(w->in_h, w->out_h, (w->kernel_h - 1) * w->dilation_h + 1, w->stride_h,
@@ -115,6 +126,24 @@ static inline void tsr_im2col_advance(tsr_im2col_walk *s, int32_t count)
 static inline void tsr_im2col_next(tsr_im2col_walk *s)
 {
     tsr_im2col_advance(s, 1);
+}
+
+/* The common case of a call of TSR_MM_ROWS rows (m->rows): when the windows of that many
+ * pixels from the current one all lie inside the input, in one output row, sets their
+ * strides in m, moves past them and returns the first one's element offset (the others
+ * follow s->step apart). Otherwise returns -1 and changes nothing. */
+static inline int32_t tsr_im2col_take_inside(tsr_im2col_walk *s, tsr_mm_rows *m)
+{
+    const int32_t first = s->at;
+    int32_t r;
+    if (m->rows != TSR_MM_ROWS || tsr_im2col_run(s) < TSR_MM_ROWS) {
+        return -1;
+    }
+    for (r = 0; r < TSR_MM_ROWS; ++r) {
+        m->stride[r] = s->window_stride;
+    }
+    tsr_im2col_advance(s, TSR_MM_ROWS);
+    return first;
 }
 
 #endif /* TSR_IM2COL_H */
