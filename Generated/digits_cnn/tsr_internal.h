@@ -335,4 +335,21 @@ static inline int tsr_pool2d_params_ok(const tsr_pool2d_params *p)
     return tsr_window_ok(&p->win, p->channels, p->channels);
 }
 
+/* [*lo, *hi): the outputs o in [0, out) whose taps o * stride - pad + [0, span) all lie
+ * in [0, in) (pad >= 0, stride >= 1). */
+static inline void tsr_inside_outputs(int32_t in, int32_t out, int32_t span, int32_t stride,
+                                      int32_t pad, int32_t *lo, int32_t *hi)
+{
+    const int32_t room = in - span + pad; /* the last start o * stride may reach */
+    int32_t l = (pad + stride - 1) / stride, h = room < 0 ? 0 : room / stride + 1;
+    if (h > out) {
+        h = out;
+    }
+    if (l > h) {
+        l = h;
+    }
+    *lo = l;
+    *hi = h;
+}
+
 #endif /* TSR_INTERNAL_H */

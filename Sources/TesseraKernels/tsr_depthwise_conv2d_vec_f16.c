@@ -4,9 +4,13 @@
  * [kernel_h][kernel_w][channels] (HWC), half, and so is the bias. Semantics as
  * tsr_depthwise_conv2d_f16 (p->acc, bias in float, activation, one rounding).
  *
- * Helium: for each block of 8 channels, then each output pixel, the taps inside the input
- * are multiplied lane by lane (one FMA per tap), in half (TSR_ACC_F16, TSR_ACC_CHUNKED:
- * sums moved into float every TSR_ACC_CHUNK taps) or widened to float (TSR_ACC_F32).
+ * Helium: for each block of 8 channels, then each output row. When a dot product is one
+ * half chunk (TSR_ACC_F16, or TSR_ACC_CHUNKED with at most TSR_ACC_CHUNK taps) and the
+ * activation a clamp, the pixels whose windows lie inside the input horizontally are taken
+ * PIXELS at a time: per tap, one weight vector and one FMA per pixel. Other pixels (the
+ * border columns), the last block of fewer than 8 channels and the other modes go one pixel
+ * at a time over the taps inside, in half (sums moved into float every TSR_ACC_CHUNK taps)
+ * or widened to float (TSR_ACC_F32).
  * Elsewhere this is tsr_depthwise_conv2d_f16 (the plain C loop).
  *
  * Calls: tsr_depthwise_conv2d_f16.c
@@ -18,6 +22,18 @@
 
 #if TSR_SIMD == TSR_SIMD_HELIUM && TSR_HELIUM_F16
 
+/* Output pixels of one row the blocked path computes together. */
+#define PIXELS 4
+
+/* The call's geometry, in elements. */
+typedef struct {
+    int32_t c;    /* channels (input and output) */
+    int32_t kw;   /* taps per kernel row */
+    int32_t tap;  /* input: from one tap of a kernel row to the next (dilation_w * c) */
+    int32_t row;  /* input: from one kernel row to the next (dilation_h * in_w * c) */
+    int32_t pix;  /* input: from one output pixel's window to the next (stride_w * c) */
+} geom;
+
 static inline float32x4x2_t add_half(float32x4x2_t t, float16x8_t h)
 {
     t.val[0] = vaddq_f32(t.val[0], vcvtbq_f32_f16(h));
@@ -25,37 +41,40 @@ static inline float32x4x2_t add_half(float32x4x2_t t, float16x8_t h)
     return t;
 }
 
-/* One output pixel of channels [c0, c0 + nc): taps kh in [kh_lo, kh_hi), kw likewise. */
-static void pixel(const tsr_depthwise_conv2d_params *p, const tsr_f16 *x, const tsr_f16 *wt,
-                  int32_t ih0, int32_t iw0, float32x4x2_t t, mve_pred16_t pc, tsr_f16 *y,
-                  int32_t nc)
+/* One output pixel of channels [c0, c0 + nc), any accumulation mode: taps nkh x nkw. x and
+ * wk: the input and the weights at the first tap inside (unused without taps); t: the float
+ * totals, started from the bias (even channels, odd channels). */
+#if defined(__GNUC__)
+__attribute__((noinline)) /* the border and odd cases: kept out of the blocked loop */
+#endif
+static void pixel(const geom *g, const tsr_depthwise_conv2d_params *p, const float16_t *x,
+                  const float16_t *wk, int32_t nkh, int32_t nkw, float32x4x2_t t,
+                  mve_pred16_t pc, tsr_f16 *y, int32_t nc)
 {
-    const tsr_window *w = &p->win;
-    const int32_t c = p->in_c;
-    int32_t kh_lo, kh_hi, kw_lo, kw_hi, kh, kw, taps = 0;
-    float16x8_t s = vdupq_n_f16(0);
-    tsr_tap_range(ih0, w->dilation_h, w->kernel_h, w->in_h, &kh_lo, &kh_hi);
-    tsr_tap_range(iw0, w->dilation_w, w->kernel_w, w->in_w, &kw_lo, &kw_hi);
-    for (kh = kh_lo; kh < kh_hi; ++kh) {
-        const tsr_f16 *xr = x + ((ih0 + kh * w->dilation_h) * w->in_w + iw0) * c;
-        const tsr_f16 *wr = wt + kh * w->kernel_w * c;
-        for (kw = kw_lo; kw < kw_hi; ++kw) {
-            const float16x8_t xv = vldrhq_z_f16(TSR_MVE_CH(xr + kw * w->dilation_w * c), pc);
-            const float16x8_t wv = vldrhq_z_f16(TSR_MVE_CH(wr + kw * c), pc);
-            if (p->acc == TSR_ACC_F32) {
+    const int32_t jx = g->row - nkw * g->tap, jw = (g->kw - nkw) * g->c;
+    int32_t kh, kw;
+    if (p->acc == TSR_ACC_F32) { /* half products are exact in float: FMA in float */
+        for (kh = 0; kh < nkh; ++kh, x += jx, wk += jw) {
+            for (kw = 0; kw < nkw; ++kw, x += g->tap, wk += g->c) {
+                const float16x8_t xv = vldrhq_z_f16(x, pc), wv = vldrhq_z_f16(wk, pc);
                 t.val[0] = vfmaq_f32(t.val[0], vcvtbq_f32_f16(xv), vcvtbq_f32_f16(wv));
                 t.val[1] = vfmaq_f32(t.val[1], vcvttq_f32_f16(xv), vcvttq_f32_f16(wv));
-                continue;
-            }
-            s = vfmaq_f16(s, xv, wv);
-            if (++taps == TSR_ACC_CHUNK && p->acc == TSR_ACC_CHUNKED) {
-                t = add_half(t, s);
-                s = vdupq_n_f16(0);
-                taps = 0;
             }
         }
-    }
-    if (p->acc != TSR_ACC_F32) {
+    } else {
+        const int32_t chunk = p->acc == TSR_ACC_CHUNKED ? TSR_ACC_CHUNK : INT32_MAX;
+        float16x8_t s = vdupq_n_f16(0);
+        int32_t room = chunk;
+        for (kh = 0; kh < nkh; ++kh, x += jx, wk += jw) {
+            for (kw = 0; kw < nkw; ++kw, x += g->tap, wk += g->c) {
+                s = vfmaq_f16(s, vldrhq_z_f16(x, pc), vldrhq_z_f16(wk, pc));
+                if (--room == 0) { /* the chunk is full: into the float totals */
+                    t = add_half(t, s);
+                    s = vdupq_n_f16(0);
+                    room = chunk;
+                }
+            }
+        }
         t = add_half(t, s);
     }
     if (tsr_mve_act_inline(&p->act)) {
@@ -69,11 +88,67 @@ static void pixel(const tsr_depthwise_conv2d_params *p, const tsr_f16 *x, const 
     }
 }
 
+/* The end of a one-chunk dot product of 8 channels: the bias by one IEEE half addition
+ * (the float sum rounded once, as in tsr_mm_f16.c), the activation as a clamp in half. */
+static inline float16x8_t finish(float16x8_t a, const float16_t *bias, tsr_mve_clamp_f16 cl)
+{
+    return tsr_mve_clamp(cl, bias != NULL ? vaddq_f16(a, vld1q_f16(bias)) : a);
+}
+
+/* n (2 .. PIXELS) consecutive output pixels of 8 channels whose windows lie inside the
+ * input horizontally, nkh kernel rows inside, half accumulation in one chunk (a missing
+ * pixel repeats the last one and is not stored). x and wk: the input and the weights at
+ * pixel 0's first tap inside; bias: the 8 channels' bias or NULL. */
+static void pixels(const geom *g, const float16_t *x, const float16_t *wk, int32_t nkh,
+                   int32_t n, const float16_t *bias, tsr_mve_clamp_f16 cl, float16_t *y)
+{
+    const int32_t tap = g->tap, jx = g->row - g->kw * g->tap, c = g->c;
+    const int32_t o1 = g->pix, o2 = (n > 2 ? 2 : 1) * g->pix, o3 = (n - 1) * g->pix;
+    float16x8_t a0 = vdupq_n_f16(0), a1 = a0, a2 = a0, a3 = a0;
+    int32_t kh, kw;
+    for (kh = 0; kh < nkh; ++kh, x += jx) {
+        for (kw = 0; kw < g->kw; ++kw, x += tap, wk += c) {
+            const float16x8_t wv = vld1q_f16(wk);
+            a0 = vfmaq_f16(a0, vld1q_f16(x), wv);
+            a1 = vfmaq_f16(a1, vld1q_f16(x + o1), wv);
+            a2 = vfmaq_f16(a2, vld1q_f16(x + o2), wv);
+            a3 = vfmaq_f16(a3, vld1q_f16(x + o3), wv);
+        }
+    }
+    vst1q_f16(y, finish(a0, bias, cl));
+    vst1q_f16(y + c, finish(a1, bias, cl));
+    if (n > 2) {
+        vst1q_f16(y + 2 * c, finish(a2, bias, cl));
+    }
+    if (n > 3) {
+        vst1q_f16(y + 3 * c, finish(a3, bias, cl));
+    }
+}
+
+/* One output pixel of 8 channels, taps nkh x nkw inside, half accumulation in one chunk;
+ * arguments as pixels(). */
+static void one(const geom *g, const float16_t *x, const float16_t *wk, int32_t nkh,
+                int32_t nkw, const float16_t *bias, tsr_mve_clamp_f16 cl, float16_t *y)
+{
+    const int32_t jx = g->row - nkw * g->tap, jw = (g->kw - nkw) * g->c;
+    float16x8_t a = vdupq_n_f16(0);
+    int32_t kh, kw;
+    for (kh = 0; kh < nkh; ++kh, x += jx, wk += jw) {
+        for (kw = 0; kw < nkw; ++kw, x += g->tap, wk += g->c) {
+            a = vfmaq_f16(a, vld1q_f16(x), vld1q_f16(wk));
+        }
+    }
+    vst1q_f16(y, finish(a, bias, cl));
+}
+
 int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
                                  const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output)
 {
     const tsr_window *w;
-    int32_t n, oh, ow, c0, c;
+    geom g;
+    tsr_mve_clamp_f16 cl;
+    int32_t n, oh, ow, c0, c, col_lo, col_hi, blocked;
+    int32_t in_w, out_w, stride_w, pad_left, dil_w, kernel_w;
 
     if (p == NULL || input == NULL || weights == NULL || output == NULL) {
         return TSR_ERR_NULL;
@@ -84,23 +159,63 @@ int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr
         !tsr_window_ok(w, c, c) || tsr_mul(tsr_mul(w->kernel_h, w->kernel_w), c) <= 0) {
         return TSR_ERR_PARAM;
     }
+    in_w = w->in_w, out_w = w->out_w, stride_w = w->stride_w, pad_left = w->pad_left;
+    dil_w = w->dilation_w, kernel_w = w->kernel_w;
+    g.c = c;
+    g.kw = kernel_w;
+    g.tap = dil_w * c;
+    g.row = w->dilation_h * in_w * c;
+    g.pix = stride_w * c;
+    tsr_inside_outputs(in_w, out_w, (kernel_w - 1) * dil_w + 1, stride_w, pad_left, &col_lo,
+                       &col_hi);
+    /* The blocked path: one chunk per dot product and an activation that is a clamp. */
+    blocked = p->acc != TSR_ACC_F32 && tsr_mve_act_inline(&p->act) &&
+              (p->acc == TSR_ACC_F16 || w->kernel_h * kernel_w <= TSR_ACC_CHUNK);
+    cl = tsr_mve_clamp_of(&p->act);
     for (c0 = 0; c0 < c; c0 += 8) {
         const int32_t nc = c - c0 < 8 ? c - c0 : 8;
         const mve_pred16_t pc = vctp16q((uint32_t)nc);
-        float b[8];
-        float32x4x2_t t0;
-        int32_t j;
-        for (j = 0; j < 8; ++j) {
-            b[j] = bias != NULL && j < nc ? tsr_h2f(bias[c0 + j]) : 0.0f;
-        }
-        t0 = vld2q_f32(b); /* even and odd channels, as vcvtb / vcvtt split them */
+        const float16_t *bc = bias != NULL ? TSR_MVE_CH(bias + c0) : NULL;
+        const float16x8_t bh = bc != NULL ? vldrhq_z_f16(bc, pc) : vdupq_n_f16(0);
+        const int32_t fast = blocked && nc == 8;
+        float32x4x2_t t0; /* the bias in float: even channels, odd channels */
+        t0.val[0] = vcvtbq_f32_f16(bh);
+        t0.val[1] = vcvttq_f32_f16(bh);
         for (n = 0; n < w->batch; ++n) {
-            const tsr_f16 *x = input + n * w->in_h * w->in_w * c + c0;
-            tsr_f16 *y = output + n * w->out_h * w->out_w * c + c0;
             for (oh = 0; oh < w->out_h; ++oh) {
-                for (ow = 0; ow < w->out_w; ++ow, y += c) {
-                    pixel(p, x, weights + c0, oh * w->stride_h - w->pad_top,
-                          ow * w->stride_w - w->pad_left, t0, pc, y, nc);
+                const int32_t ih0 = oh * w->stride_h - w->pad_top;
+                float16_t *y = TSR_MVE_H(output + ((n * w->out_h + oh) * out_w) * c + c0);
+                const float16_t *x, *wk;
+                int32_t kh_lo, kh_hi, ih, nkh;
+                tsr_tap_range(ih0, w->dilation_h, w->kernel_h, w->in_h, &kh_lo, &kh_hi);
+                nkh = kh_hi - kh_lo;
+                /* Kernel row kh_lo: its input row and its weights (without taps: row 0 and
+                 * kernel row 0, not read). */
+                ih = nkh > 0 ? ih0 + kh_lo * w->dilation_h : 0;
+                x = TSR_MVE_CH(input) + ((n * w->in_h + ih) * in_w) * c + c0;
+                wk = TSR_MVE_CH(weights) + (nkh > 0 ? kh_lo : 0) * kernel_w * c + c0;
+                for (ow = 0; ow < out_w;) {
+                    const int32_t iw0 = ow * stride_w - pad_left;
+                    int32_t kw_lo, kw_hi, at;
+                    if (fast && ow >= col_lo && ow + 1 < col_hi) { /* two or more inside */
+                        const int32_t k = col_hi - ow < PIXELS ? col_hi - ow : PIXELS;
+                        pixels(&g, x + iw0 * c, wk, nkh, k, bc, cl, y + ow * c);
+                        ow += k;
+                        continue;
+                    }
+                    tsr_tap_range(iw0, dil_w, kernel_w, in_w, &kw_lo, &kw_hi);
+                    if (kw_hi == kw_lo) { /* no taps: pointers not read */
+                        kw_lo = kw_hi = 0;
+                    }
+                    at = kw_hi > kw_lo ? iw0 + kw_lo * dil_w : 0; /* the first tap's column */
+                    if (fast) {
+                        one(&g, x + at * c, wk + kw_lo * c, nkh, kw_hi - kw_lo, bc, cl,
+                            y + ow * c);
+                    } else {
+                        pixel(&g, p, x + at * c, wk + kw_lo * c, nkh, kw_hi - kw_lo, t0, pc,
+                              (tsr_f16 *)(void *)(y + ow * c), nc);
+                    }
+                    ++ow;
                 }
             }
         }

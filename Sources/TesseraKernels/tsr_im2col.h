@@ -11,6 +11,7 @@
 #ifndef TSR_IM2COL_H
 #define TSR_IM2COL_H
 
+#include "tsr_internal.h"
 #include "tsr_kernels.h"
 #include "tsr_mm.h"
 
@@ -25,23 +26,6 @@ typedef struct {
     int32_t step;           /* from one column's window to the next: stride_w * in_c */
     int32_t window_stride;  /* from one kernel row of a window to the next, in the input */
 } tsr_im2col_walk;
-
-/* [*lo, *hi): the outputs o in [0, out) whose taps o * stride - pad + [0, span) all lie
- * in [0, in) (pad >= 0, stride >= 1). */
-static inline void tsr_im2col_inside(int32_t in, int32_t out, int32_t span, int32_t stride,
-                                     int32_t pad, int32_t *lo, int32_t *hi)
-{
-    const int32_t room = in - span + pad; /* the last start o * stride may reach */
-    int32_t l = (pad + stride - 1) / stride, h = room < 0 ? 0 : room / stride + 1;
-    if (h > out) {
-        h = out;
-    }
-    if (l > h) {
-        l = h;
-    }
-    *lo = l;
-    *hi = h;
-}
 
 /* The current row's inside columns and the offset of its column 0 window. */
 static inline void tsr_im2col_row(tsr_im2col_walk *s)
@@ -71,9 +55,9 @@ static inline void tsr_im2col_start(tsr_im2col_walk *s, tsr_mm_rows *m, const ts
     s->in_c = in_c;
     s->step = w->stride_w * in_c;
     s->window_stride = w->dilation_h * w->in_w * in_c;
-    tsr_im2col_inside(w->in_w, w->out_w, w->kernel_w, w->stride_w, w->pad_left, &s->col_lo,
+    tsr_inside_outputs(w->in_w, w->out_w, w->kernel_w, w->stride_w, w->pad_left, &s->col_lo,
                       &s->col_hi);
-    tsr_im2col_inside(w->in_h, w->out_h, (w->kernel_h - 1) * w->dilation_h + 1, w->stride_h,
+    tsr_inside_outputs(w->in_h, w->out_h, (w->kernel_h - 1) * w->dilation_h + 1, w->stride_h,
                       w->pad_top, &s->row_lo, &s->row_hi);
     if (!in_place) {
         s->col_lo = s->col_hi = 0;

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+@testable import Tessera
+
+/// The vectorised depthwise kernels on corstone300 (Helium), on shapes chosen to reach each of
+/// their paths: rows of pixels inside the input taken four, three or two at a time; border
+/// columns one pixel at a time; a last block of fewer channels than a vector; activations
+/// applied in registers (Relu, Clip) and through a buffer (HardSwish, Sigmoid, LeakyRelu);
+/// more taps than one half chunk (7x7); stride, dilation, asymmetric padding; a single input
+/// row. Against the reference interpreter on the same compiled graph, at Tolerance.fp16.
+@Suite struct EmulatedDepthwiseTests {
+    /// (channels, h, w, kernel h, kernel w, strides, dilation, pads t l b r, activation).
+    static let shapes: [(Int, Int, Int, Int, Int, [Int], Int, [Int], (String, [(String, JSONValue)])?)] = [
+        (16, 9, 13, 3, 3, [1, 1], 1, [1, 1, 1, 1], ("Relu", [])),
+        (24, 12, 11, 3, 3, [2, 2], 1, [0, 1, 1, 0], ("Clip", [("min", .double(0)), ("max", .double(6))])),
+        (8, 10, 10, 3, 3, [1, 1], 2, [2, 2, 2, 2], nil),
+        (17, 7, 9, 5, 5, [1, 1], 1, [2, 2, 2, 2], ("HardSwish", [])),
+        (8, 8, 8, 7, 7, [1, 1], 1, [3, 3, 3, 3], ("LeakyRelu", [("alpha", .double(0.1))])),
+        (32, 1, 6, 3, 3, [1, 1], 1, [1, 1, 1, 1], ("Sigmoid", [])),
+        (5, 6, 7, 3, 3, [1, 1], 1, [1, 1, 1, 1], ("Relu", [])),
+        (40, 4, 14, 3, 5, [1, 2], 1, [1, 2, 1, 2], nil),
+    ]
+
+    static func model() -> ModelBuilder {
+        var b = ModelBuilder("depthwise_paths", seed: 51)
+        for (i, s) in shapes.enumerated() {
+            let (c, h, w, kh, kw, strides, dil, pads, act) = s
+            let x = b.input("x\(i)", [1, c, h, w])
+            let inputs = [x, b.weight("w\(i)", [c, 1, kh, kw], scale: 0.4), b.weight("b\(i)", [c])]
+            var y = b.node("Conv", inputs, name: "dw\(i)", [("group", .int(c)), ("strides", ints(strides)), ("pads", ints(pads)),
+                                                            ("dilations", ints([dil, dil]))])
+            if let (op, attributes) = act { y = b.node(op, [y], name: "act\(i)", attributes) }
+            b.output(y)
+        }
+        return b
+    }
+
+    @Test(arguments: [Precision.fp32, .fp16, .fp16Acc16, .fp16Acc32])
+    func everyPathOnHelium(_ precision: Precision) throws {
+        let model = try EmulatedKernelTests.runAndCompare(try Self.model().graph(), target: "corstone300", precision: precision,
+                                                          seed: 52)
+        let chosen = model.plan.variants.filter { $0 == .depthwiseVector }.count
+        #expect(chosen == Self.shapes.count, "the vectorised depthwise kernel chosen for \(chosen) of \(Self.shapes.count) layers")
+    }
+}
