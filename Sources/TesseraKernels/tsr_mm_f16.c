@@ -202,6 +202,44 @@ static void block_one_chunk(const tsr_mm_rows *m, const tsr_f16 *const a[], cons
 
 #undef TSR_MM_F16_STEP
 
+/* A narrow block (nb <= 8 columns, one vector) for two or three rows whose dot products are
+ * one chunk, with an inline activation: as block_one_chunk, with predicated weight loads
+ * and stores. */
+static void block_narrow(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+                         int32_t nb, const tsr_f16 *bias, const tsr_act *act,
+                         tsr_f16 *const y[])
+{
+    const int32_t seg = m->seg, r2 = m->rows > 2 ? 2 : 1;
+    const mve_pred16_t p = vctp16q((uint32_t)nb);
+    const float16_t *q0 = TSR_MVE_CH(a[0]), *q1 = TSR_MVE_CH(a[1]), *q2 = TSR_MVE_CH(a[r2]);
+    const float16_t *wk = TSR_MVE_CH(w);
+    const int32_t j0 = m->stride[0] - seg, j1 = m->stride[1] - seg, j2 = m->stride[r2] - seg;
+    float16x8_t x0 = vdupq_n_f16(0), x1 = x0, x2 = x0, b = x0;
+    tsr_mve_clamp_f16 c;
+    int32_t s = m->nseg, i;
+    do { /* nseg, seg >= 1 (k > 0) */
+        i = seg;
+        do {
+            const float16x8_t wv = vldrhq_z_f16(wk, p);
+            x0 = vfmaq_n_f16(x0, wv, *q0++);
+            x1 = vfmaq_n_f16(x1, wv, *q1++);
+            x2 = vfmaq_n_f16(x2, wv, *q2++);
+            wk += nb;
+        } while (--i > 0);
+        q0 += j0, q1 += j1, q2 += j2;
+    } while (--s > 0);
+    c = tsr_mve_clamp_of(act);
+    if (bias != NULL) {
+        b = vldrhq_z_f16(TSR_MVE_CH(bias), p);
+        x0 = vaddq_f16(x0, b), x1 = vaddq_f16(x1, b), x2 = vaddq_f16(x2, b);
+    }
+    vstrhq_p_f16(TSR_MVE_H(y[0]), tsr_mve_clamp(c, x0), p);
+    vstrhq_p_f16(TSR_MVE_H(y[1]), tsr_mve_clamp(c, x1), p);
+    if (m->rows > 2) {
+        vstrhq_p_f16(TSR_MVE_H(y[2]), tsr_mve_clamp(c, x2), p);
+    }
+}
+
 /* A full block of 16 columns for two or three rows (a missing third row repeats the
  * second; its sums are dropped), half accumulation in chunks of `chunk` terms. */
 #if defined(__GNUC__)
@@ -248,8 +286,8 @@ static void block_full(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr
     }
 }
 
-/* A narrow block (nb < 16), a single row or TSR_ACC_F32: one row at a time, predicated
- * weight loads. */
+/* The other blocks (nb < 16 not taken by block_narrow, a single row, more than one chunk
+ * at nb < 16, TSR_ACC_F32): one row at a time, predicated weight loads. */
 #if defined(__GNUC__)
 __attribute__((noinline)) /* keeps its set-up out of the common path's frame */
 #endif
@@ -312,9 +350,12 @@ static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 
                   tsr_f16 *const y[])
 {
     const int32_t k = m->nseg * m->seg;
-    if (nb == TSR_PACK_COLS_F16 && m->rows > 1 && acc != TSR_ACC_F32 &&
-        (acc == TSR_ACC_F16 || k <= TSR_ACC_CHUNK) && tsr_mve_act_inline(act)) {
+    const int one_chunk = m->rows > 1 && acc != TSR_ACC_F32 &&
+                          (acc == TSR_ACC_F16 || k <= TSR_ACC_CHUNK) && tsr_mve_act_inline(act);
+    if (nb == TSR_PACK_COLS_F16 && one_chunk) {
         block_one_chunk(m, a, w, bias, act, y);
+    } else if (nb <= 8 && one_chunk) {
+        block_narrow(m, a, w, nb, bias, act, y);
     } else if (nb == TSR_PACK_COLS_F16 && m->rows > 1 && acc != TSR_ACC_F32) {
         block_full(m, a, w, bias, act, acc == TSR_ACC_F16 ? k : TSR_ACC_CHUNK, y);
     } else {
