@@ -17,6 +17,7 @@
  */
 #include <stddef.h>
 
+#include "tsr_depthwise.h"
 #include "tsr_internal.h"
 #include "tsr_simd.h"
 
@@ -24,15 +25,6 @@
 
 /* Output pixels of one row the blocked path computes together. */
 #define PIXELS 4
-
-/* The call's geometry, in elements. */
-typedef struct {
-    int32_t c;    /* channels (input and output) */
-    int32_t kw;   /* taps per kernel row */
-    int32_t tap;  /* input: from one tap of a kernel row to the next (dilation_w * c) */
-    int32_t row;  /* input: from one kernel row to the next (dilation_h * in_w * c) */
-    int32_t pix;  /* input: from one output pixel's window to the next (stride_w * c) */
-} geom;
 
 static inline float32x4x2_t add_half(float32x4x2_t t, float16x8_t h)
 {
@@ -47,7 +39,7 @@ static inline float32x4x2_t add_half(float32x4x2_t t, float16x8_t h)
 #if defined(__GNUC__)
 __attribute__((noinline)) /* the border and odd cases: kept out of the blocked loop */
 #endif
-static void pixel(const geom *g, const tsr_depthwise_conv2d_params *p, const float16_t *x,
+static void pixel(const tsr_dw_geom *g, const tsr_depthwise_conv2d_params *p, const float16_t *x,
                   const float16_t *wk, int32_t nkh, int32_t nkw, float32x4x2_t t,
                   mve_pred16_t pc, tsr_f16 *y, int32_t nc)
 {
@@ -99,7 +91,7 @@ static inline float16x8_t finish(float16x8_t a, const float16_t *bias, tsr_mve_c
  * input horizontally, nkh kernel rows inside, half accumulation in one chunk (a missing
  * pixel repeats the last one and is not stored). x and wk: the input and the weights at
  * pixel 0's first tap inside; bias: the 8 channels' bias or NULL. */
-static void pixels(const geom *g, const float16_t *x, const float16_t *wk, int32_t nkh,
+static void pixels(const tsr_dw_geom *g, const float16_t *x, const float16_t *wk, int32_t nkh,
                    int32_t n, const float16_t *bias, tsr_mve_clamp_f16 cl, float16_t *y)
 {
     const int32_t tap = g->tap, jx = g->row - g->kw * g->tap, c = g->c;
@@ -127,7 +119,7 @@ static void pixels(const geom *g, const float16_t *x, const float16_t *wk, int32
 
 /* One output pixel of 8 channels, taps nkh x nkw inside, half accumulation in one chunk;
  * arguments as pixels(). */
-static void one(const geom *g, const float16_t *x, const float16_t *wk, int32_t nkh,
+static void one(const tsr_dw_geom *g, const float16_t *x, const float16_t *wk, int32_t nkh,
                 int32_t nkw, const float16_t *bias, tsr_mve_clamp_f16 cl, float16_t *y)
 {
     const int32_t jx = g->row - nkw * g->tap, jw = (g->kw - nkw) * g->c;
@@ -145,10 +137,9 @@ int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr
                                  const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output)
 {
     const tsr_window *w;
-    geom g;
+    tsr_dw_geom g;
     tsr_mve_clamp_f16 cl;
-    int32_t n, oh, ow, c0, c, col_lo, col_hi, blocked;
-    int32_t in_w, out_w, stride_w, pad_left, dil_w, kernel_w;
+    int32_t n, oh, ow, c0, c, blocked;
 
     if (p == NULL || input == NULL || weights == NULL || output == NULL) {
         return TSR_ERR_NULL;
@@ -159,60 +150,41 @@ int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr
         !tsr_window_ok(w, c, c) || tsr_mul(tsr_mul(w->kernel_h, w->kernel_w), c) <= 0) {
         return TSR_ERR_PARAM;
     }
-    in_w = w->in_w, out_w = w->out_w, stride_w = w->stride_w, pad_left = w->pad_left;
-    dil_w = w->dilation_w, kernel_w = w->kernel_w;
-    g.c = c;
-    g.kw = kernel_w;
-    g.tap = dil_w * c;
-    g.row = w->dilation_h * in_w * c;
-    g.pix = stride_w * c;
-    tsr_inside_outputs(in_w, out_w, (kernel_w - 1) * dil_w + 1, stride_w, pad_left, &col_lo,
-                       &col_hi);
+    tsr_dw_geom_of(&g, w, c);
     /* The blocked path: one chunk per dot product and an activation that is a clamp. */
     blocked = p->acc != TSR_ACC_F32 && tsr_mve_act_inline(&p->act) &&
-              (p->acc == TSR_ACC_F16 || w->kernel_h * kernel_w <= TSR_ACC_CHUNK);
+              (p->acc == TSR_ACC_F16 || w->kernel_h * w->kernel_w <= TSR_ACC_CHUNK);
     cl = tsr_mve_clamp_of(&p->act);
     for (c0 = 0; c0 < c; c0 += 8) {
         const int32_t nc = c - c0 < 8 ? c - c0 : 8;
         const mve_pred16_t pc = vctp16q((uint32_t)nc);
         const float16_t *bc = bias != NULL ? TSR_MVE_CH(bias + c0) : NULL;
         const float16x8_t bh = bc != NULL ? vldrhq_z_f16(bc, pc) : vdupq_n_f16(0);
-        const int32_t fast = blocked && nc == 8;
+        const int32_t lo = blocked && nc == 8 ? g.col_lo : 0; /* [lo, hi): the blocked path */
+        const int32_t hi = blocked && nc == 8 ? g.col_hi : 0;
         float32x4x2_t t0; /* the bias in float: even channels, odd channels */
         t0.val[0] = vcvtbq_f32_f16(bh);
         t0.val[1] = vcvttq_f32_f16(bh);
         for (n = 0; n < w->batch; ++n) {
             for (oh = 0; oh < w->out_h; ++oh) {
-                const int32_t ih0 = oh * w->stride_h - w->pad_top;
-                float16_t *y = TSR_MVE_H(output + ((n * w->out_h + oh) * out_w) * c + c0);
-                const float16_t *x, *wk;
-                int32_t kh_lo, kh_hi, ih, nkh;
-                tsr_tap_range(ih0, w->dilation_h, w->kernel_h, w->in_h, &kh_lo, &kh_hi);
-                nkh = kh_hi - kh_lo;
-                /* Kernel row kh_lo: its input row and its weights (without taps: row 0 and
-                 * kernel row 0, not read). */
-                ih = nkh > 0 ? ih0 + kh_lo * w->dilation_h : 0;
-                x = TSR_MVE_CH(input) + ((n * w->in_h + ih) * in_w) * c + c0;
-                wk = TSR_MVE_CH(weights) + (nkh > 0 ? kh_lo : 0) * kernel_w * c + c0;
-                for (ow = 0; ow < out_w;) {
-                    const int32_t iw0 = ow * stride_w - pad_left;
-                    int32_t kw_lo, kw_hi, at;
-                    if (fast && ow >= col_lo && ow + 1 < col_hi) { /* two or more inside */
-                        const int32_t k = col_hi - ow < PIXELS ? col_hi - ow : PIXELS;
-                        pixels(&g, x + iw0 * c, wk, nkh, k, bc, cl, y + ow * c);
+                const tsr_dw_row r = tsr_dw_row_of(w, c, n, oh);
+                const float16_t *x = TSR_MVE_CH(input) + r.x + c0;
+                const float16_t *wk = TSR_MVE_CH(weights) + r.wk + c0;
+                float16_t *y = TSR_MVE_H(output) + ((n * w->out_h + oh) * w->out_w) * c + c0;
+                for (ow = 0; ow < w->out_w;) {
+                    tsr_dw_cols s;
+                    if (ow >= lo && ow + 1 < hi) { /* two or more pixels inside */
+                        const int32_t k = hi - ow < PIXELS ? hi - ow : PIXELS;
+                        pixels(&g, x + ow * g.pix - w->pad_left * c, wk, r.nkh, k, bc, cl,
+                               y + ow * c);
                         ow += k;
                         continue;
                     }
-                    tsr_tap_range(iw0, dil_w, kernel_w, in_w, &kw_lo, &kw_hi);
-                    if (kw_hi == kw_lo) { /* no taps: pointers not read */
-                        kw_lo = kw_hi = 0;
-                    }
-                    at = kw_hi > kw_lo ? iw0 + kw_lo * dil_w : 0; /* the first tap's column */
-                    if (fast) {
-                        one(&g, x + at * c, wk + kw_lo * c, nkh, kw_hi - kw_lo, bc, cl,
-                            y + ow * c);
+                    s = tsr_dw_cols_of(w, c, ow);
+                    if (blocked && nc == 8) {
+                        one(&g, x + s.x, wk + s.wk, r.nkh, s.nkw, bc, cl, y + ow * c);
                     } else {
-                        pixel(&g, p, x + at * c, wk + kw_lo * c, nkh, kw_hi - kw_lo, t0, pc,
+                        pixel(&g, p, x + s.x, wk + s.wk, r.nkh, s.nkw, t0, pc,
                               (tsr_f16 *)(void *)(y + ow * c), nc);
                     }
                     ++ow;

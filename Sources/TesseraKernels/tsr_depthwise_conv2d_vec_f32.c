@@ -14,6 +14,7 @@
  */
 #include <stddef.h>
 
+#include "tsr_depthwise.h"
 #include "tsr_internal.h"
 #include "tsr_simd.h"
 
@@ -22,22 +23,13 @@
 /* Output pixels of one row the blocked path computes together. */
 #define PIXELS 4
 
-/* The call's geometry, in elements. */
-typedef struct {
-    int32_t c;    /* channels (input and output) */
-    int32_t kw;   /* taps per kernel row */
-    int32_t tap;  /* input: from one tap of a kernel row to the next (dilation_w * c) */
-    int32_t row;  /* input: from one kernel row to the next (dilation_h * in_w * c) */
-    int32_t pix;  /* input: from one output pixel's window to the next (stride_w * c) */
-} geom;
-
 /* One output pixel of channels [c0, c0 + nc), any activation: taps nkh x nkw inside. x and
  * wk: the input and the weights at the first tap inside (unused without taps); s: the
  * bias. */
 #if defined(__GNUC__)
 __attribute__((noinline)) /* the odd cases: kept out of the blocked loop */
 #endif
-static void pixel(const geom *g, const tsr_act *act, const float *x, const float *wk,
+static void pixel(const tsr_dw_geom *g, const tsr_act *act, const float *x, const float *wk,
                   int32_t nkh, int32_t nkw, float32x4_t s, mve_pred16_t pc, float *y,
                   int32_t nc)
 {
@@ -62,7 +54,7 @@ static void pixel(const geom *g, const tsr_act *act, const float *x, const float
  * input horizontally, nkh kernel rows inside, an activation applied in registers (a
  * missing pixel repeats the last one and is not stored). x and wk: the input and the
  * weights at pixel 0's first tap inside; b: the bias. */
-static void pixels(const geom *g, const float *x, const float *wk, int32_t nkh, int32_t n,
+static void pixels(const tsr_dw_geom *g, const float *x, const float *wk, int32_t nkh, int32_t n,
                    float32x4_t b, const tsr_act *act, float *y)
 {
     const int32_t tap = g->tap, jx = g->row - g->kw * g->tap, c = g->c;
@@ -90,7 +82,7 @@ static void pixels(const geom *g, const float *x, const float *wk, int32_t nkh, 
 
 /* One output pixel of 4 channels, taps nkh x nkw inside, an activation applied in
  * registers; arguments as pixels(). */
-static void one(const geom *g, const float *x, const float *wk, int32_t nkh, int32_t nkw,
+static void one(const tsr_dw_geom *g, const float *x, const float *wk, int32_t nkh, int32_t nkw,
                 float32x4_t a, const tsr_act *act, float *y)
 {
     const int32_t jx = g->row - nkw * g->tap, jw = (g->kw - nkw) * g->c;
@@ -107,9 +99,8 @@ int tsr_depthwise_conv2d_vec_f32(const tsr_depthwise_conv2d_params *p, const flo
                                  const float *weights, const float *bias, float *output)
 {
     const tsr_window *w;
-    geom g;
-    int32_t n, oh, ow, c0, c, col_lo, col_hi, blocked;
-    int32_t in_w, out_w, stride_w, pad_left, dil_w, kernel_w;
+    tsr_dw_geom g;
+    int32_t n, oh, ow, c0, c, blocked;
 
     if (p == NULL || input == NULL || weights == NULL || output == NULL) {
         return TSR_ERR_NULL;
@@ -120,54 +111,34 @@ int tsr_depthwise_conv2d_vec_f32(const tsr_depthwise_conv2d_params *p, const flo
         tsr_mul(tsr_mul(w->kernel_h, w->kernel_w), c) <= 0) {
         return TSR_ERR_PARAM;
     }
-    in_w = w->in_w, out_w = w->out_w, stride_w = w->stride_w, pad_left = w->pad_left;
-    dil_w = w->dilation_w, kernel_w = w->kernel_w;
-    g.c = c;
-    g.kw = kernel_w;
-    g.tap = dil_w * c;
-    g.row = w->dilation_h * in_w * c;
-    g.pix = stride_w * c;
-    tsr_inside_outputs(in_w, out_w, (kernel_w - 1) * dil_w + 1, stride_w, pad_left, &col_lo,
-                       &col_hi);
+    tsr_dw_geom_of(&g, w, c);
     blocked = tsr_mve_act_inline(&p->act); /* the blocked path: the activation in registers */
     for (c0 = 0; c0 < c; c0 += 4) {
         const int32_t nc = c - c0 < 4 ? c - c0 : 4;
         const mve_pred16_t pc = vctp32q((uint32_t)nc);
         const float32x4_t b = bias != NULL ? vldrwq_z_f32(bias + c0, pc) : vdupq_n_f32(0.0f);
-        const int32_t fast = blocked && nc == 4;
+        const int32_t lo = blocked && nc == 4 ? g.col_lo : 0; /* [lo, hi): the blocked path */
+        const int32_t hi = blocked && nc == 4 ? g.col_hi : 0;
         for (n = 0; n < w->batch; ++n) {
             for (oh = 0; oh < w->out_h; ++oh) {
-                const int32_t ih0 = oh * w->stride_h - w->pad_top;
-                float *y = output + ((n * w->out_h + oh) * out_w) * c + c0;
-                const float *x, *wk;
-                int32_t kh_lo, kh_hi, ih, nkh;
-                tsr_tap_range(ih0, w->dilation_h, w->kernel_h, w->in_h, &kh_lo, &kh_hi);
-                nkh = kh_hi - kh_lo;
-                /* Kernel row kh_lo: its input row and its weights (without taps: row 0 and
-                 * kernel row 0, not read). */
-                ih = nkh > 0 ? ih0 + kh_lo * w->dilation_h : 0;
-                x = input + ((n * w->in_h + ih) * in_w) * c + c0;
-                wk = weights + (nkh > 0 ? kh_lo : 0) * kernel_w * c + c0;
-                for (ow = 0; ow < out_w;) {
-                    const int32_t iw0 = ow * stride_w - pad_left;
-                    int32_t kw_lo, kw_hi, at;
-                    if (fast && ow >= col_lo && ow + 1 < col_hi) { /* two or more inside */
-                        const int32_t k = col_hi - ow < PIXELS ? col_hi - ow : PIXELS;
-                        pixels(&g, x + iw0 * c, wk, nkh, k, b, &p->act, y + ow * c);
+                const tsr_dw_row r = tsr_dw_row_of(w, c, n, oh);
+                const float *x = input + r.x + c0, *wk = weights + r.wk + c0;
+                float *y = output + ((n * w->out_h + oh) * w->out_w) * c + c0;
+                for (ow = 0; ow < w->out_w;) {
+                    tsr_dw_cols s;
+                    if (ow >= lo && ow + 1 < hi) { /* two or more pixels inside */
+                        const int32_t k = hi - ow < PIXELS ? hi - ow : PIXELS;
+                        pixels(&g, x + ow * g.pix - w->pad_left * c, wk, r.nkh, k, b, &p->act,
+                               y + ow * c);
                         ow += k;
                         continue;
                     }
-                    tsr_tap_range(iw0, dil_w, kernel_w, in_w, &kw_lo, &kw_hi);
-                    if (kw_hi == kw_lo) { /* no taps: pointers not read */
-                        kw_lo = kw_hi = 0;
-                    }
-                    at = kw_hi > kw_lo ? iw0 + kw_lo * dil_w : 0; /* the first tap's column */
-                    if (fast) {
-                        one(&g, x + at * c, wk + kw_lo * c, nkh, kw_hi - kw_lo, b, &p->act,
-                            y + ow * c);
+                    s = tsr_dw_cols_of(w, c, ow);
+                    if (blocked && nc == 4) {
+                        one(&g, x + s.x, wk + s.wk, r.nkh, s.nkw, b, &p->act, y + ow * c);
                     } else {
-                        pixel(&g, &p->act, x + at * c, wk + kw_lo * c, nkh, kw_hi - kw_lo, b,
-                              pc, y + ow * c, nc);
+                        pixel(&g, &p->act, x + s.x, wk + s.wk, r.nkh, s.nkw, b, pc, y + ow * c,
+                              nc);
                     }
                     ++ow;
                 }

@@ -350,11 +350,11 @@ static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 
                   tsr_f16 *const y[])
 {
     const int32_t k = m->nseg * m->seg;
-    const int one_chunk = m->rows > 1 && acc != TSR_ACC_F32 &&
-                          (acc == TSR_ACC_F16 || k <= TSR_ACC_CHUNK) && tsr_mve_act_inline(act);
-    if (nb == TSR_PACK_COLS_F16 && one_chunk) {
+    if (nb == TSR_PACK_COLS_F16 && m->rows > 1 && acc != TSR_ACC_F32 &&
+        (acc == TSR_ACC_F16 || k <= TSR_ACC_CHUNK) && tsr_mve_act_inline(act)) {
         block_one_chunk(m, a, w, bias, act, y);
-    } else if (nb <= 8 && one_chunk) {
+    } else if (nb <= 8 && m->rows > 1 && acc != TSR_ACC_F32 &&
+               (acc == TSR_ACC_F16 || k <= TSR_ACC_CHUNK) && tsr_mve_act_inline(act)) {
         block_narrow(m, a, w, nb, bias, act, y);
     } else if (nb == TSR_PACK_COLS_F16 && m->rows > 1 && acc != TSR_ACC_F32) {
         block_full(m, a, w, bias, act, acc == TSR_ACC_F16 ? k : TSR_ACC_CHUNK, y);
