@@ -7,7 +7,8 @@
  * Helium: for each block of 8 channels, then each output row. When a dot product is one
  * half chunk (TSR_ACC_F16, or TSR_ACC_CHUNKED with at most TSR_ACC_CHUNK taps) and the
  * activation a clamp, the pixels whose windows lie inside the input horizontally are taken
- * PIXELS at a time: per tap, one weight vector and one FMA per pixel. Other pixels (the
+ * PIXELS at a time: per tap, one weight vector and one FMA per pixel (three-tap rows at
+ * stride 1 load each input vector once for every pixel it serves). Other pixels (the
  * border columns), the last block of fewer than 8 channels and the other modes go one pixel
  * at a time over the taps inside, in half (sums moved into float every TSR_ACC_CHUNK taps)
  * or widened to float (TSR_ACC_F32).
@@ -39,9 +40,9 @@ static inline float32x4x2_t add_half(float32x4x2_t t, float16x8_t h)
 #if defined(__GNUC__)
 __attribute__((noinline)) /* the border and odd cases: kept out of the blocked loop */
 #endif
-static void pixel(const tsr_dw_geom *g, const tsr_depthwise_conv2d_params *p, const float16_t *x,
-                  const float16_t *wk, int32_t nkh, int32_t nkw, float32x4x2_t t,
-                  mve_pred16_t pc, tsr_f16 *y, int32_t nc)
+static void pixel(const tsr_dw_geom *g, const tsr_depthwise_conv2d_params *p,
+                  const float16_t *x, const float16_t *wk, int32_t nkh, int32_t nkw,
+                  float32x4x2_t t, mve_pred16_t pc, tsr_f16 *y, int32_t nc)
 {
     const int32_t jx = g->row - nkw * g->tap, jw = (g->kw - nkw) * g->c;
     int32_t kh, kw;
@@ -85,6 +86,37 @@ static void pixel(const tsr_dw_geom *g, const tsr_depthwise_conv2d_params *p, co
 static inline float16x8_t finish(float16x8_t a, const float16_t *bias, tsr_mve_clamp_f16 cl)
 {
     return tsr_mve_clamp(cl, bias != NULL ? vaddq_f16(a, vld1q_f16(bias)) : a);
+}
+
+/* PIXELS pixels as pixels(), for kernel rows of three taps at stride 1 without dilation:
+ * pixel p's tap t reads input column p + t, so each kernel row loads its six input vectors
+ * and three weight vectors once. The same operations in the same order as pixels(). */
+static void pixels3(const tsr_dw_geom *g, const float16_t *x, const float16_t *wk,
+                    int32_t nkh, const float16_t *bias, tsr_mve_clamp_f16 cl, float16_t *y)
+{
+    const int32_t c = g->c;
+    float16x8_t a0 = vdupq_n_f16(0), a1 = a0, a2 = a0, a3 = a0;
+    int32_t kh;
+    for (kh = 0; kh < nkh; ++kh, x += g->row, wk += 3 * c) {
+        const float16x8_t w0 = vld1q_f16(wk), w1 = vld1q_f16(wk + c);
+        const float16x8_t w2 = vld1q_f16(wk + 2 * c);
+        float16x8_t v = vld1q_f16(x);
+        a0 = vfmaq_f16(a0, v, w0);
+        v = vld1q_f16(x + c);
+        a0 = vfmaq_f16(a0, v, w1), a1 = vfmaq_f16(a1, v, w0);
+        v = vld1q_f16(x + 2 * c);
+        a0 = vfmaq_f16(a0, v, w2), a1 = vfmaq_f16(a1, v, w1), a2 = vfmaq_f16(a2, v, w0);
+        v = vld1q_f16(x + 3 * c);
+        a1 = vfmaq_f16(a1, v, w2), a2 = vfmaq_f16(a2, v, w1), a3 = vfmaq_f16(a3, v, w0);
+        v = vld1q_f16(x + 4 * c);
+        a2 = vfmaq_f16(a2, v, w2), a3 = vfmaq_f16(a3, v, w1);
+        v = vld1q_f16(x + 5 * c);
+        a3 = vfmaq_f16(a3, v, w2);
+    }
+    vst1q_f16(y, finish(a0, bias, cl));
+    vst1q_f16(y + c, finish(a1, bias, cl));
+    vst1q_f16(y + 2 * c, finish(a2, bias, cl));
+    vst1q_f16(y + 3 * c, finish(a3, bias, cl));
 }
 
 /* n (2 .. PIXELS) consecutive output pixels of 8 channels whose windows lie inside the
@@ -139,7 +171,7 @@ int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr
     const tsr_window *w;
     tsr_dw_geom g;
     tsr_mve_clamp_f16 cl;
-    int32_t n, oh, ow, c0, c, blocked;
+    int32_t n, oh, ow, c0, c, blocked, slide;
 
     if (p == NULL || input == NULL || weights == NULL || output == NULL) {
         return TSR_ERR_NULL;
@@ -151,6 +183,7 @@ int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr
         return TSR_ERR_PARAM;
     }
     tsr_dw_geom_of(&g, w, c);
+    slide = g.kw == 3 && g.tap == c && g.pix == c; /* pixels3() */
     /* The blocked path: one chunk per dot product and an activation that is a clamp. */
     blocked = p->acc != TSR_ACC_F32 && tsr_mve_act_inline(&p->act) &&
               (p->acc == TSR_ACC_F16 || w->kernel_h * w->kernel_w <= TSR_ACC_CHUNK);
@@ -175,6 +208,12 @@ int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr
                     tsr_dw_cols s;
                     if (ow >= lo && ow + 1 < hi) { /* two or more pixels inside */
                         const int32_t k = hi - ow < PIXELS ? hi - ow : PIXELS;
+                        if (k == PIXELS && slide) {
+                            pixels3(&g, x + ow * c - w->pad_left * c, wk, r.nkh, bc, cl,
+                                    y + ow * c);
+                            ow += k;
+                            continue;
+                        }
                         pixels(&g, x + ow * g.pix - w->pad_left * c, wk, r.nkh, k, bc, cl,
                                y + ow * c);
                         ow += k;

@@ -6,7 +6,8 @@
  * Helium: for each block of 4 channels, then each output row. With an activation Helium
  * applies in registers, the pixels whose windows lie inside the input horizontally are
  * taken PIXELS at a time: per tap, one weight vector and one FMA per pixel, started from
- * the bias. Other pixels (the border columns), the last block of fewer than 4 channels and
+ * the bias (three-tap rows at stride 1 load each input vector once for every pixel it
+ * serves). Other pixels (the border columns), the last block of fewer than 4 channels and
  * the other activations go one pixel at a time over the taps inside. Elsewhere this is
  * tsr_depthwise_conv2d_f32.
  *
@@ -50,12 +51,43 @@ static void pixel(const tsr_dw_geom *g, const tsr_act *act, const float *x, cons
     }
 }
 
+/* PIXELS pixels as pixels(), for kernel rows of three taps at stride 1 without dilation:
+ * pixel p's tap t reads input column p + t, so each kernel row loads its six input vectors
+ * and three weight vectors once. The same operations in the same order as pixels(). */
+static void pixels3(const tsr_dw_geom *g, const float *x, const float *wk, int32_t nkh,
+                    float32x4_t b, const tsr_act *act, float *y)
+{
+    const int32_t c = g->c;
+    float32x4_t a0 = b, a1 = b, a2 = b, a3 = b;
+    int32_t kh;
+    for (kh = 0; kh < nkh; ++kh, x += g->row, wk += 3 * c) {
+        const float32x4_t w0 = vld1q_f32(wk), w1 = vld1q_f32(wk + c);
+        const float32x4_t w2 = vld1q_f32(wk + 2 * c);
+        float32x4_t v = vld1q_f32(x);
+        a0 = vfmaq_f32(a0, v, w0);
+        v = vld1q_f32(x + c);
+        a0 = vfmaq_f32(a0, v, w1), a1 = vfmaq_f32(a1, v, w0);
+        v = vld1q_f32(x + 2 * c);
+        a0 = vfmaq_f32(a0, v, w2), a1 = vfmaq_f32(a1, v, w1), a2 = vfmaq_f32(a2, v, w0);
+        v = vld1q_f32(x + 3 * c);
+        a1 = vfmaq_f32(a1, v, w2), a2 = vfmaq_f32(a2, v, w1), a3 = vfmaq_f32(a3, v, w0);
+        v = vld1q_f32(x + 4 * c);
+        a2 = vfmaq_f32(a2, v, w2), a3 = vfmaq_f32(a3, v, w1);
+        v = vld1q_f32(x + 5 * c);
+        a3 = vfmaq_f32(a3, v, w2);
+    }
+    vst1q_f32(y, tsr_mve_act_f32(act, a0));
+    vst1q_f32(y + c, tsr_mve_act_f32(act, a1));
+    vst1q_f32(y + 2 * c, tsr_mve_act_f32(act, a2));
+    vst1q_f32(y + 3 * c, tsr_mve_act_f32(act, a3));
+}
+
 /* n (2 .. PIXELS) consecutive output pixels of 4 channels whose windows lie inside the
  * input horizontally, nkh kernel rows inside, an activation applied in registers (a
  * missing pixel repeats the last one and is not stored). x and wk: the input and the
  * weights at pixel 0's first tap inside; b: the bias. */
-static void pixels(const tsr_dw_geom *g, const float *x, const float *wk, int32_t nkh, int32_t n,
-                   float32x4_t b, const tsr_act *act, float *y)
+static void pixels(const tsr_dw_geom *g, const float *x, const float *wk, int32_t nkh,
+                   int32_t n, float32x4_t b, const tsr_act *act, float *y)
 {
     const int32_t tap = g->tap, jx = g->row - g->kw * g->tap, c = g->c;
     const int32_t o1 = g->pix, o2 = (n > 2 ? 2 : 1) * g->pix, o3 = (n - 1) * g->pix;
@@ -100,7 +132,7 @@ int tsr_depthwise_conv2d_vec_f32(const tsr_depthwise_conv2d_params *p, const flo
 {
     const tsr_window *w;
     tsr_dw_geom g;
-    int32_t n, oh, ow, c0, c, blocked;
+    int32_t n, oh, ow, c0, c, blocked, slide;
 
     if (p == NULL || input == NULL || weights == NULL || output == NULL) {
         return TSR_ERR_NULL;
@@ -112,6 +144,7 @@ int tsr_depthwise_conv2d_vec_f32(const tsr_depthwise_conv2d_params *p, const flo
         return TSR_ERR_PARAM;
     }
     tsr_dw_geom_of(&g, w, c);
+    slide = g.kw == 3 && g.tap == c && g.pix == c; /* pixels3() */
     blocked = tsr_mve_act_inline(&p->act); /* the blocked path: the activation in registers */
     for (c0 = 0; c0 < c; c0 += 4) {
         const int32_t nc = c - c0 < 4 ? c - c0 : 4;
@@ -128,6 +161,12 @@ int tsr_depthwise_conv2d_vec_f32(const tsr_depthwise_conv2d_params *p, const flo
                     tsr_dw_cols s;
                     if (ow >= lo && ow + 1 < hi) { /* two or more pixels inside */
                         const int32_t k = hi - ow < PIXELS ? hi - ow : PIXELS;
+                        if (k == PIXELS && slide) {
+                            pixels3(&g, x + ow * c - w->pad_left * c, wk, r.nkh, b, &p->act,
+                                    y + ow * c);
+                            ow += k;
+                            continue;
+                        }
                         pixels(&g, x + ow * g.pix - w->pad_left * c, wk, r.nkh, k, b, &p->act,
                                y + ow * c);
                         ow += k;
