@@ -7,7 +7,7 @@ import Testing
 /// columns one pixel at a time; a last block of fewer channels than a vector; activations
 /// applied in registers (Relu, Clip) and through a buffer (HardSwish, Sigmoid, LeakyRelu);
 /// more taps than one half chunk (7x7); stride, dilation, asymmetric padding; a single input
-/// row. Against the reference interpreter on the same compiled graph, at Tolerance.fp16.
+/// row; two images. Against the reference interpreter on the same compiled graph, at Tolerance.fp16.
 @Suite struct EmulatedDepthwiseTests {
     /// (channels, h, w, kernel h, kernel w, strides, dilation, pads t l b r, activation).
     static let shapes: [(Int, Int, Int, Int, Int, [Int], Int, [Int], (String, [(String, JSONValue)])?)] = [
@@ -32,6 +32,10 @@ import Testing
             if let (op, attributes) = act { y = b.node(op, [y], name: "act\(i)", attributes) }
             b.output(y)
         }
+        // Two images: the row offsets of the second.
+        let x = b.input("xb", [2, 16, 5, 6])
+        b.output(b.node("Conv", [x, b.weight("wb", [16, 1, 3, 3], scale: 0.4)], name: "dwb",
+                        [("group", .int(16)), ("pads", ints([1, 1, 1, 1]))]))
         return b
     }
 
@@ -40,6 +44,6 @@ import Testing
         let model = try EmulatedKernelTests.runAndCompare(try Self.model().graph(), target: "corstone300", precision: precision,
                                                           seed: 52)
         let chosen = model.plan.variants.filter { $0 == .depthwiseVector }.count
-        #expect(chosen == Self.shapes.count, "the vectorised depthwise kernel chosen for \(chosen) of \(Self.shapes.count) layers")
+        #expect(chosen == Self.shapes.count + 1, "the vectorised depthwise kernel chosen for \(chosen) of \(Self.shapes.count + 1) layers")
     }
 }
