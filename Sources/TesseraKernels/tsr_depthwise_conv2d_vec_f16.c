@@ -88,35 +88,60 @@ static inline float16x8_t finish(float16x8_t a, const float16_t *bias, tsr_mve_c
     return tsr_mve_clamp(cl, bias != NULL ? vaddq_f16(a, vld1q_f16(bias)) : a);
 }
 
-/* PIXELS pixels as pixels(), for kernel rows of three taps at stride 1 without dilation:
- * pixel p's tap t reads input column p + t, so each kernel row loads its six input vectors
- * and three weight vectors once. The same operations in the same order as pixels(). */
+/* One kernel row of pixels3(): pixel p's tap t reads input column p + t; four: pixel 3
+ * as well (columns 0 .. 5), else pixels 0 .. 2 only (columns 0 .. 4). */
+static inline void slide_row(const float16_t *x, const float16_t *wk, int32_t c, int four,
+                             float16x8_t a[4])
+{
+    const float16x8_t w0 = vld1q_f16(wk), w1 = vld1q_f16(wk + c);
+    const float16x8_t w2 = vld1q_f16(wk + 2 * c);
+    float16x8_t v = vld1q_f16(x);
+    a[0] = vfmaq_f16(a[0], v, w0);
+    v = vld1q_f16(x + c);
+    a[0] = vfmaq_f16(a[0], v, w1), a[1] = vfmaq_f16(a[1], v, w0);
+    v = vld1q_f16(x + 2 * c);
+    a[0] = vfmaq_f16(a[0], v, w2), a[1] = vfmaq_f16(a[1], v, w1), a[2] = vfmaq_f16(a[2], v, w0);
+    v = vld1q_f16(x + 3 * c);
+    a[1] = vfmaq_f16(a[1], v, w2), a[2] = vfmaq_f16(a[2], v, w1);
+    if (four) {
+        a[3] = vfmaq_f16(a[3], v, w0);
+    }
+    v = vld1q_f16(x + 4 * c);
+    a[2] = vfmaq_f16(a[2], v, w2);
+    if (four) {
+        a[3] = vfmaq_f16(a[3], v, w1);
+        v = vld1q_f16(x + 5 * c);
+        a[3] = vfmaq_f16(a[3], v, w2);
+    }
+}
+
+/* n (3 or PIXELS) pixels as pixels(), for kernel rows of three taps at stride 1 without
+ * dilation: pixel p's tap t reads input column p + t, so each kernel row loads its n + 2
+ * input vectors and three weight vectors once (columns past pixel n - 1's taps are not
+ * read). The same operations in the same order as pixels(). */
 static void pixels3(const tsr_dw_geom *g, const float16_t *x, const float16_t *wk,
-                    int32_t nkh, const float16_t *bias, tsr_mve_clamp_f16 cl, float16_t *y)
+                    int32_t nkh, int32_t n, const float16_t *bias, tsr_mve_clamp_f16 cl,
+                    float16_t *y)
 {
     const int32_t c = g->c;
-    float16x8_t a0 = vdupq_n_f16(0), a1 = a0, a2 = a0, a3 = a0;
+    float16x8_t a[4];
     int32_t kh;
-    for (kh = 0; kh < nkh; ++kh, x += g->row, wk += 3 * c) {
-        const float16x8_t w0 = vld1q_f16(wk), w1 = vld1q_f16(wk + c);
-        const float16x8_t w2 = vld1q_f16(wk + 2 * c);
-        float16x8_t v = vld1q_f16(x);
-        a0 = vfmaq_f16(a0, v, w0);
-        v = vld1q_f16(x + c);
-        a0 = vfmaq_f16(a0, v, w1), a1 = vfmaq_f16(a1, v, w0);
-        v = vld1q_f16(x + 2 * c);
-        a0 = vfmaq_f16(a0, v, w2), a1 = vfmaq_f16(a1, v, w1), a2 = vfmaq_f16(a2, v, w0);
-        v = vld1q_f16(x + 3 * c);
-        a1 = vfmaq_f16(a1, v, w2), a2 = vfmaq_f16(a2, v, w1), a3 = vfmaq_f16(a3, v, w0);
-        v = vld1q_f16(x + 4 * c);
-        a2 = vfmaq_f16(a2, v, w2), a3 = vfmaq_f16(a3, v, w1);
-        v = vld1q_f16(x + 5 * c);
-        a3 = vfmaq_f16(a3, v, w2);
+    a[0] = a[1] = a[2] = a[3] = vdupq_n_f16(0);
+    if (n > 3) {
+        for (kh = 0; kh < nkh; ++kh, x += g->row, wk += 3 * c) {
+            slide_row(x, wk, c, 1, a);
+        }
+    } else {
+        for (kh = 0; kh < nkh; ++kh, x += g->row, wk += 3 * c) {
+            slide_row(x, wk, c, 0, a);
+        }
     }
-    vst1q_f16(y, finish(a0, bias, cl));
-    vst1q_f16(y + c, finish(a1, bias, cl));
-    vst1q_f16(y + 2 * c, finish(a2, bias, cl));
-    vst1q_f16(y + 3 * c, finish(a3, bias, cl));
+    vst1q_f16(y, finish(a[0], bias, cl));
+    vst1q_f16(y + c, finish(a[1], bias, cl));
+    vst1q_f16(y + 2 * c, finish(a[2], bias, cl));
+    if (n > 3) {
+        vst1q_f16(y + 3 * c, finish(a[3], bias, cl));
+    }
 }
 
 /* n (2 .. PIXELS) consecutive output pixels of 8 channels whose windows lie inside the
@@ -208,8 +233,8 @@ int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr
                     tsr_dw_cols s;
                     if (ow >= lo && ow + 1 < hi) { /* two or more pixels inside */
                         const int32_t k = hi - ow < PIXELS ? hi - ow : PIXELS;
-                        if (k == PIXELS && slide) {
-                            pixels3(&g, x + ow * c - w->pad_left * c, wk, r.nkh, bc, cl,
+                        if (k >= 3 && slide) {
+                            pixels3(&g, x + ow * c - w->pad_left * c, wk, r.nkh, k, bc, cl,
                                     y + ow * c);
                             ow += k;
                             continue;

@@ -51,35 +51,59 @@ static void pixel(const tsr_dw_geom *g, const tsr_act *act, const float *x, cons
     }
 }
 
-/* PIXELS pixels as pixels(), for kernel rows of three taps at stride 1 without dilation:
- * pixel p's tap t reads input column p + t, so each kernel row loads its six input vectors
- * and three weight vectors once. The same operations in the same order as pixels(). */
+/* One kernel row of pixels3(): pixel p's tap t reads input column p + t; four: pixel 3
+ * as well (columns 0 .. 5), else pixels 0 .. 2 only (columns 0 .. 4). */
+static inline void slide_row(const float *x, const float *wk, int32_t c, int four,
+                             float32x4_t a[4])
+{
+    const float32x4_t w0 = vld1q_f32(wk), w1 = vld1q_f32(wk + c);
+    const float32x4_t w2 = vld1q_f32(wk + 2 * c);
+    float32x4_t v = vld1q_f32(x);
+    a[0] = vfmaq_f32(a[0], v, w0);
+    v = vld1q_f32(x + c);
+    a[0] = vfmaq_f32(a[0], v, w1), a[1] = vfmaq_f32(a[1], v, w0);
+    v = vld1q_f32(x + 2 * c);
+    a[0] = vfmaq_f32(a[0], v, w2), a[1] = vfmaq_f32(a[1], v, w1), a[2] = vfmaq_f32(a[2], v, w0);
+    v = vld1q_f32(x + 3 * c);
+    a[1] = vfmaq_f32(a[1], v, w2), a[2] = vfmaq_f32(a[2], v, w1);
+    if (four) {
+        a[3] = vfmaq_f32(a[3], v, w0);
+    }
+    v = vld1q_f32(x + 4 * c);
+    a[2] = vfmaq_f32(a[2], v, w2);
+    if (four) {
+        a[3] = vfmaq_f32(a[3], v, w1);
+        v = vld1q_f32(x + 5 * c);
+        a[3] = vfmaq_f32(a[3], v, w2);
+    }
+}
+
+/* n (3 or PIXELS) pixels as pixels(), for kernel rows of three taps at stride 1 without
+ * dilation: pixel p's tap t reads input column p + t, so each kernel row loads its n + 2
+ * input vectors and three weight vectors once (columns past pixel n - 1's taps are not
+ * read). The same operations in the same order as pixels(). */
 static void pixels3(const tsr_dw_geom *g, const float *x, const float *wk, int32_t nkh,
-                    float32x4_t b, const tsr_act *act, float *y)
+                    int32_t n, float32x4_t b, const tsr_act *act, float *y)
 {
     const int32_t c = g->c;
-    float32x4_t a0 = b, a1 = b, a2 = b, a3 = b;
+    float32x4_t a[4];
     int32_t kh;
-    for (kh = 0; kh < nkh; ++kh, x += g->row, wk += 3 * c) {
-        const float32x4_t w0 = vld1q_f32(wk), w1 = vld1q_f32(wk + c);
-        const float32x4_t w2 = vld1q_f32(wk + 2 * c);
-        float32x4_t v = vld1q_f32(x);
-        a0 = vfmaq_f32(a0, v, w0);
-        v = vld1q_f32(x + c);
-        a0 = vfmaq_f32(a0, v, w1), a1 = vfmaq_f32(a1, v, w0);
-        v = vld1q_f32(x + 2 * c);
-        a0 = vfmaq_f32(a0, v, w2), a1 = vfmaq_f32(a1, v, w1), a2 = vfmaq_f32(a2, v, w0);
-        v = vld1q_f32(x + 3 * c);
-        a1 = vfmaq_f32(a1, v, w2), a2 = vfmaq_f32(a2, v, w1), a3 = vfmaq_f32(a3, v, w0);
-        v = vld1q_f32(x + 4 * c);
-        a2 = vfmaq_f32(a2, v, w2), a3 = vfmaq_f32(a3, v, w1);
-        v = vld1q_f32(x + 5 * c);
-        a3 = vfmaq_f32(a3, v, w2);
+    a[0] = a[1] = a[2] = a[3] = b;
+    if (n > 3) {
+        for (kh = 0; kh < nkh; ++kh, x += g->row, wk += 3 * c) {
+            slide_row(x, wk, c, 1, a);
+        }
+    } else {
+        for (kh = 0; kh < nkh; ++kh, x += g->row, wk += 3 * c) {
+            slide_row(x, wk, c, 0, a);
+        }
     }
-    vst1q_f32(y, tsr_mve_act_f32(act, a0));
-    vst1q_f32(y + c, tsr_mve_act_f32(act, a1));
-    vst1q_f32(y + 2 * c, tsr_mve_act_f32(act, a2));
-    vst1q_f32(y + 3 * c, tsr_mve_act_f32(act, a3));
+    vst1q_f32(y, tsr_mve_act_f32(act, a[0]));
+    vst1q_f32(y + c, tsr_mve_act_f32(act, a[1]));
+    vst1q_f32(y + 2 * c, tsr_mve_act_f32(act, a[2]));
+    if (n > 3) {
+        vst1q_f32(y + 3 * c, tsr_mve_act_f32(act, a[3]));
+    }
 }
 
 /* n (2 .. PIXELS) consecutive output pixels of 4 channels whose windows lie inside the
@@ -161,8 +185,8 @@ int tsr_depthwise_conv2d_vec_f32(const tsr_depthwise_conv2d_params *p, const flo
                     tsr_dw_cols s;
                     if (ow >= lo && ow + 1 < hi) { /* two or more pixels inside */
                         const int32_t k = hi - ow < PIXELS ? hi - ow : PIXELS;
-                        if (k == PIXELS && slide) {
-                            pixels3(&g, x + ow * c - w->pad_left * c, wk, r.nkh, b, &p->act,
+                        if (k >= 3 && slide) {
+                            pixels3(&g, x + ow * c - w->pad_left * c, wk, r.nkh, k, b, &p->act,
                                     y + ow * c);
                             ow += k;
                             continue;
