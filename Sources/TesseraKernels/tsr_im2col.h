@@ -56,9 +56,9 @@ static inline void tsr_im2col_start(tsr_im2col_walk *s, tsr_mm_rows *m, const ts
     s->step = w->stride_w * in_c;
     s->window_stride = w->dilation_h * w->in_w * in_c;
     tsr_inside_outputs(w->in_w, w->out_w, w->kernel_w, w->stride_w, w->pad_left, &s->col_lo,
-                      &s->col_hi);
+                       &s->col_hi);
     tsr_inside_outputs(w->in_h, w->out_h, (w->kernel_h - 1) * w->dilation_h + 1, w->stride_h,
-                      w->pad_top, &s->row_lo, &s->row_hi);
+                       w->pad_top, &s->row_lo, &s->row_hi);
     if (!in_place) {
         s->col_lo = s->col_hi = 0;
     }
