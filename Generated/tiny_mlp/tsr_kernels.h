@@ -92,6 +92,19 @@ int tsr_conv2d_1x1_f32(const tsr_conv2d_params *p, const float *input, const flo
 int tsr_depthwise_conv2d_vec_f32(const tsr_depthwise_conv2d_params *p, const float *input,
                                  const float *weights, const float *bias, float *output);
 
+/* Depthwise convolution with channel multiplier 1 in place: `data` holds the input and
+ * receives the output (NHWC, the same channels; the buffer holds the larger of the two).
+ * Blocks of TSR_DW_INPLACE_CHANNELS channels are computed into `scratch` and copied over
+ * their channels, which no later block reads. scratch: at least
+ * tsr_depthwise_conv2d_inplace_*_scratch_bytes(p) bytes (batch * out_h * out_w *
+ * min(in_c, TSR_DW_INPLACE_CHANNELS) values), aligned for the element type. Results are
+ * those of tsr_depthwise_conv2d_vec_*. */
+#define TSR_DW_INPLACE_CHANNELS 8
+int32_t tsr_depthwise_conv2d_inplace_f32_scratch_bytes(const tsr_depthwise_conv2d_params *p);
+int tsr_depthwise_conv2d_inplace_f32(const tsr_depthwise_conv2d_params *p, float *data,
+                                     const float *weights, const float *bias, void *scratch,
+                                     int32_t scratch_bytes);
+
 /* Fully connected: y[m][n] = act(sum_k x[m][k] * w[k][n] + bias[n]), w packed, bias [n]
  * or NULL. */
 typedef struct {
@@ -306,6 +319,10 @@ int tsr_conv2d_1x1_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
                        const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output);
 int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
                                  const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output);
+int32_t tsr_depthwise_conv2d_inplace_f16_scratch_bytes(const tsr_depthwise_conv2d_params *p);
+int tsr_depthwise_conv2d_inplace_f16(const tsr_depthwise_conv2d_params *p, tsr_f16 *data,
+                                     const tsr_f16 *weights, const tsr_f16 *bias,
+                                     void *scratch, int32_t scratch_bytes);
 int tsr_fully_connected_f16(const tsr_fully_connected_params *p, const tsr_f16 *x,
                             const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *y);
 int tsr_depthwise_conv2d_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,

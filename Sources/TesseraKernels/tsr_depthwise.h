@@ -21,12 +21,14 @@ typedef struct {
     int32_t tap;            /* input: from one tap of a kernel row to the next */
     int32_t row;            /* input: from one kernel row to the next */
     int32_t pix;            /* input: from one output pixel's window to the next */
+    int32_t ys;             /* output: from one pixel to the next */
     int32_t col_lo, col_hi; /* output columns whose windows lie inside horizontally */
 } tsr_dw_geom;
 
-static inline void tsr_dw_geom_of(tsr_dw_geom *g, const tsr_window *w, int32_t c)
+static inline void tsr_dw_geom_of(tsr_dw_geom *g, const tsr_window *w, int32_t c, int32_t ys)
 {
     g->c = c;
+    g->ys = ys;
     g->kw = w->kernel_w;
     g->tap = w->dilation_w * c;
     g->row = w->dilation_h * w->in_w * c;
@@ -74,5 +76,33 @@ static inline tsr_dw_cols tsr_dw_cols_of(const tsr_window *w, int32_t c, int32_t
     s.wk = s.nkw > 0 ? kw_lo * c : 0;
     return s;
 }
+
+/* The parameters the channel-vector and in-place kernels take (channel multiplier 1; the
+ * FP16 kernels check p->acc as well). */
+static inline int tsr_dw_vec_params_ok(const tsr_depthwise_conv2d_params *p)
+{
+    const tsr_window *w = &p->win;
+    return p->multiplier == 1 && tsr_act_valid(&p->act) && tsr_window_ok(w, p->in_c, p->in_c) &&
+           tsr_mul(tsr_mul(w->kernel_h, w->kernel_w), p->in_c) > 0;
+}
+
+/* Channels [c0, c0 + nc) of a depthwise convolution with channel multiplier 1 whose
+ * parameters the caller has checked: output pixel i's channel c0 + j at y[i * ys + j].
+ * The channel-vector kernels are these over all channels, the in-place kernels these
+ * over one block of channels at a time, into their scratch.
+ * tsr_dw_vec_channels_*: the Helium paths (tsr_depthwise_conv2d_vec_*.c, Helium builds
+ * only); tsr_dw_range_*: the loop nests' arithmetic (tsr_depthwise_conv2d_*.c). */
+void tsr_dw_vec_channels_f32(const tsr_depthwise_conv2d_params *p, const float *input,
+                             const float *weights, const float *bias, int32_t c0, int32_t nc,
+                             float *y, int32_t ys);
+void tsr_dw_vec_channels_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
+                             const tsr_f16 *weights, const tsr_f16 *bias, int32_t c0,
+                             int32_t nc, tsr_f16 *y, int32_t ys);
+void tsr_dw_range_f32(const tsr_depthwise_conv2d_params *p, const float *input,
+                      const float *weights, const float *bias, int32_t c0, int32_t nc,
+                      float *y, int32_t ys);
+void tsr_dw_range_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
+                      const tsr_f16 *weights, const tsr_f16 *bias, int32_t c0, int32_t nc,
+                      tsr_f16 *y, int32_t ys);
 
 #endif /* TSR_DEPTHWISE_H */

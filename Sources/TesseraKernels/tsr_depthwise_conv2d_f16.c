@@ -9,8 +9,9 @@
  */
 #include <stddef.h>
 
-#include "tsr_kernels.h"
+#include "tsr_depthwise.h"
 #include "tsr_internal.h"
+#include "tsr_kernels.h"
 #include "tsr_simd.h"
 
 static int depthwise_params_ok(const tsr_depthwise_conv2d_params *p)
@@ -21,28 +22,19 @@ static int depthwise_params_ok(const tsr_depthwise_conv2d_params *p)
            tsr_mul(tsr_mul(p->win.kernel_h, p->win.kernel_w), out_c) > 0;
 }
 
-int tsr_depthwise_conv2d_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
-                             const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output)
+/* Output channels [c0, c0 + nc) of every output pixel, pixel i's at y + i * ys; the
+ * public loop nest is the whole range. */
+void tsr_dw_range_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
+                      const tsr_f16 *weights, const tsr_f16 *bias, int32_t c0, int32_t nc,
+                      tsr_f16 *y, int32_t ys)
 {
-    const tsr_window *w;
-    int32_t n, oh, ow, kh, c0, j;
-    int32_t in_c, mult, out_c, in_row, in_image, w_row, x_step;
+    const tsr_window *w = &p->win;
+    const int32_t in_c = p->in_c, mult = p->multiplier, out_c = in_c * mult;
+    const int32_t in_row = w->in_w * in_c, in_image = w->in_h * in_row;
+    const int32_t w_row = w->kernel_w * out_c; /* weights per kernel row */
+    const int32_t x_step = w->dilation_w * in_c; /* between two taps of a kernel row */
+    int32_t n, oh, ow, kh, b0, j;
     float buf[TSR_F16_BLOCK];
-
-    if (p == NULL || input == NULL || weights == NULL || output == NULL) {
-        return TSR_ERR_NULL;
-    }
-    if (!depthwise_params_ok(p)) {
-        return TSR_ERR_PARAM;
-    }
-    w = &p->win;
-    in_c = p->in_c;
-    mult = p->multiplier;
-    out_c = in_c * mult;
-    in_row = w->in_w * in_c;
-    in_image = w->in_h * in_row;
-    w_row = w->kernel_w * out_c;     /* weights per kernel row */
-    x_step = w->dilation_w * in_c;   /* input elements between two taps of a kernel row */
 
     for (n = 0; n < w->batch; ++n) {
         const tsr_f16 *x_n = input + n * in_image;
@@ -55,10 +47,10 @@ int tsr_depthwise_conv2d_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16
                 int32_t kw_lo, kw_hi, iw_lo;
                 tsr_tap_range(iw0, w->dilation_w, w->kernel_w, w->in_w, &kw_lo, &kw_hi);
                 iw_lo = iw0 + kw_lo * w->dilation_w;
-                for (c0 = 0; c0 < out_c; c0 += TSR_F16_BLOCK) {
-                    const int32_t nb = out_c - c0 < TSR_F16_BLOCK ? out_c - c0 : TSR_F16_BLOCK;
+                for (b0 = 0; b0 < nc; b0 += TSR_F16_BLOCK) {
+                    const int32_t nb = nc - b0 < TSR_F16_BLOCK ? nc - b0 : TSR_F16_BLOCK;
                     for (j = 0; j < nb; ++j) {
-                        const int32_t oc = c0 + j;
+                        const int32_t oc = c0 + b0 + j;
                         tsr_hacc acc;
                         float v;
                         tsr_hacc_init(&acc, p->acc);
@@ -77,11 +69,24 @@ int tsr_depthwise_conv2d_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16
                         v = tsr_hacc_sum(&acc);
                         buf[j] = bias != NULL ? v + tsr_h2f(bias[oc]) : v;
                     }
-                    tsr_f16_act_store(&p->act, buf, output + c0, nb);
+                    tsr_f16_act_store(&p->act, buf, y + b0, nb);
                 }
-                output += out_c;
+                y += ys;
             }
         }
     }
+}
+
+int tsr_depthwise_conv2d_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
+                             const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output)
+{
+    if (p == NULL || input == NULL || weights == NULL || output == NULL) {
+        return TSR_ERR_NULL;
+    }
+    if (!depthwise_params_ok(p)) {
+        return TSR_ERR_PARAM;
+    }
+    tsr_dw_range_f16(p, input, weights, bias, 0, p->in_c * p->multiplier, output,
+                     p->in_c * p->multiplier);
     return TSR_OK;
 }

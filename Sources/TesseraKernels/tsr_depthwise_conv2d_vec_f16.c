@@ -13,6 +13,9 @@
  * at a time over the taps inside, in half (sums moved into float every TSR_ACC_CHUNK taps)
  * or widened to float (TSR_ACC_F32).
  * Elsewhere this is tsr_depthwise_conv2d_f16 (the plain C loop).
+ * The Helium loop is tsr_dw_vec_channels_f16 (tsr_depthwise.h), over any range of channels
+ * and any output pixel stride: the whole output here, one block of scratch in
+ * tsr_depthwise_conv2d_inplace_f16.
  *
  * Calls: tsr_depthwise_conv2d_f16.c
  */
@@ -137,10 +140,10 @@ static void pixels3(const tsr_dw_geom *g, const float16_t *x, const float16_t *w
         }
     }
     vst1q_f16(y, finish(a[0], bias, cl));
-    vst1q_f16(y + c, finish(a[1], bias, cl));
-    vst1q_f16(y + 2 * c, finish(a[2], bias, cl));
+    vst1q_f16(y + g->ys, finish(a[1], bias, cl));
+    vst1q_f16(y + 2 * g->ys, finish(a[2], bias, cl));
     if (n > 3) {
-        vst1q_f16(y + 3 * c, finish(a[3], bias, cl));
+        vst1q_f16(y + 3 * g->ys, finish(a[3], bias, cl));
     }
 }
 
@@ -165,12 +168,12 @@ static void pixels(const tsr_dw_geom *g, const float16_t *x, const float16_t *wk
         }
     }
     vst1q_f16(y, finish(a0, bias, cl));
-    vst1q_f16(y + c, finish(a1, bias, cl));
+    vst1q_f16(y + g->ys, finish(a1, bias, cl));
     if (n > 2) {
-        vst1q_f16(y + 2 * c, finish(a2, bias, cl));
+        vst1q_f16(y + 2 * g->ys, finish(a2, bias, cl));
     }
     if (n > 3) {
-        vst1q_f16(y + 3 * c, finish(a3, bias, cl));
+        vst1q_f16(y + 3 * g->ys, finish(a3, bias, cl));
     }
 }
 
@@ -190,72 +193,75 @@ static void one(const tsr_dw_geom *g, const float16_t *x, const float16_t *wk, i
     vst1q_f16(y, finish(a, bias, cl));
 }
 
-int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
-                                 const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output)
+void tsr_dw_vec_channels_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
+                             const tsr_f16 *weights, const tsr_f16 *bias, int32_t c0,
+                             int32_t nc, tsr_f16 *y, int32_t ys)
 {
-    const tsr_window *w;
-    tsr_dw_geom g;
-    tsr_mve_clamp_f16 cl;
-    int32_t n, oh, ow, c0, c, blocked, slide;
-
-    if (p == NULL || input == NULL || weights == NULL || output == NULL) {
-        return TSR_ERR_NULL;
-    }
-    w = &p->win;
-    c = p->in_c;
-    if (p->multiplier != 1 || !tsr_act_valid(&p->act) || !tsr_acc_valid(p->acc) ||
-        !tsr_window_ok(w, c, c) || tsr_mul(tsr_mul(w->kernel_h, w->kernel_w), c) <= 0) {
-        return TSR_ERR_PARAM;
-    }
-    tsr_dw_geom_of(&g, w, c);
-    slide = g.kw == 3 && g.tap == c && g.pix == c; /* pixels3() */
+    const tsr_window *w = &p->win;
+    const int32_t c = p->in_c;
     /* The blocked path: one chunk per dot product and an activation that is a clamp. */
-    blocked = p->acc != TSR_ACC_F32 && tsr_mve_act_inline(&p->act) &&
-              (p->acc == TSR_ACC_F16 || w->kernel_h * w->kernel_w <= TSR_ACC_CHUNK);
-    cl = tsr_mve_clamp_of(&p->act);
-    for (c0 = 0; c0 < c; c0 += 8) {
-        const int32_t nc = c - c0 < 8 ? c - c0 : 8;
-        const mve_pred16_t pc = vctp16q((uint32_t)nc);
-        const float16_t *bc = bias != NULL ? TSR_MVE_CH(bias + c0) : NULL;
+    const int blocked = p->acc != TSR_ACC_F32 && tsr_mve_act_inline(&p->act) &&
+                        (p->acc == TSR_ACC_F16 || w->kernel_h * w->kernel_w <= TSR_ACC_CHUNK);
+    const tsr_mve_clamp_f16 cl = tsr_mve_clamp_of(&p->act);
+    tsr_dw_geom g;
+    int32_t n, oh, ow, b0, slide;
+
+    tsr_dw_geom_of(&g, w, c, ys);
+    slide = g.kw == 3 && g.tap == c && g.pix == c; /* pixels3() */
+    for (b0 = 0; b0 < nc; b0 += 8) {
+        const int32_t nb = nc - b0 < 8 ? nc - b0 : 8;
+        const mve_pred16_t pc = vctp16q((uint32_t)nb);
+        const float16_t *bc = bias != NULL ? TSR_MVE_CH(bias + c0 + b0) : NULL;
         const float16x8_t bh = bc != NULL ? vldrhq_z_f16(bc, pc) : vdupq_n_f16(0);
-        const int32_t lo = blocked && nc == 8 ? g.col_lo : 0; /* [lo, hi): the blocked path */
-        const int32_t hi = blocked && nc == 8 ? g.col_hi : 0;
+        const int32_t lo = blocked && nb == 8 ? g.col_lo : 0; /* [lo, hi): the blocked path */
+        const int32_t hi = blocked && nb == 8 ? g.col_hi : 0;
         float32x4x2_t t0; /* the bias in float: even channels, odd channels */
         t0.val[0] = vcvtbq_f32_f16(bh);
         t0.val[1] = vcvttq_f32_f16(bh);
         for (n = 0; n < w->batch; ++n) {
             for (oh = 0; oh < w->out_h; ++oh) {
                 const tsr_dw_row r = tsr_dw_row_of(w, c, n, oh);
-                const float16_t *x = TSR_MVE_CH(input) + r.x + c0;
-                const float16_t *wk = TSR_MVE_CH(weights) + r.wk + c0;
-                float16_t *y = TSR_MVE_H(output) + ((n * w->out_h + oh) * w->out_w) * c + c0;
+                const float16_t *x = TSR_MVE_CH(input) + r.x + c0 + b0;
+                const float16_t *wk = TSR_MVE_CH(weights) + r.wk + c0 + b0;
+                float16_t *yr = TSR_MVE_H(y) + ((n * w->out_h + oh) * w->out_w) * ys + b0;
                 for (ow = 0; ow < w->out_w;) {
                     tsr_dw_cols s;
                     if (ow >= lo && ow + 1 < hi) { /* two or more pixels inside */
                         const int32_t k = hi - ow < PIXELS ? hi - ow : PIXELS;
                         if (k >= 3 && slide) {
                             pixels3(&g, x + ow * c - w->pad_left * c, wk, r.nkh, k, bc, cl,
-                                    y + ow * c);
-                            ow += k;
-                            continue;
+                                    yr + ow * ys);
+                        } else {
+                            pixels(&g, x + ow * g.pix - w->pad_left * c, wk, r.nkh, k, bc, cl,
+                                   yr + ow * ys);
                         }
-                        pixels(&g, x + ow * g.pix - w->pad_left * c, wk, r.nkh, k, bc, cl,
-                               y + ow * c);
                         ow += k;
                         continue;
                     }
                     s = tsr_dw_cols_of(w, c, ow);
-                    if (blocked && nc == 8) {
-                        one(&g, x + s.x, wk + s.wk, r.nkh, s.nkw, bc, cl, y + ow * c);
+                    if (blocked && nb == 8) {
+                        one(&g, x + s.x, wk + s.wk, r.nkh, s.nkw, bc, cl, yr + ow * ys);
                     } else {
                         pixel(&g, p, x + s.x, wk + s.wk, r.nkh, s.nkw, t0, pc,
-                              (tsr_f16 *)(void *)(y + ow * c), nc);
+                              (tsr_f16 *)(void *)(yr + ow * ys), nb);
                     }
                     ++ow;
                 }
             }
         }
     }
+}
+
+int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
+                                 const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output)
+{
+    if (p == NULL || input == NULL || weights == NULL || output == NULL) {
+        return TSR_ERR_NULL;
+    }
+    if (!tsr_dw_vec_params_ok(p) || !tsr_acc_valid(p->acc)) {
+        return TSR_ERR_PARAM;
+    }
+    tsr_dw_vec_channels_f16(p, input, weights, bias, 0, p->in_c, output, p->in_c);
     return TSR_OK;
 }
 

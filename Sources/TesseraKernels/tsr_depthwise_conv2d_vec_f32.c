@@ -10,6 +10,9 @@
  * serves). Other pixels (the border columns), the last block of fewer than 4 channels and
  * the other activations go one pixel at a time over the taps inside. Elsewhere this is
  * tsr_depthwise_conv2d_f32.
+ * The Helium loop is tsr_dw_vec_channels_f32 (tsr_depthwise.h), over any range of channels
+ * and any output pixel stride: the whole output here, one block of scratch in
+ * tsr_depthwise_conv2d_inplace_f32.
  *
  * Calls: tsr_depthwise_conv2d_f32.c
  */
@@ -99,10 +102,10 @@ static void pixels3(const tsr_dw_geom *g, const float *x, const float *wk, int32
         }
     }
     vst1q_f32(y, tsr_mve_act_f32(act, a[0]));
-    vst1q_f32(y + c, tsr_mve_act_f32(act, a[1]));
-    vst1q_f32(y + 2 * c, tsr_mve_act_f32(act, a[2]));
+    vst1q_f32(y + g->ys, tsr_mve_act_f32(act, a[1]));
+    vst1q_f32(y + 2 * g->ys, tsr_mve_act_f32(act, a[2]));
     if (n > 3) {
-        vst1q_f32(y + 3 * c, tsr_mve_act_f32(act, a[3]));
+        vst1q_f32(y + 3 * g->ys, tsr_mve_act_f32(act, a[3]));
     }
 }
 
@@ -127,12 +130,12 @@ static void pixels(const tsr_dw_geom *g, const float *x, const float *wk, int32_
         }
     }
     vst1q_f32(y, tsr_mve_act_f32(act, a0));
-    vst1q_f32(y + c, tsr_mve_act_f32(act, a1));
+    vst1q_f32(y + g->ys, tsr_mve_act_f32(act, a1));
     if (n > 2) {
-        vst1q_f32(y + 2 * c, tsr_mve_act_f32(act, a2));
+        vst1q_f32(y + 2 * g->ys, tsr_mve_act_f32(act, a2));
     }
     if (n > 3) {
-        vst1q_f32(y + 3 * c, tsr_mve_act_f32(act, a3));
+        vst1q_f32(y + 3 * g->ys, tsr_mve_act_f32(act, a3));
     }
 }
 
@@ -151,63 +154,68 @@ static void one(const tsr_dw_geom *g, const float *x, const float *wk, int32_t n
     vst1q_f32(y, tsr_mve_act_f32(act, a));
 }
 
-int tsr_depthwise_conv2d_vec_f32(const tsr_depthwise_conv2d_params *p, const float *input,
-                                 const float *weights, const float *bias, float *output)
+void tsr_dw_vec_channels_f32(const tsr_depthwise_conv2d_params *p, const float *input,
+                             const float *weights, const float *bias, int32_t c0, int32_t nc,
+                             float *y, int32_t ys)
 {
-    const tsr_window *w;
+    const tsr_window *w = &p->win;
+    const int32_t c = p->in_c;
+    const int blocked = tsr_mve_act_inline(&p->act); /* the blocked path: act in registers */
     tsr_dw_geom g;
-    int32_t n, oh, ow, c0, c, blocked, slide;
+    int32_t n, oh, ow, b0, slide;
 
-    if (p == NULL || input == NULL || weights == NULL || output == NULL) {
-        return TSR_ERR_NULL;
-    }
-    w = &p->win;
-    c = p->in_c;
-    if (p->multiplier != 1 || !tsr_act_valid(&p->act) || !tsr_window_ok(w, c, c) ||
-        tsr_mul(tsr_mul(w->kernel_h, w->kernel_w), c) <= 0) {
-        return TSR_ERR_PARAM;
-    }
-    tsr_dw_geom_of(&g, w, c);
+    tsr_dw_geom_of(&g, w, c, ys);
     slide = g.kw == 3 && g.tap == c && g.pix == c; /* pixels3() */
-    blocked = tsr_mve_act_inline(&p->act); /* the blocked path: the activation in registers */
-    for (c0 = 0; c0 < c; c0 += 4) {
-        const int32_t nc = c - c0 < 4 ? c - c0 : 4;
-        const mve_pred16_t pc = vctp32q((uint32_t)nc);
-        const float32x4_t b = bias != NULL ? vldrwq_z_f32(bias + c0, pc) : vdupq_n_f32(0.0f);
-        const int32_t lo = blocked && nc == 4 ? g.col_lo : 0; /* [lo, hi): the blocked path */
-        const int32_t hi = blocked && nc == 4 ? g.col_hi : 0;
+    for (b0 = 0; b0 < nc; b0 += 4) {
+        const int32_t nb = nc - b0 < 4 ? nc - b0 : 4;
+        const mve_pred16_t pc = vctp32q((uint32_t)nb);
+        const float32x4_t b = bias != NULL ? vldrwq_z_f32(bias + c0 + b0, pc)
+                                           : vdupq_n_f32(0.0f);
+        const int32_t lo = blocked && nb == 4 ? g.col_lo : 0; /* [lo, hi): blocked */
+        const int32_t hi = blocked && nb == 4 ? g.col_hi : 0;
         for (n = 0; n < w->batch; ++n) {
             for (oh = 0; oh < w->out_h; ++oh) {
                 const tsr_dw_row r = tsr_dw_row_of(w, c, n, oh);
-                const float *x = input + r.x + c0, *wk = weights + r.wk + c0;
-                float *y = output + ((n * w->out_h + oh) * w->out_w) * c + c0;
+                const float *x = input + r.x + c0 + b0, *wk = weights + r.wk + c0 + b0;
+                float *yr = y + ((n * w->out_h + oh) * w->out_w) * ys + b0;
                 for (ow = 0; ow < w->out_w;) {
                     tsr_dw_cols s;
                     if (ow >= lo && ow + 1 < hi) { /* two or more pixels inside */
                         const int32_t k = hi - ow < PIXELS ? hi - ow : PIXELS;
                         if (k >= 3 && slide) {
-                            pixels3(&g, x + ow * c - w->pad_left * c, wk, r.nkh, k, b, &p->act,
-                                    y + ow * c);
-                            ow += k;
-                            continue;
+                            pixels3(&g, x + ow * c - w->pad_left * c, wk, r.nkh, k, b,
+                                    &p->act, yr + ow * ys);
+                        } else {
+                            pixels(&g, x + ow * g.pix - w->pad_left * c, wk, r.nkh, k, b,
+                                   &p->act, yr + ow * ys);
                         }
-                        pixels(&g, x + ow * g.pix - w->pad_left * c, wk, r.nkh, k, b, &p->act,
-                               y + ow * c);
                         ow += k;
                         continue;
                     }
                     s = tsr_dw_cols_of(w, c, ow);
-                    if (blocked && nc == 4) {
-                        one(&g, x + s.x, wk + s.wk, r.nkh, s.nkw, b, &p->act, y + ow * c);
+                    if (blocked && nb == 4) {
+                        one(&g, x + s.x, wk + s.wk, r.nkh, s.nkw, b, &p->act, yr + ow * ys);
                     } else {
-                        pixel(&g, &p->act, x + s.x, wk + s.wk, r.nkh, s.nkw, b, pc, y + ow * c,
-                              nc);
+                        pixel(&g, &p->act, x + s.x, wk + s.wk, r.nkh, s.nkw, b, pc,
+                              yr + ow * ys, nb);
                     }
                     ++ow;
                 }
             }
         }
     }
+}
+
+int tsr_depthwise_conv2d_vec_f32(const tsr_depthwise_conv2d_params *p, const float *input,
+                                 const float *weights, const float *bias, float *output)
+{
+    if (p == NULL || input == NULL || weights == NULL || output == NULL) {
+        return TSR_ERR_NULL;
+    }
+    if (!tsr_dw_vec_params_ok(p)) {
+        return TSR_ERR_PARAM;
+    }
+    tsr_dw_vec_channels_f32(p, input, weights, bias, 0, p->in_c, output, p->in_c);
     return TSR_OK;
 }
 

@@ -19,6 +19,9 @@ struct CompileTarget: ParsableArguments {
     @Option(help: "Element type of the generated API's inputs and outputs: fp32 (float) or fp16 (tsr_f16, IEEE half).")
     var io: String = "fp32"
 
+    @Option(help: "Depthwise layers writing over their input: auto (where that lowers the arena), always or never.")
+    var inPlace: String = "auto"
+
     var options: CompileOptions {
         get throws {
             var p: Precision?
@@ -37,7 +40,10 @@ struct CompileTarget: ParsableArguments {
             case "fp16": ioType = .float16
             default: throw TesseraError.usage("unknown --io \"\(io)\" (available: fp32, fp16)")
             }
-            return CompileOptions(target: target, precision: p, dumpIRAfter: Set(dumpIRAfter), kernels: choice, io: ioType)
+            guard let policy = InPlacePolicy(rawValue: inPlace) else {
+                throw TesseraError.usage("unknown --in-place \"\(inPlace)\" (available: \(InPlacePolicy.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return CompileOptions(target: target, precision: p, dumpIRAfter: Set(dumpIRAfter), kernels: choice, io: ioType, inPlace: policy)
         }
     }
 

@@ -127,8 +127,17 @@ import TesseraKernels
             guard s.outChannels == s.inChannels else { return }
             var y = [Float](repeating: .nan, count: expected.count)
             var p = tsr_depthwise_conv2d_params(win: window(s.batch, g), in_c: Int32(s.inChannels), multiplier: 1, act: cAct(s.activation), acc: TSR_ACC_F32)
-            #expect(tsr_depthwise_conv2d_vec_f32(&p, v[0]!.data, WeightPacking.hwm.pack(v[1]!.data, shapes[1]), v[2]!.data, &y) == TSR_OK.rawValue)
+            let weights = WeightPacking.hwm.pack(v[1]!.data, shapes[1])
+            #expect(tsr_depthwise_conv2d_vec_f32(&p, v[0]!.data, weights, v[2]!.data, &y) == TSR_OK.rawValue)
             check(y, expected, "vector depthwise " + what)
+            // In place: the same bits, over the input's storage (the larger of the two).
+            let bytes = KernelVariant.depthwiseInPlace.scratchBytes(.conv(s), .float32)
+            #expect(Int(tsr_depthwise_conv2d_inplace_f32_scratch_bytes(&p)) == bytes, "in-place scratch size of \(what)")
+            var data = v[0]!.data + [Float](repeating: .nan, count: max(0, expected.count - v[0]!.data.count))
+            var scratch = [UInt8](repeating: 0xFF, count: bytes)
+            #expect(tsr_depthwise_conv2d_inplace_f32(&p, &data, weights, v[2]!.data, &scratch, Int32(bytes - 1)) == TSR_ERR_SCRATCH.rawValue)
+            #expect(tsr_depthwise_conv2d_inplace_f32(&p, &data, weights, v[2]!.data, &scratch, Int32(bytes)) == TSR_OK.rawValue)
+            #expect(Array(data.prefix(y.count)).map(\.bitPattern) == y.map(\.bitPattern), "in-place depthwise \(what)")
             return
         }
         guard s.group == 1 else { return }

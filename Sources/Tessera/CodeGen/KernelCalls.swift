@@ -41,10 +41,14 @@ enum KernelCalls {
         case let .conv(s):
             try requireNHWC(s.layout)
             if s.isDepthwise {
+                let fields = [window(s.batch, s.geometry), ".in_c = \(s.inChannels)", ".multiplier = \(s.outChannels / s.inChannels)", act(s.activation)] + accField
+                if variant == .depthwiseInPlace {  // y is x's storage
+                    guard let scratch else { throw TesseraError.internalError("\(node.location): the in-place depthwise kernel has no scratch planned") }
+                    return call("tsr_depthwise_conv2d_inplace_\(t)", "tsr_depthwise_conv2d_params", fields,
+                                [y, operand(1), operand(2), scratch.pointer, "\(scratch.bytes)"])
+                }
                 let kernel = variant == .depthwiseVector ? "tsr_depthwise_conv2d_vec_\(t)" : "tsr_depthwise_conv2d_\(t)"
-                return call(kernel, "tsr_depthwise_conv2d_params",
-                            [window(s.batch, s.geometry), ".in_c = \(s.inChannels)", ".multiplier = \(s.outChannels / s.inChannels)", act(s.activation)] + accField,
-                            [x, operand(1), operand(2), y])
+                return call(kernel, "tsr_depthwise_conv2d_params", fields, [x, operand(1), operand(2), y])
             }
             let fields = [window(s.batch, s.geometry), ".in_c = \(s.inChannels)", ".out_c = \(s.outChannels)", ".groups = \(s.group)", act(s.activation)] + accField
             switch variant {

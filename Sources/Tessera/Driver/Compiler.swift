@@ -13,10 +13,13 @@ public struct CompileOptions: Sendable {
     public var kernels: KernelChoice
     /// The element type of the generated API's inputs and outputs (`--io fp32 | fp16`).
     public var io: DType
+    /// Which depthwise layers write over their input (with `kernels` .best).
+    public var inPlace: InPlacePolicy
 
     public init(target: String = "host", precision: Precision? = nil, dumpIRAfter: Set<String> = [], verifyEachPass: Bool = true,
-                kernels: KernelChoice = .best, io: DType = .float32) {
+                kernels: KernelChoice = .best, io: DType = .float32, inPlace: InPlacePolicy = .whenSmaller) {
         self.kernels = kernels
+        self.inPlace = inPlace
         self.io = io
         self.target = target
         self.precision = precision
@@ -60,7 +63,7 @@ public enum Compiler {
         // 2. Per-layer figures: parameters, MACs, activation sizes.
         let summary = try ModelSummary(graph)
         // 3. Memory: weights blob layout, activation lifetimes and arena offsets.
-        let plan = try MemoryPlanner.plan(graph, kernels: options.kernels, simd: target.kernelSIMD)
+        let plan = try MemoryPlanner.plan(graph, kernels: options.kernels, simd: target.kernelSIMD, inPlace: options.inPlace)
         // 4. C code: header with the memory contract, schedule, weights.
         let (sources, kernels) = try CEmitter(graph: graph, plan: plan, acc: precision.accumulation(on: target), io: options.io).emit()
         // 5. The runtime kernel files the schedule calls, and their headers; with half I/O

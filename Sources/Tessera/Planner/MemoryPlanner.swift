@@ -3,7 +3,8 @@
 /// This is the first, simple planner: activations get arena space from producer to last
 /// reader, placed first-fit in time order so that buffers whose lifetimes do not
 /// intersect share addresses; view ops (Identity, Dropout, Flatten, Reshape) alias their
-/// input. Lifetimes are inclusive: a node's output never overlaps the inputs it reads.
+/// input. Lifetimes are inclusive: a node's output never overlaps the inputs it reads,
+/// except a depthwise layer the planner runs in place (InPlacePlanning.swift).
 public struct MemoryPlan: Equatable, Sendable {
     public enum Location: Equatable, Sendable {
         case input(Int)
@@ -73,8 +74,9 @@ public enum MemoryPlanner {
     public static let alignment = 16
 
     /// `kernels` and the target's `simd` pick the kernel variants (and with them weight
-    /// packings and scratch).
-    public static func plan(_ graph: Graph, kernels: KernelChoice = .best, simd: String = "none") throws -> MemoryPlan {
+    /// packings and scratch); `inPlace` which depthwise layers write over their input.
+    public static func plan(_ graph: Graph, kernels: KernelChoice = .best, simd: String = "none",
+                            inPlace: InPlacePolicy = .whenSmaller) throws -> MemoryPlan {
         var locations: [String: MemoryPlan.Location] = [:]
         for (i, input) in graph.inputs.enumerated() { locations[input.name] = .input(i) }
         for (i, output) in graph.outputs.enumerated() { locations[output] = .output(i) }
@@ -107,7 +109,37 @@ public enum MemoryPlanner {
             }
         }
 
-        // Activations: one buffer per produced tensor; views join their input's buffer.
+        // Activations and scratch, then the depthwise layers that run in place where that
+        // lowers the arena (InPlacePlanning).
+        var layout = try arena(graph, specs, variants, dtypes, locations, inPlace: [])
+        let candidates = kernels == .best ? inPlaceCandidates(graph, specs, locations, layout) : []
+        let chosen = try searchInPlace(candidates, policy: inPlace, start: layout) { set in
+            try arena(graph, specs, variants, dtypes, locations, inPlace: set)
+        }
+        if !chosen.isEmpty { layout = try arena(graph, specs, variants, dtypes, locations, inPlace: chosen) }
+        for t in chosen { variants[t] = .depthwiseInPlace }
+        return MemoryPlan(locations: layout.locations, buffers: layout.buffers, arenaBytes: layout.arenaBytes, alignment: alignment,
+                          lowerBoundBytes: layout.lowerBoundBytes, weights: weights, weightsFloats: blob[.float32]!,
+                          weightsHalves: blob[.float16]!, variants: variants, scratch: layout.scratch)
+    }
+
+    /// The arena part of a plan.
+    struct ArenaLayout {
+        var locations: [String: MemoryPlan.Location]
+        var buffers: [MemoryPlan.Buffer]
+        var arenaBytes: Int
+        var lowerBoundBytes: Int
+        var scratch: [Int: MemoryPlan.Scratch]
+    }
+
+    /// Places the activations and scratch in the arena. `locations` holds the graph inputs,
+    /// outputs and weights; the depthwise nodes in `inPlace` write over their input (their
+    /// output joins the input's buffer and their scratch is the in-place kernel's).
+    static func arena(_ graph: Graph, _ specs: [NodeSpec], _ variants: [KernelVariant], _ dtypes: [DType],
+                      _ placed: [String: MemoryPlan.Location], inPlace: Set<Int>) throws -> ArenaLayout {
+        var locations = placed
+        // Activations: one buffer per produced tensor; views and in-place outputs join their
+        // input's buffer.
         var bufferOf: [String: Int] = [:]
         var buffers: [MemoryPlan.Buffer] = []
         for (t, node) in graph.nodes.enumerated() {
@@ -116,20 +148,21 @@ public enum MemoryPlanner {
             let dataOutputs = specs[t].outputShapes.count
             for extra in node.outputs.dropFirst(dataOutputs) { locations[extra] = MemoryPlan.Location.none }
             for out in node.outputs.prefix(dataOutputs) where locations[out] == nil {  // graph outputs are placed
-                if isView(node, specs[t]) {
+                let bytes = roundUp(try graph.type(of: out).byteCount, alignment)
+                if isView(node, specs[t]) || inPlace.contains(t) {
                     if let b = bufferOf[node.inputs[0]] {  // an activation: share its buffer
                         bufferOf[out] = b
                         buffers[b].tensors.append(out)
+                        buffers[b].bytes = max(buffers[b].bytes, bytes)
                         continue
                     }
-                    if let source = locations[node.inputs[0]] {  // a graph input, output or weights
+                    if let source = locations[node.inputs[0]], !inPlace.contains(t) {  // a graph input, output or weights
                         locations[out] = source
                         continue
                     }
                 }
-                let bytes = try graph.type(of: out).byteCount
                 bufferOf[out] = buffers.count
-                buffers.append(.init(tensors: [out], offset: 0, bytes: roundUp(bytes, alignment), first: t, last: t))
+                buffers.append(.init(tensors: [out], offset: 0, bytes: bytes, first: t, last: t))
             }
         }
         for (t, node) in graph.nodes.enumerated() {
@@ -140,7 +173,8 @@ public enum MemoryPlanner {
         // Scratch: a buffer live during its node only.
         var scratchBuffer: [Int: Int] = [:]
         for (t, node) in graph.nodes.enumerated() {
-            let bytes = variants[t].scratchBytes(specs[t], dtypes[t])
+            let variant = inPlace.contains(t) ? KernelVariant.depthwiseInPlace : variants[t]
+            let bytes = variant.scratchBytes(specs[t], dtypes[t])
             guard bytes > 0 else { continue }
             scratchBuffer[t] = buffers.count
             buffers.append(.init(tensors: ["scratch of \(node.location)"], offset: 0, bytes: roundUp(bytes, alignment), first: t, last: t))
@@ -161,14 +195,12 @@ public enum MemoryPlanner {
             }
         }
         let scratch = scratchBuffer.mapValues { MemoryPlan.Scratch(offset: buffers[$0].offset, bytes: buffers[$0].bytes) }
-        let arena = buffers.map { $0.offset + $0.bytes }.max() ?? 0
         var lowerBound = 0
         for t in graph.nodes.indices {
             lowerBound = max(lowerBound, buffers.filter { $0.first <= t && t <= $0.last }.map(\.bytes).reduce(0, +))
         }
-        return MemoryPlan(locations: locations, buffers: buffers, arenaBytes: arena, alignment: alignment,
-                          lowerBoundBytes: lowerBound, weights: weights, weightsFloats: blob[.float32]!, weightsHalves: blob[.float16]!,
-                          variants: variants, scratch: scratch)
+        return ArenaLayout(locations: locations, buffers: buffers, arenaBytes: buffers.map { $0.offset + $0.bytes }.max() ?? 0,
+                           lowerBoundBytes: lowerBound, scratch: scratch)
     }
 
     /// The element type a node computes in: its output's (a Convert's input's).

@@ -34,8 +34,16 @@ import Testing
     /// code's operations). Returns the compiled model.
     @discardableResult
     static func runAndCompare(_ graph: Graph, target: String, precision: Precision, seed: UInt64, io: DType = .float32,
-                              sameBitsAsHost: Bool = false) throws -> CompiledModel {
-        let model = try Compiler.compile(graph, options: CompileOptions(target: target, precision: precision, io: io))
+                              sameBitsAsHost: Bool = false, inPlace: InPlacePolicy = .whenSmaller) throws -> CompiledModel {
+        try runAndCompareOutputs(graph, target: target, precision: precision, seed: seed, io: io, sameBitsAsHost: sameBitsAsHost,
+                                 inPlace: inPlace).model
+    }
+
+    /// runAndCompare, returning the emulator's outputs as well.
+    static func runAndCompareOutputs(_ graph: Graph, target: String, precision: Precision, seed: UInt64, io: DType = .float32,
+                                     sameBitsAsHost: Bool = false, inPlace: InPlacePolicy = .whenSmaller)
+        throws -> (model: CompiledModel, outputs: OrderedDictionary<String, TensorValue>) {
+        let model = try Compiler.compile(graph, options: CompileOptions(target: target, precision: precision, io: io, inPlace: inPlace))
         let inputs = randomInputs(graph, seed: seed)
         let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
         let run = try EmulatorRunner.run(model, target: model.target, inputs: ordered)
@@ -50,6 +58,6 @@ import Testing
                 #expect(differ == 0, "\(graph.name) on \(target) at \(precision.rawValue), \(output): \(differ) values differ from the host's")
             }
         }
-        return model
+        return (model, run.outputs)
     }
 }

@@ -1,0 +1,90 @@
+import Foundation
+import OrderedCollections
+import Testing
+@testable import Tessera
+
+/// The in-place depthwise kernels (tsr_depthwise_conv2d_inplace_*): every depthwise layer
+/// that can run in place does (InPlacePolicy.always), on corstone300 (Helium), rv32zfh and
+/// the host (portable C), against the reference interpreter and, bit for bit, against the same
+/// model with every layer out of place. The shapes reach several channel blocks and a last
+/// partial one, stride 2, outputs larger than their inputs (wide padding), activations in
+/// registers and through a buffer, a 7x7 kernel, two images and two depthwise layers in a
+/// row (the second writes over the first's output, which wrote over its input).
+@Suite struct EmulatedInPlaceTests {
+    /// (channels, h, w, kernel, strides, pads t l b r, activation).
+    static let shapes: [(Int, Int, Int, Int, [Int], [Int], (String, [(String, JSONValue)])?)] = [
+        (16, 9, 13, 3, [1, 1], [1, 1, 1, 1], ("Relu", [])),
+        (24, 12, 11, 3, [2, 2], [0, 1, 1, 0], ("Clip", [("min", .double(0)), ("max", .double(6))])),
+        (17, 7, 9, 5, [1, 1], [2, 2, 2, 2], ("HardSwish", [])),
+        (12, 5, 6, 3, [1, 1], [3, 2, 3, 2], nil),
+        (9, 8, 8, 7, [1, 1], [3, 3, 3, 3], ("Relu", [])),
+        (40, 4, 14, 3, [1, 2], [1, 2, 1, 2], nil),
+    ]
+
+    /// Per shape: x -> Relu -> depthwise -> Add(y, y) (the depthwise reads an arena tensor
+    /// that dies there, and its output is not a graph output).
+    static func model() -> ModelBuilder {
+        var b = ModelBuilder("depthwise_in_place", seed: 61)
+        for (i, s) in shapes.enumerated() {
+            let (c, h, w, k, strides, pads, act) = s
+            let x = b.node("Relu", [b.input("x\(i)", [1, c, h, w])], name: "in\(i)")
+            let inputs = [x, b.weight("w\(i)", [c, 1, k, k], scale: 0.4), b.weight("b\(i)", [c])]
+            var y = b.node("Conv", inputs, name: "dw\(i)", [("group", .int(c)), ("strides", ints(strides)), ("pads", ints(pads))])
+            if let (op, attributes) = act { y = b.node(op, [y], name: "act\(i)", attributes) }
+            b.output(b.node("Add", [y, y], name: "out\(i)"))
+        }
+        // Two images, two depthwise layers in a row.
+        let x = b.node("Relu", [b.input("xb", [2, 16, 5, 6])], name: "inb")
+        let y = b.node("Conv", [x, b.weight("wb", [16, 1, 3, 3], scale: 0.4)], name: "dwb", [("group", .int(16)), ("pads", ints([1, 1, 1, 1]))])
+        let z = b.node("Conv", [y, b.weight("wc", [16, 1, 3, 3], scale: 0.4)], name: "dwc",
+                       [("group", .int(16)), ("strides", ints([2, 2])), ("pads", ints([1, 1, 1, 1]))])
+        b.output(b.node("Add", [z, z], name: "outb"))
+        return b
+    }
+
+    static let layers = shapes.count + 2
+
+    static let emulated: [(String, Precision)] = [Precision.fp32, .fp16, .fp16Acc16, .fp16Acc32].map { ("corstone300", $0) } + [("rv32zfh", .fp16)]
+
+    @Test(arguments: emulated)
+    func inPlaceOnTheEmulatorMatchesOutOfPlace(_ c: (String, Precision)) throws {
+        let (target, precision) = c
+        let graph = try Self.model().graph()
+        let inPlace = try EmulatedKernelTests.runAndCompareOutputs(graph, target: target, precision: precision, seed: 62, inPlace: .always)
+        let outOfPlace = try EmulatedKernelTests.runAndCompareOutputs(graph, target: target, precision: precision, seed: 62, inPlace: .never)
+        #expect(inPlace.model.plan.variants.filter { $0 == .depthwiseInPlace }.count == Self.layers)
+        #expect(outOfPlace.model.plan.variants.filter { $0 == .depthwiseInPlace }.isEmpty)
+        if target == "corstone300" {
+            #expect(outOfPlace.model.plan.variants.filter { $0 == .depthwiseVector }.count == Self.layers)
+        }
+        try Self.expectSameBits(inPlace.outputs, outOfPlace.outputs, "\(target) at \(precision.rawValue)")
+    }
+
+    @Test(arguments: [Precision.fp32, .fp16])
+    func inPlaceOnTheHostMatchesOutOfPlace(_ precision: Precision) throws {
+        let graph = try Self.model().graph()
+        let inputs = randomInputs(graph, seed: 63)
+        let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
+        var results: [OrderedDictionary<String, TensorValue>] = []
+        for policy in [InPlacePolicy.always, .never] {
+            let model = try Compiler.compile(graph, options: CompileOptions(precision: precision, inPlace: policy))
+            #expect(model.plan.variants.filter { $0 == .depthwiseInPlace }.count == (policy == .always ? Self.layers : 0))
+            let outputs = try HostRunner.compileAndRun(model, inputs: ordered)
+            let expected = try ReferenceInterpreter.run(model.graph, inputs: inputs)
+            for name in graph.outputs {
+                let cmp = Comparison(try #require(outputs[name]), try #require(expected[name]))
+                #expect(cmp.within(relative: Tolerance.fp16(precision)), "host at \(precision.rawValue), \(policy), \(name): \(cmp)")
+            }
+            results.append(outputs)
+        }
+        try Self.expectSameBits(results[0], results[1], "host at \(precision.rawValue)")
+    }
+
+    static func expectSameBits(_ a: OrderedDictionary<String, TensorValue>, _ b: OrderedDictionary<String, TensorValue>, _ label: String) throws {
+        for (name, x) in a {
+            let y = try #require(b[name])
+            let differ = zip(x.data, y.data).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(x.data.count == y.data.count && differ == 0, "\(label), \(name): \(differ) values differ in place")
+        }
+    }
+}
