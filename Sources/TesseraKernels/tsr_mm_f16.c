@@ -365,21 +365,30 @@ static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 
 
 #else /* portable: the reference accumulation of tsr_simd.h, column by column */
 
+/* One column's dot product for the row x (segments `stride` apart), weights from wj, nb
+ * apart, accumulated in acc. */
+static float column_sum(const tsr_mm_rows *m, const tsr_f16 *x, int32_t stride,
+                        const tsr_f16 *wj, int32_t nb, tsr_acc_mode acc)
+{
+    tsr_hacc sum;
+    int32_t s;
+    tsr_hacc_init(&sum, acc);
+    for (s = 0; s < m->nseg; ++s) {
+        tsr_hacc_dot(&sum, x + s * stride, 1, wj + s * m->seg * nb, nb, m->seg);
+    }
+    return tsr_hacc_sum(&sum);
+}
+
 static void block_columns(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
                           int32_t nb, const tsr_f16 *bias, const tsr_act *act,
                           tsr_acc_mode acc, tsr_f16 *const y[])
 {
-    int32_t r, j, s;
+    int32_t r, j;
     for (r = 0; r < m->rows; ++r) {
         float buf[TSR_PACK_COLS_F16];
         for (j = 0; j < nb; ++j) {
-            tsr_hacc sum;
-            tsr_hacc_init(&sum, acc);
-            for (s = 0; s < m->nseg; ++s) {
-                tsr_hacc_dot(&sum, a[r] + s * m->stride[r], 1, w + s * m->seg * nb + j, nb,
-                             m->seg);
-            }
-            buf[j] = bias != NULL ? tsr_hacc_sum(&sum) + tsr_h2f(bias[j]) : tsr_hacc_sum(&sum);
+            const float sum = column_sum(m, a[r], m->stride[r], w + j, nb, acc);
+            buf[j] = bias != NULL ? sum + tsr_h2f(bias[j]) : sum;
         }
         tsr_f16_act_store(act, buf, y[r], nb);
     }
@@ -453,11 +462,64 @@ static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 
 
 #else
 
+/* TSR_ACC_F32, columns [j, j + 4) of every row (rows past m->rows repeat the last one): the
+ * twelve float sums in registers, each term by term as tsr_hacc_dot sums them, so the
+ * results are block_columns' bits. */
+static void quad_f32(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+                     int32_t nb, float t[TSR_MM_ROWS][4])
+{
+    const int32_t r1 = m->rows > 1 ? 1 : 0, r2 = m->rows > 2 ? 2 : r1;
+    float s00 = 0.0f, s01 = 0.0f, s02 = 0.0f, s03 = 0.0f;
+    float s10 = 0.0f, s11 = 0.0f, s12 = 0.0f, s13 = 0.0f;
+    float s20 = 0.0f, s21 = 0.0f, s22 = 0.0f, s23 = 0.0f;
+    int32_t s, i;
+    for (s = 0; s < m->nseg; ++s) {
+        const tsr_f16 *x0 = a[0] + s * m->stride[0], *x1 = a[r1] + s * m->stride[r1];
+        const tsr_f16 *x2 = a[r2] + s * m->stride[r2];
+        for (i = 0; i < m->seg; ++i, w += nb) {
+            const float w0 = tsr_h2f(w[0]), w1 = tsr_h2f(w[1]);
+            const float w2 = tsr_h2f(w[2]), w3 = tsr_h2f(w[3]);
+            const float v0 = tsr_h2f(x0[i]), v1 = tsr_h2f(x1[i]), v2 = tsr_h2f(x2[i]);
+            s00 += v0 * w0, s01 += v0 * w1, s02 += v0 * w2, s03 += v0 * w3;
+            s10 += v1 * w0, s11 += v1 * w1, s12 += v1 * w2, s13 += v1 * w3;
+            s20 += v2 * w0, s21 += v2 * w1, s22 += v2 * w2, s23 += v2 * w3;
+        }
+    }
+    t[0][0] = s00, t[0][1] = s01, t[0][2] = s02, t[0][3] = s03;
+    t[1][0] = s10, t[1][1] = s11, t[1][2] = s12, t[1][3] = s13;
+    t[2][0] = s20, t[2][1] = s21, t[2][2] = s22, t[2][3] = s23;
+}
+
+/* Scalar FPU cores, where half is a storage format (TSR_ACC_F32): four columns at a time
+ * for all rows, each operand converted once per term instead of once per multiply-add;
+ * the last nb % 4 columns, and the half accumulation modes, column by column. */
 static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
                   int32_t nb, const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc,
                   tsr_f16 *const y[])
 {
-    block_columns(m, a, w, nb, bias, act, acc, y);
+    const int32_t wide = acc == TSR_ACC_F32 ? nb / 4 * 4 : 0; /* columns taken by quad_f32 */
+    float buf[TSR_MM_ROWS][TSR_PACK_COLS_F16];
+    int32_t r, j, c;
+    if (wide == 0) {
+        block_columns(m, a, w, nb, bias, act, acc, y);
+        return;
+    }
+    for (j = 0; j < wide; j += 4) {
+        float t[TSR_MM_ROWS][4];
+        quad_f32(m, a, w + j, nb, t);
+        for (r = 0; r < m->rows; ++r) {
+            for (c = 0; c < 4; ++c) {
+                buf[r][j + c] = bias != NULL ? t[r][c] + tsr_h2f(bias[j + c]) : t[r][c];
+            }
+        }
+    }
+    for (r = 0; r < m->rows; ++r) {
+        for (j = wide; j < nb; ++j) {
+            const float sum = column_sum(m, a[r], m->stride[r], w + j, nb, acc);
+            buf[r][j] = bias != NULL ? sum + tsr_h2f(bias[j]) : sum;
+        }
+        tsr_f16_act_store(act, buf[r], y[r], nb);
+    }
 }
 
 #endif

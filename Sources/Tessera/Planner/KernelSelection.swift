@@ -38,21 +38,24 @@ public enum KernelVariant: String, Sendable {
     public static func packColumns(_ dtype: DType) -> Int { dtype == .float16 ? 16 : 8 }
 
     /// The variant for `node` on a core whose kernels' SIMD is `simd`
-    /// (`TargetDescription.kernelSIMD`). The blocked variants pay off where their vector
-    /// paths exist: Helium, and for half nodes the generic-vector back end
-    /// ("fp16-vector"); elsewhere their portable code is no faster than the loop nests
-    /// (measured on the Cortex-M7), so the loop nests stay.
+    /// (`TargetDescription.kernelSIMD`). The blocked variants run everywhere but the host:
+    /// Helium, the generic-vector back end for half nodes ("fp16-vector"), and the
+    /// register-blocked scalar micro-kernel of the other MCU cores. The host keeps the loop
+    /// nests (the harness's reference build).
     static func select(_ node: Node, _ spec: NodeSpec, in graph: Graph, choice: KernelChoice, simd: String) -> KernelVariant {
         if case .gemm = spec, let b = node.input(1), graph.constants[b]?.type.dtype == .float16,
            graph.types[node.outputs[0]]?.dtype == .float32 {
             return .fullyConnectedHalfWeights  // the only kernel for those dtypes (PrecisionLowering)
         }
-        let halfNode = graph.types[node.outputs[0]]?.dtype == .float16
-        guard choice == .best, simd == "helium" || (simd == "fp16-vector" && halfNode) else { return .loopNest }
+        // Scalar FPU cores (Cortex-M4/M7/M33: "dsp"; RV32F's float nodes beside its half
+        // vectors) run the matrix variants on their register-blocked portable micro-kernel;
+        // their depthwise vector kernel would be the loop nest.
+        let vectors = simd == "helium" || (simd == "fp16-vector" && graph.types[node.outputs[0]]?.dtype == .float16)
+        guard choice == .best, vectors || simd == "dsp" || simd == "fp16-vector" else { return .loopNest }
         func constant(_ k: Int) -> Bool { node.input(k).map { graph.constants[$0] != nil } ?? false }
         switch spec {
         case let .conv(c) where c.layout == .nhwc:
-            if c.isDepthwise { return c.outChannels == c.inChannels ? .depthwiseVector : .loopNest }
+            if c.isDepthwise { return c.outChannels == c.inChannels && vectors ? .depthwiseVector : .loopNest }
             guard c.group == 1, constant(1) else { return .loopNest }
             let g = c.geometry
             if g.kernel == (1, 1) && g.pads == (0, 0, 0, 0) { return .conv1x1 }
