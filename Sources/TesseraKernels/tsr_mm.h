@@ -1,6 +1,8 @@
 /*
  * Tessera runtime: the blocked matrix micro-kernels behind the convolution and fully
- * connected kernels (internal, not public API). Portable C99 with a Helium path.
+ * connected kernels (internal, not public API). Portable C99 with a Helium path; the
+ * portable path keeps 3 rows by 4 columns of float sums in registers (the scalar FPU
+ * cores: Cortex-M4/M7/M33, RV32F).
  *
  * Both compute, for `rows` rows a_r of k values and the packed weights of an n-column
  * matrix (TSR_PACK_COLS_* in tsr_kernels.h),

@@ -19,7 +19,8 @@ public enum InPlacePolicy: String, Sendable, CaseIterable {
 extension MemoryPlanner {
     /// The depthwise layers that can run in place: multiplier 1, more channels than one
     /// block (otherwise the scratch is the whole output), an input in the arena whose
-    /// buffer nothing reads after the layer, and an output in the arena.
+    /// buffer nothing reads after the layer (nor the layer as its weights or bias), and an
+    /// output in the arena.
     /// `layout`: the arena without any layer in place, whose buffer lifetimes say when an
     /// input (through any view of it) is last read.
     static func inPlaceCandidates(_ graph: Graph, _ specs: [NodeSpec], _ placed: [String: MemoryPlan.Location],
@@ -32,7 +33,8 @@ extension MemoryPlanner {
             guard case let .conv(c) = specs[t], c.isDepthwise, c.layout == .nhwc, c.outChannels == c.inChannels,
                   c.inChannels > KernelVariant.inPlaceChannels else { return false }
             let node = graph.nodes[t]
-            guard let input = node.input(0), placed[input] == nil, placed[node.outputs[0]] == nil else { return false }
+            guard let input = node.input(0), placed[input] == nil, placed[node.outputs[0]] == nil,
+                  !node.inputs.dropFirst().contains(input) else { return false }
             return lastUse[input] == t
         }
     }
