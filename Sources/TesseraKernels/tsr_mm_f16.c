@@ -109,26 +109,41 @@ static int32_t run_chunks(cursor *c, int32_t seg, const int32_t jump[3], int32_t
     const float16_t *q0 = c->q0, *q1 = c->q1, *q2 = c->q2, *wk = c->w;
     const float16x8_t zero = vdupq_n_f16(0);
     int32_t left = c->left, segs = c->segs, g;
-    for (g = 0; g < GROUP && segs > 0; ++g) {
+    float16x8_t *out = part[0];
+    for (g = 0; g < GROUP && segs > 0; ++g, out += 6) {
         float16x8_t x00 = zero, x01 = zero, x10 = zero, x11 = zero, x20 = zero, x21 = zero;
-        int32_t need = chunk;
-        do { /* one chunk: runs within a segment */
-            const int32_t run = need < left ? need : left;
-            int32_t i = run; /* >= 1: need and left are */
+        if (left >= chunk) { /* the common case: the chunk lies in the current segment */
+            int32_t i = chunk;
             do {
                 TSR_MM_F16_STEP();
                 wk += TSR_PACK_COLS_F16;
             } while (--i > 0);
-            need -= run;
-            left -= run;
+            left -= chunk;
             if (left == 0) {
                 q0 += jump[0], q1 += jump[1], q2 += jump[2];
                 left = seg;
                 --segs;
             }
-        } while (need > 0 && segs > 0);
-        part[g][0] = x00, part[g][1] = x01, part[g][2] = x10;
-        part[g][3] = x11, part[g][4] = x20, part[g][5] = x21;
+        } else {
+            int32_t need = chunk;
+            do { /* one chunk: runs within a segment */
+                const int32_t run = need < left ? need : left;
+                int32_t i = run; /* >= 1: need and left are */
+                do {
+                    TSR_MM_F16_STEP();
+                    wk += TSR_PACK_COLS_F16;
+                } while (--i > 0);
+                need -= run;
+                left -= run;
+                if (left == 0) {
+                    q0 += jump[0], q1 += jump[1], q2 += jump[2];
+                    left = seg;
+                    --segs;
+                }
+            } while (need > 0 && segs > 0);
+        }
+        out[0] = x00, out[1] = x01, out[2] = x10;
+        out[3] = x11, out[4] = x20, out[5] = x21;
     }
     c->q0 = q0, c->q1 = q1, c->q2 = q2, c->w = wk;
     c->left = left, c->segs = segs;

@@ -53,6 +53,14 @@ import Testing
             b.output(b.node("Conv", [x, b.weight("pw\(i)", [cout, cin, 1, 1], scale: 0.4), b.weight("pb\(i)", [cout])],
                             name: "pointwise\(i)", [("strides", ints([stride, stride]))]))
         }
+        // Chunk boundaries of the FP16 micro-kernel: a 3x3 convolution over 32 channels
+        // (segments of 96 terms, three 32-term chunks each, and 9 chunks: more than one
+        // group) and a 1x1 convolution over 64 channels (one segment of two chunks).
+        for (i, (cin, kernel, pad)) in [(32, 3, 1), (64, 1, 0)].enumerated() {
+            let x = b.input("c\(i)", [1, cin, 4, 5])
+            b.output(b.node("Conv", [x, b.weight("cw\(i)", [16, cin, kernel, kernel], scale: 0.2), b.weight("cb\(i)", [16])],
+                            name: "chunks\(i)", [("pads", ints([pad, pad, pad, pad]))]))
+        }
         for (i, (m, k, n)) in [(1, 37, 10), (3, 64, 16), (4, 19, 33)].enumerated() {
             let x = b.input("f\(i)", [m, k])
             b.output(b.node("Gemm", [x, b.weight("fw\(i)", [n, k], scale: 0.3), b.weight("fb\(i)", [n])], name: "fc\(i)",
