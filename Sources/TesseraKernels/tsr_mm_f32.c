@@ -112,8 +112,23 @@ static void block(const tsr_mm_rows *m, const float *const a[], const float *w, 
 
 #else /* portable */
 
+/* Stores four sums s plus their bias (NULL: none) at y. */
+static void put4(float *y, const float *bias, const float s[4])
+{
+    if (bias != NULL) {
+        y[0] = s[0] + bias[0], y[1] = s[1] + bias[1], y[2] = s[2] + bias[2];
+        y[3] = s[3] + bias[3];
+    } else {
+        y[0] = s[0], y[1] = s[1], y[2] = s[2], y[3] = s[3];
+    }
+}
+
 /* Columns [j, j + 4) of every row (rows past m->rows repeat the last one): the twelve dot
- * products in registers, each summed term by term in the order of column(). */
+ * products in registers, each summed term by term in the order of column(). Out of line,
+ * so that the caller's pointers do not take the registers of its loop. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
 static void quad(const tsr_mm_rows *m, const float *const a[], const float *w, int32_t nb,
                  float t[TSR_MM_ROWS][4])
 {
@@ -153,37 +168,33 @@ static float column(const tsr_mm_rows *m, const float *x, int32_t stride, const 
 }
 
 /* Scalar FPU cores (Cortex-M4/M7/M33, RV32F): four columns at a time for all rows, twelve
- * sums in registers (two loads per multiply-add, against two per term and column); the
- * last nb % 4 columns one by one. */
+ * sums in registers (7 loads per 12 multiply-adds, where one column at a time loads two
+ * per multiply-add); the last nb % 4 columns one by one. The sums go straight to y, where
+ * the activation is applied (through a buffer, the copy to y became a memcpy call). */
 static void block(const tsr_mm_rows *m, const float *const a[], const float *w, int32_t nb,
                   const float *bias, const tsr_act *act, float *const y[])
 {
-    float buf[TSR_MM_ROWS][TSR_PACK_COLS_F32];
-    int32_t r, j, c;
+    int32_t r, j;
     for (j = 0; j + 4 <= nb; j += 4) {
         float t[TSR_MM_ROWS][4];
+        const float *bj = bias != NULL ? bias + j : NULL;
         quad(m, a, w + j, nb, t);
-        for (r = 0; r < m->rows; ++r) {
-            for (c = 0; c < 4; ++c) {
-                buf[r][j + c] = t[r][c];
-            }
+        put4(y[0] + j, bj, t[0]);
+        if (m->rows > 1) {
+            put4(y[1] + j, bj, t[1]);
+        }
+        if (m->rows > 2) {
+            put4(y[2] + j, bj, t[2]);
         }
     }
     for (; j < nb; ++j) {
         for (r = 0; r < m->rows; ++r) {
-            buf[r][j] = column(m, a[r], m->stride[r], w + j, nb);
+            const float sum = column(m, a[r], m->stride[r], w + j, nb);
+            y[r][j] = bias != NULL ? sum + bias[j] : sum;
         }
     }
     for (r = 0; r < m->rows; ++r) {
-        if (bias != NULL) {
-            for (j = 0; j < nb; ++j) {
-                buf[r][j] += bias[j];
-            }
-        }
-        tsr_act_apply_n(act, buf[r], nb);
-        for (j = 0; j < nb; ++j) {
-            y[r][j] = buf[r][j];
-        }
+        tsr_act_apply_n(act, y[r], nb);
     }
 }
 
