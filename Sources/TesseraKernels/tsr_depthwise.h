@@ -90,17 +90,15 @@ static inline int tsr_dw_vec_params_ok(const tsr_depthwise_conv2d_params *p)
  * parameters the caller has checked: output pixel i's channel c0 + j at y[i * ys + j].
  * The channel-vector kernels are these over all channels, the in-place kernels these
  * over one block of channels at a time, into their scratch.
- * tsr_dw_vec_channels_*: the Helium paths (tsr_depthwise_conv2d_vec_*.c, Helium builds
- * only); tsr_dw_range_*: the loop nests' arithmetic (tsr_depthwise_conv2d_*.c). */
+ * tsr_dw_vec_channels_*: tsr_depthwise_conv2d_vec_*.c (FP16: Helium builds only);
+ * tsr_dw_range_f16: the FP16 loop nest's arithmetic (tsr_depthwise_conv2d_f16.c), which
+ * the FP16 in-place kernel uses without Helium. */
 void tsr_dw_vec_channels_f32(const tsr_depthwise_conv2d_params *p, const float *input,
                              const float *weights, const float *bias, int32_t c0, int32_t nc,
                              float *y, int32_t ys);
 void tsr_dw_vec_channels_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
                              const tsr_f16 *weights, const tsr_f16 *bias, int32_t c0,
                              int32_t nc, tsr_f16 *y, int32_t ys);
-void tsr_dw_range_f32(const tsr_depthwise_conv2d_params *p, const float *input,
-                      const float *weights, const float *bias, int32_t c0, int32_t nc,
-                      float *y, int32_t ys);
 void tsr_dw_range_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
                       const tsr_f16 *weights, const tsr_f16 *bias, int32_t c0, int32_t nc,
                       tsr_f16 *y, int32_t ys);

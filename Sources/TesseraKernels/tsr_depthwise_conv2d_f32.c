@@ -8,9 +8,8 @@
  */
 #include <stddef.h>
 
-#include "tsr_depthwise.h"
-#include "tsr_internal.h"
 #include "tsr_kernels.h"
+#include "tsr_internal.h"
 
 static int depthwise_params_ok(const tsr_depthwise_conv2d_params *p)
 {
@@ -40,65 +39,59 @@ static void depthwise_tap(const float *x, const float *w, float *acc, int32_t in
     }
 }
 
-/* Output channels [c0, c0 + nc) (all of them, or any range at multiplier 1) of every
- * output pixel, pixel i's at y + i * ys; the public loop nest is the whole range. */
-void tsr_dw_range_f32(const tsr_depthwise_conv2d_params *p, const float *input,
-                      const float *weights, const float *bias, int32_t c0, int32_t nc,
-                      float *y, int32_t ys)
-{
-    const tsr_window *w = &p->win;
-    const int32_t in_c = p->in_c, mult = p->multiplier, out_c = in_c * mult;
-    const int32_t in_row = w->in_w * in_c, in_image = w->in_h * in_row;
-    const int32_t w_row = w->kernel_w * out_c; /* weights per kernel row */
-    /* The channels a tap reads: in_c of them from channel 0, or nc from c0 (mult 1). */
-    const int32_t x0 = mult == 1 ? c0 : 0, xc = mult == 1 ? nc : in_c;
-    int32_t n, oh, ow, kh, kw, c;
-
-    for (n = 0; n < w->batch; ++n) {
-        const float *x_n = input + n * in_image + x0;
-        for (oh = 0; oh < w->out_h; ++oh) {
-            const int32_t ih0 = oh * w->stride_h - w->pad_top;
-            int32_t kh_lo, kh_hi;
-            tsr_tap_range(ih0, w->dilation_h, w->kernel_h, w->in_h, &kh_lo, &kh_hi);
-            for (ow = 0; ow < w->out_w; ++ow) {
-                const int32_t iw0 = ow * w->stride_w - w->pad_left;
-                const float *w_kh = weights + kh_lo * w_row + c0;
-                int32_t ih = ih0 + kh_lo * w->dilation_h;
-                int32_t kw_lo, kw_hi;
-                tsr_tap_range(iw0, w->dilation_w, w->kernel_w, w->in_w, &kw_lo, &kw_hi);
-                for (c = 0; c < nc; ++c) {
-                    y[c] = 0.0f;
-                }
-                for (kh = kh_lo; kh < kh_hi; ++kh, ih += w->dilation_h, w_kh += w_row) {
-                    const float *x_row = x_n + ih * in_row;
-                    const float *w_px = w_kh + kw_lo * out_c;
-                    int32_t iw = iw0 + kw_lo * w->dilation_w;
-                    for (kw = kw_lo; kw < kw_hi; ++kw, iw += w->dilation_w, w_px += out_c) {
-                        depthwise_tap(x_row + iw * in_c, w_px, y, xc, mult);
-                    }
-                }
-                if (bias != NULL) {
-                    for (c = 0; c < nc; ++c) {
-                        y[c] += bias[c0 + c];
-                    }
-                }
-                tsr_act_apply_n(&p->act, y, nc);
-                y += ys;
-            }
-        }
-    }
-}
-
 int tsr_depthwise_conv2d_f32(const tsr_depthwise_conv2d_params *p, const float *input,
                              const float *weights, const float *bias, float *output)
 {
+    const tsr_window *w;
+    int32_t n, oh, ow, kh, kw, c;
+    int32_t in_c, mult, out_c, in_row, in_image, w_row;
+
     if (p == NULL || input == NULL || weights == NULL || output == NULL) {
         return TSR_ERR_NULL;
     }
     if (!depthwise_params_ok(p)) {
         return TSR_ERR_PARAM;
     }
-    tsr_dw_range_f32(p, input, weights, bias, 0, p->in_c * p->multiplier, output,
-                     p->in_c * p->multiplier);
+    w = &p->win;
+    in_c = p->in_c;
+    mult = p->multiplier;
+    out_c = in_c * mult;
+    in_row = w->in_w * in_c;
+    in_image = w->in_h * in_row;
+    w_row = w->kernel_w * out_c; /* weights per kernel row */
+
+    for (n = 0; n < w->batch; ++n) {
+        const float *x_n = input + n * in_image;
+        for (oh = 0; oh < w->out_h; ++oh) {
+            const int32_t ih0 = oh * w->stride_h - w->pad_top;
+            int32_t kh_lo, kh_hi;
+            tsr_tap_range(ih0, w->dilation_h, w->kernel_h, w->in_h, &kh_lo, &kh_hi);
+            for (ow = 0; ow < w->out_w; ++ow) {
+                const int32_t iw0 = ow * w->stride_w - w->pad_left;
+                const float *w_kh = weights + kh_lo * w_row;
+                int32_t ih = ih0 + kh_lo * w->dilation_h;
+                int32_t kw_lo, kw_hi;
+                tsr_tap_range(iw0, w->dilation_w, w->kernel_w, w->in_w, &kw_lo, &kw_hi);
+                for (c = 0; c < out_c; ++c) {
+                    output[c] = 0.0f;
+                }
+                for (kh = kh_lo; kh < kh_hi; ++kh, ih += w->dilation_h, w_kh += w_row) {
+                    const float *x_row = x_n + ih * in_row;
+                    const float *w_px = w_kh + kw_lo * out_c;
+                    int32_t iw = iw0 + kw_lo * w->dilation_w;
+                    for (kw = kw_lo; kw < kw_hi; ++kw, iw += w->dilation_w, w_px += out_c) {
+                        depthwise_tap(x_row + iw * in_c, w_px, output, in_c, mult);
+                    }
+                }
+                if (bias != NULL) {
+                    for (c = 0; c < out_c; ++c) {
+                        output[c] += bias[c];
+                    }
+                }
+                tsr_act_apply_n(&p->act, output, out_c);
+                output += out_c;
+            }
+        }
+    }
     return TSR_OK;
 }

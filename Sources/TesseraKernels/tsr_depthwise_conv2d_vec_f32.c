@@ -8,13 +8,11 @@
  * taken PIXELS at a time: per tap, one weight vector and one FMA per pixel, started from
  * the bias (three-tap rows at stride 1 load each input vector once for every pixel it
  * serves). Other pixels (the border columns), the last block of fewer than 4 channels and
- * the other activations go one pixel at a time over the taps inside. Elsewhere this is
- * tsr_depthwise_conv2d_f32.
- * The Helium loop is tsr_dw_vec_channels_f32 (tsr_depthwise.h), over any range of channels
- * and any output pixel stride: the whole output here, one block of scratch in
+ * the other activations go one pixel at a time over the taps inside. Elsewhere (scalar FPU
+ * cores) pixel by pixel, four channels at a time in registers, with the loop nest's bits.
+ * Both are tsr_dw_vec_channels_f32 (tsr_depthwise.h), over any range of channels and any
+ * output pixel stride: the whole output here, one block of scratch in
  * tsr_depthwise_conv2d_inplace_f32.
- *
- * Calls: tsr_depthwise_conv2d_f32.c
  */
 #include <stddef.h>
 
@@ -219,15 +217,79 @@ int tsr_depthwise_conv2d_vec_f32(const tsr_depthwise_conv2d_params *p, const flo
     return TSR_OK;
 }
 
-#else /* portable: the plain C loop */
+#else /* portable: scalar FPU cores */
+
+/* Four channels of one output pixel, taps nkh x nkw inside from x and wk: the sums in
+ * registers, each tap by tap from 0 as the loop nest sums them (its bits), plus the bias. */
+static void four(const tsr_dw_geom *g, const float *x, const float *wk, int32_t nkh,
+                 int32_t nkw, const float *bias, float *y)
+{
+    const int32_t jx = g->row - nkw * g->tap, jw = (g->kw - nkw) * g->c;
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    int32_t kh, kw;
+    for (kh = 0; kh < nkh; ++kh, x += jx, wk += jw) {
+        for (kw = 0; kw < nkw; ++kw, x += g->tap, wk += g->c) {
+            a0 += x[0] * wk[0], a1 += x[1] * wk[1], a2 += x[2] * wk[2], a3 += x[3] * wk[3];
+        }
+    }
+    if (bias != NULL) {
+        a0 += bias[0], a1 += bias[1], a2 += bias[2], a3 += bias[3];
+    }
+    y[0] = a0, y[1] = a1, y[2] = a2, y[3] = a3;
+}
+
+/* Scalar FPU cores (Cortex-M4/M7/M33, RV32F): pixel by pixel, four channels at a time in
+ * registers over the pixel's taps inside (the loop nest keeps its sums in the output and
+ * loads and stores one per multiply-add); the last nc % 4 channels one by one. */
+void tsr_dw_vec_channels_f32(const tsr_depthwise_conv2d_params *p, const float *input,
+                             const float *weights, const float *bias, int32_t c0, int32_t nc,
+                             float *y, int32_t ys)
+{
+    const tsr_window *w = &p->win;
+    const int32_t c = p->in_c;
+    tsr_dw_geom g;
+    int32_t n, oh, ow, b;
+
+    tsr_dw_geom_of(&g, w, c, ys);
+    for (n = 0; n < w->batch; ++n) {
+        for (oh = 0; oh < w->out_h; ++oh) {
+            const tsr_dw_row r = tsr_dw_row_of(w, c, n, oh);
+            float *yr = y + ((n * w->out_h + oh) * w->out_w) * ys;
+            for (ow = 0; ow < w->out_w; ++ow, yr += ys) {
+                const tsr_dw_cols s = tsr_dw_cols_of(w, c, ow);
+                const float *x = input + r.x + s.x + c0, *wk = weights + r.wk + s.wk + c0;
+                for (b = 0; b + 4 <= nc; b += 4) {
+                    four(&g, x + b, wk + b, r.nkh, s.nkw, bias != NULL ? bias + c0 + b : NULL,
+                         yr + b);
+                }
+                for (; b < nc; ++b) {
+                    const float *xb = x + b, *wb = wk + b;
+                    float sum = 0.0f;
+                    int32_t kh, kw;
+                    for (kh = 0; kh < r.nkh; ++kh) {
+                        for (kw = 0; kw < s.nkw; ++kw) {
+                            sum += xb[kh * g.row + kw * g.tap] * wb[(kh * g.kw + kw) * c];
+                        }
+                    }
+                    yr[b] = bias != NULL ? sum + bias[c0 + b] : sum;
+                }
+                tsr_act_apply_n(&p->act, yr, nc);
+            }
+        }
+    }
+}
 
 int tsr_depthwise_conv2d_vec_f32(const tsr_depthwise_conv2d_params *p, const float *input,
                                  const float *weights, const float *bias, float *output)
 {
-    if (p != NULL && p->multiplier != 1) {
+    if (p == NULL || input == NULL || weights == NULL || output == NULL) {
+        return TSR_ERR_NULL;
+    }
+    if (!tsr_dw_vec_params_ok(p)) {
         return TSR_ERR_PARAM;
     }
-    return tsr_depthwise_conv2d_f32(p, input, weights, bias, output);
+    tsr_dw_vec_channels_f32(p, input, weights, bias, 0, p->in_c, output, p->in_c);
+    return TSR_OK;
 }
 
 #endif

@@ -48,14 +48,19 @@ public enum KernelVariant: String, Sendable {
             return .fullyConnectedHalfWeights  // the only kernel for those dtypes (PrecisionLowering)
         }
         // Scalar FPU cores (Cortex-M4/M7/M33: "dsp"; RV32F's float nodes beside its half
-        // vectors) run the matrix variants on their register-blocked portable micro-kernel;
-        // their depthwise vector kernel would be the loop nest.
-        let vectors = simd == "helium" || (simd == "fp16-vector" && graph.types[node.outputs[0]]?.dtype == .float16)
-        guard choice == .best, vectors || simd == "dsp" || simd == "fp16-vector" else { return .loopNest }
+        // vectors) run the matrix variants on the register-blocked portable micro-kernel,
+        // and float depthwise layers on the channel-vector kernel's scalar path; their half
+        // depthwise kernel would be the loop nest.
+        let half = graph.types[node.outputs[0]]?.dtype == .float16
+        let scalar = simd == "dsp" || simd == "fp16-vector"
+        guard choice == .best, simd == "helium" || scalar else { return .loopNest }
         func constant(_ k: Int) -> Bool { node.input(k).map { graph.constants[$0] != nil } ?? false }
         switch spec {
         case let .conv(c) where c.layout == .nhwc:
-            if c.isDepthwise { return c.outChannels == c.inChannels && vectors ? .depthwiseVector : .loopNest }
+            if c.isDepthwise {
+                let vector = simd == "helium" || simd == "fp16-vector" || !half
+                return c.outChannels == c.inChannels && vector ? .depthwiseVector : .loopNest
+            }
             guard c.group == 1, constant(1) else { return .loopNest }
             let g = c.geometry
             if g.kernel == (1, 1) && g.pads == (0, 0, 0, 0) { return .conv1x1 }
