@@ -204,19 +204,6 @@ void tsr_dw_vec_channels_f32(const tsr_depthwise_conv2d_params *p, const float *
     }
 }
 
-int tsr_depthwise_conv2d_vec_f32(const tsr_depthwise_conv2d_params *p, const float *input,
-                                 const float *weights, const float *bias, float *output)
-{
-    if (p == NULL || input == NULL || weights == NULL || output == NULL) {
-        return TSR_ERR_NULL;
-    }
-    if (!tsr_dw_vec_params_ok(p)) {
-        return TSR_ERR_PARAM;
-    }
-    tsr_dw_vec_channels_f32(p, input, weights, bias, 0, p->in_c, output, p->in_c);
-    return TSR_OK;
-}
-
 #else /* portable: scalar FPU cores */
 
 /* Four channels of one output pixel, taps nkh x nkw inside from x and wk: the sums in
@@ -279,6 +266,8 @@ void tsr_dw_vec_channels_f32(const tsr_depthwise_conv2d_params *p, const float *
     }
 }
 
+#endif
+
 int tsr_depthwise_conv2d_vec_f32(const tsr_depthwise_conv2d_params *p, const float *input,
                                  const float *weights, const float *bias, float *output)
 {
@@ -291,5 +280,3 @@ int tsr_depthwise_conv2d_vec_f32(const tsr_depthwise_conv2d_params *p, const flo
     tsr_dw_vec_channels_f32(p, input, weights, bias, 0, p->in_c, output, p->in_c);
     return TSR_OK;
 }
-
-#endif
