@@ -1,6 +1,7 @@
 /*
  * Tessera runtime: the output-pixel geometry of the vectorised depthwise kernels (internal,
- * not public API), shared by tsr_depthwise_conv2d_vec_f32.c and _f16.c. Portable C99.
+ * not public API), shared by tsr_depthwise_conv2d_vec_f32.c and _f16.c, and the channel-range
+ * entry points the in-place kernels (tsr_depthwise_conv2d_inplace_*.c) call. Portable C99.
  *
  * The kernels walk one output row at a time. The kernel rows inside the input are worked
  * out once per row (tsr_dw_row_of), the columns whose windows lie inside the input once per
