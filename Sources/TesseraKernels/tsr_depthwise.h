@@ -87,6 +87,17 @@ static inline int tsr_dw_vec_params_ok(const tsr_depthwise_conv2d_params *p)
            tsr_mul(tsr_mul(w->kernel_h, w->kernel_w), p->in_c) > 0;
 }
 
+/* Values of the in-place kernels' scratch: one block of channels of every output pixel
+ * (TSR_ERR_PARAM for parameters they do not take, FP16's p->acc checked by the caller). */
+static inline int32_t tsr_dw_inplace_values(const tsr_depthwise_conv2d_params *p)
+{
+    const int32_t block = p->in_c < TSR_DW_INPLACE_CHANNELS ? p->in_c : TSR_DW_INPLACE_CHANNELS;
+    if (!tsr_dw_vec_params_ok(p)) {
+        return TSR_ERR_PARAM;
+    }
+    return tsr_mul(tsr_mul(tsr_mul(p->win.batch, p->win.out_h), p->win.out_w), block);
+}
+
 /* Channels [c0, c0 + nc) of a depthwise convolution with channel multiplier 1 whose
  * parameters the caller has checked: output pixel i's channel c0 + j at y[i * ys + j].
  * The channel-vector kernels are these over all channels, the in-place kernels these

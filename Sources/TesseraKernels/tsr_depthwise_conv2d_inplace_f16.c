@@ -35,13 +35,12 @@ static void put_block(tsr_f16 *d, const tsr_f16 *s, int32_t pixels, int32_t c, i
 
 int32_t tsr_depthwise_conv2d_inplace_f16_scratch_bytes(const tsr_depthwise_conv2d_params *p)
 {
-    int32_t block;
-    if (p == NULL || !tsr_dw_vec_params_ok(p) || !tsr_acc_valid(p->acc)) {
+    int32_t bytes;
+    if (p == NULL || !tsr_acc_valid(p->acc)) {
         return TSR_ERR_PARAM;
     }
-    block = p->in_c < TSR_DW_INPLACE_CHANNELS ? p->in_c : TSR_DW_INPLACE_CHANNELS;
-    return tsr_mul(tsr_mul(tsr_mul(tsr_mul(p->win.batch, p->win.out_h), p->win.out_w), block),
-                   (int32_t)sizeof(tsr_f16));
+    bytes = tsr_mul(tsr_dw_inplace_values(p), (int32_t)sizeof(tsr_f16)); /* -1 propagates */
+    return bytes < 0 ? TSR_ERR_PARAM : bytes;
 }
 
 int tsr_depthwise_conv2d_inplace_f16(const tsr_depthwise_conv2d_params *p, tsr_f16 *data,

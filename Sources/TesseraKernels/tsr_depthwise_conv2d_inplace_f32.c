@@ -36,13 +36,12 @@ static void put_block(float *d, const float *s, int32_t pixels, int32_t c, int32
 
 int32_t tsr_depthwise_conv2d_inplace_f32_scratch_bytes(const tsr_depthwise_conv2d_params *p)
 {
-    int32_t block;
-    if (p == NULL || !tsr_dw_vec_params_ok(p)) {
+    int32_t bytes;
+    if (p == NULL) {
         return TSR_ERR_PARAM;
     }
-    block = p->in_c < TSR_DW_INPLACE_CHANNELS ? p->in_c : TSR_DW_INPLACE_CHANNELS;
-    return tsr_mul(tsr_mul(tsr_mul(tsr_mul(p->win.batch, p->win.out_h), p->win.out_w), block),
-                   (int32_t)sizeof(float));
+    bytes = tsr_mul(tsr_dw_inplace_values(p), (int32_t)sizeof(float)); /* -1 propagates */
+    return bytes < 0 ? TSR_ERR_PARAM : bytes;
 }
 
 int tsr_depthwise_conv2d_inplace_f32(const tsr_depthwise_conv2d_params *p, float *data,
