@@ -25,21 +25,20 @@ struct SharedModelFP16Tests {
         return all
     }
 
-    @Test(arguments: cases)
-    func halfPrecisionAgreesWithFP32(_ c: (String, Precision)) throws {
-        let (name, precision) = c
+    /// The worst error and the argmax disagreements of `candidate` against `reference` (both
+    /// FP32-semantics graphs compiled with their options) over the 103 inputs.
+    static func measure(_ name: String, reference: (Graph, CompileOptions), candidate: (Graph, CompileOptions)) throws -> (worst: Double, argmaxDisagreements: Int) {
         let softmax = SharedModels.expectations.first { $0.name == name }!.softmax
-        let graph = try ONNXImporter.load(path: "\(SharedModels.directory)/\(name).onnx").graph
         let dir = try TestEnvironment.temporaryDirectory()
         defer { TestEnvironment.remove(dir) }
-        try FileManager.default.createDirectory(atPath: dir + "/fp32", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: dir + "/half", withIntermediateDirectories: true)
-        let full = try HostRunner.build(try Compiler.compile(graph, options: CompileOptions(precision: .fp32)), in: dir + "/fp32")
-        let half = try HostRunner.build(try Compiler.compile(graph, options: CompileOptions(precision: precision)), in: dir + "/half")
+        try FileManager.default.createDirectory(atPath: dir + "/ref", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir + "/cand", withIntermediateDirectories: true)
+        let full = try HostRunner.build(try Compiler.compile(reference.0, options: reference.1), in: dir + "/ref")
+        let half = try HostRunner.build(try Compiler.compile(candidate.0, options: candidate.1), in: dir + "/cand")
         var worst = 0.0, argmaxDisagreements = 0
-        for input in try Self.inputs(graph, name) {
-            let expected = try HostRunner.run(executable: full, inputs: input, in: dir + "/fp32")
-            let actual = try HostRunner.run(executable: half, inputs: input, in: dir + "/half")
+        for input in try Self.inputs(reference.0, name) {
+            let expected = try HostRunner.run(executable: full, inputs: input, in: dir + "/ref")
+            let actual = try HostRunner.run(executable: half, inputs: input, in: dir + "/cand")
             for (output, e) in expected {
                 let a = try #require(actual[output])
                 let cmp = Comparison(a, e)
@@ -49,6 +48,16 @@ struct SharedModelFP16Tests {
                 }
             }
         }
+        return (worst, argmaxDisagreements)
+    }
+
+    @Test(arguments: cases)
+    func halfPrecisionAgreesWithFP32(_ c: (String, Precision)) throws {
+        let (name, precision) = c
+        let softmax = SharedModels.expectations.first { $0.name == name }!.softmax
+        let graph = try ONNXImporter.load(path: "\(SharedModels.directory)/\(name).onnx").graph
+        let (worst, argmaxDisagreements) = try Self.measure(name, reference: (graph, CompileOptions(precision: .fp32)),
+                                                            candidate: (graph, CompileOptions(precision: precision)))
         if precision == .fp16Acc16 {
             // Half accumulation over up to 576 terms: argmax may flip on a near tie.
             #expect(argmaxDisagreements <= Tolerance.acc16Model.argmaxFlips, "\(name) at fp16-acc16: argmax differs on \(argmaxDisagreements) of 103 inputs")
@@ -56,9 +65,10 @@ struct SharedModelFP16Tests {
         } else if softmax {
             #expect(argmaxDisagreements == 0, "\(name) at \(precision.rawValue): argmax differs on \(argmaxDisagreements) of 103 inputs")
             if name == "ic_resnet8" && precision == .fp16 {
-                // Open in issue 5: ResNet-8's 32-term half chunks leave 2.4e-3 on its worst
-                // random input (fp16-acc32: 1.9e-3); the portable kernels are exact to
-                // their definition.
+                // Blocked in issue 5: ResNet-8's 32-term half chunks leave 2.4e-3 on its
+                // worst random input (fp16-acc32: 1.9e-3; its weights rounded to half alone:
+                // 1.5e-3, see weightsRoundedToHalfAloneStayWithinTheBound); the portable
+                // kernels are exact to their definition.
                 withKnownIssue("ResNet-8 at \(precision.rawValue) exceeds the 2e-3 softmax bound") {
                     #expect(worst <= Tolerance.softmaxAbsolute, "\(name) at \(precision.rawValue): max abs error \(worst)")
                 }
@@ -69,5 +79,26 @@ struct SharedModelFP16Tests {
             #expect(worst <= 1e-2, "\(name) at \(precision.rawValue): max relative error \(worst)")
         }
         print("fp16 accuracy: \(name) \(precision.rawValue) worst \(softmax ? "abs" : "rel") error \(worst), argmax differs on \(argmaxDisagreements) of 103 inputs")
+    }
+
+    /// The part of the error no accumulation mode controls: the network in FP32 arithmetic
+    /// with only its weights and biases rounded to half (what every FP16 mode stores). Within
+    /// the bound, but on ResNet-8 it already takes most of it (the README quotes these).
+    @Test(arguments: SharedModels.names)
+    func weightsRoundedToHalfAloneStayWithinTheBound(_ name: String) throws {
+        let softmax = SharedModels.expectations.first { $0.name == name }!.softmax
+        let graph = try ONNXImporter.load(path: "\(SharedModels.directory)/\(name).onnx").graph
+        var rounded = graph
+        for (key, constant) in graph.constants {
+            if case let .float(values) = constant.data {
+                rounded.constants[key]!.data = .float(values.map { Float(Float16($0)) })
+            }
+        }
+        #expect(rounded != graph, "\(name): no weight changed when rounded to half")
+        let (worst, argmaxDisagreements) = try Self.measure(name, reference: (graph, CompileOptions(precision: .fp32)),
+                                                            candidate: (rounded, CompileOptions(precision: .fp32)))
+        #expect(argmaxDisagreements == 0, "\(name), weights rounded to half: argmax differs on \(argmaxDisagreements) of 103 inputs")
+        #expect(worst > 0 && worst <= (softmax ? Tolerance.softmaxAbsolute : 1e-2), "\(name), weights rounded to half: worst error \(worst)")
+        print("fp16 accuracy: \(name) weights rounded to half, FP32 arithmetic, worst \(softmax ? "abs" : "rel") error \(worst)")
     }
 }
