@@ -102,9 +102,9 @@ static inline int32_t tsr_dw_inplace_values(const tsr_depthwise_conv2d_params *p
  * parameters the caller has checked: output pixel i's channel c0 + j at y[i * ys + j].
  * The channel-vector kernels are these over all channels, the in-place kernels these
  * over one block of channels at a time, into their scratch.
- * tsr_dw_vec_channels_*: tsr_depthwise_conv2d_vec_*.c (FP16: Helium builds only);
+ * tsr_dw_vec_channels_*: tsr_depthwise_conv2d_vec_*.c;
  * tsr_dw_range_f16: the FP16 loop nest's arithmetic (tsr_depthwise_conv2d_f16.c), which
- * the FP16 in-place kernel uses without Helium. */
+ * the portable tsr_dw_vec_channels_f16 uses for what its float path does not take. */
 void tsr_dw_vec_channels_f32(const tsr_depthwise_conv2d_params *p, const float *input,
                              const float *weights, const float *bias, int32_t c0, int32_t nc,
                              float *y, int32_t ys);

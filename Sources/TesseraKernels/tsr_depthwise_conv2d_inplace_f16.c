@@ -6,7 +6,7 @@
  * copied over the block's channels of `data`. A block's outputs read only its own input
  * channels, which no later block reads, so every position the copy overwrites has been
  * consumed, whatever the stride and padding. The arithmetic is that of
- * tsr_depthwise_conv2d_vec_f16 (Helium FP16) or tsr_depthwise_conv2d_f16, bit for bit.
+ * tsr_depthwise_conv2d_vec_f16 (tsr_dw_vec_channels_f16), bit for bit.
  *
  * Calls: tsr_depthwise_conv2d_vec_f16.c, tsr_depthwise_conv2d_f16.c
  */
@@ -64,11 +64,7 @@ int tsr_depthwise_conv2d_inplace_f16(const tsr_depthwise_conv2d_params *p, tsr_f
     pixels = p->win.batch * p->win.out_h * p->win.out_w;
     for (c0 = 0; c0 < c; c0 += TSR_DW_INPLACE_CHANNELS) {
         const int32_t nb = c - c0 < TSR_DW_INPLACE_CHANNELS ? c - c0 : TSR_DW_INPLACE_CHANNELS;
-#if TSR_SIMD == TSR_SIMD_HELIUM && TSR_HELIUM_F16
         tsr_dw_vec_channels_f16(p, data, weights, bias, c0, nb, slab, nb);
-#else
-        tsr_dw_range_f16(p, data, weights, bias, c0, nb, slab, nb);
-#endif
         put_block(data + c0, slab, pixels, c, nb);
     }
     return TSR_OK;

@@ -12,9 +12,11 @@
  * border columns), the last block of fewer than 8 channels and the other modes go one pixel
  * at a time over the taps inside, in half (sums moved into float every TSR_ACC_CHUNK taps)
  * or widened to float (TSR_ACC_F32).
- * Elsewhere this is tsr_depthwise_conv2d_f16 (the plain C loop).
- * The Helium loop is tsr_dw_vec_channels_f16 (tsr_depthwise.h), over any range of channels
- * and any output pixel stride: the whole output here, one block of scratch in
+ * Elsewhere (scalar cores: half as a storage format on Cortex-M4/M7/M33, scalar half
+ * arithmetic on RV32 Zfh) pixel by pixel, four channels at a time with their sums in
+ * registers, in every accumulation mode, with the loop nest's bits.
+ * Both are tsr_dw_vec_channels_f16 (tsr_depthwise.h), over any range of channels and any
+ * output pixel stride: the whole output here, one block of scratch in
  * tsr_depthwise_conv2d_inplace_f16.
  *
  * Calls: tsr_depthwise_conv2d_f16.c
@@ -252,6 +254,96 @@ void tsr_dw_vec_channels_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16
     }
 }
 
+#else /* portable */
+
+/* Four channels of one output pixel, taps nkh x nkw inside from x and wk, accumulated in
+ * p->acc as tsr_hacc_dot accumulates them (tsr_simd.h: the loop nest's bits) with the
+ * sums in registers, plus the bias in float, the activation, one rounding. */
+static void four(const tsr_dw_geom *g, const tsr_depthwise_conv2d_params *p,
+                 const tsr_f16 *x, const tsr_f16 *wk, int32_t nkh, int32_t nkw,
+                 const tsr_f16 *bias, tsr_f16 *y)
+{
+    const int32_t jx = g->row - nkw * g->tap, jw = (g->kw - nkw) * g->c;
+    float out[4], a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    int32_t kh, kw;
+    if (p->acc == TSR_ACC_F32) { /* the float sums from 0 */
+        for (kh = 0; kh < nkh; ++kh, x += jx, wk += jw) {
+            for (kw = 0; kw < nkw; ++kw, x += g->tap, wk += g->c) {
+                a0 += tsr_h2f(x[0]) * tsr_h2f(wk[0]), a1 += tsr_h2f(x[1]) * tsr_h2f(wk[1]);
+                a2 += tsr_h2f(x[2]) * tsr_h2f(wk[2]), a3 += tsr_h2f(x[3]) * tsr_h2f(wk[3]);
+            }
+        }
+    } else { /* half sums; TSR_ACC_CHUNKED moves them into the float a_i every chunk */
+        const int32_t chunk = p->acc == TSR_ACC_CHUNKED ? TSR_ACC_CHUNK : INT32_MAX;
+        tsr_hval h0 = TSR_HVAL_ZERO, h1 = h0, h2 = h0, h3 = h0;
+        int32_t room = chunk;
+        for (kh = 0; kh < nkh; ++kh, x += jx, wk += jw) {
+            for (kw = 0; kw < nkw; ++kw, x += g->tap, wk += g->c) {
+                h0 = tsr_hmac(h0, x[0], wk[0]), h1 = tsr_hmac(h1, x[1], wk[1]);
+                h2 = tsr_hmac(h2, x[2], wk[2]), h3 = tsr_hmac(h3, x[3], wk[3]);
+                if (--room == 0) {
+                    a0 += tsr_hval_to_f(h0), a1 += tsr_hval_to_f(h1);
+                    a2 += tsr_hval_to_f(h2), a3 += tsr_hval_to_f(h3);
+                    h0 = h1 = h2 = h3 = TSR_HVAL_ZERO;
+                    room = chunk;
+                }
+            }
+        }
+        if (p->acc == TSR_ACC_F16) {
+            a0 = tsr_hval_to_f(h0), a1 = tsr_hval_to_f(h1);
+            a2 = tsr_hval_to_f(h2), a3 = tsr_hval_to_f(h3);
+        } else {
+            a0 += tsr_hval_to_f(h0), a1 += tsr_hval_to_f(h1);
+            a2 += tsr_hval_to_f(h2), a3 += tsr_hval_to_f(h3);
+        }
+    }
+    if (bias != NULL) {
+        a0 += tsr_h2f(bias[0]), a1 += tsr_h2f(bias[1]);
+        a2 += tsr_h2f(bias[2]), a3 += tsr_h2f(bias[3]);
+    }
+    out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3;
+    tsr_f16_act_store(&p->act, out, y, 4);
+}
+
+/* Scalar cores (Cortex-M4/M7/M33, where half is a storage format accumulated in float;
+ * RV32 Zfh, whose half arithmetic is scalar): pixel by pixel, four channels at a time with
+ * their sums in registers, each operand loaded once per tap (the loop nest goes channel by
+ * channel through its tsr_hacc); the last nc % 4 channels are the loop nest's code
+ * (tsr_dw_range_f16). */
+void tsr_dw_vec_channels_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
+                             const tsr_f16 *weights, const tsr_f16 *bias, int32_t c0,
+                             int32_t nc, tsr_f16 *y, int32_t ys)
+{
+    const tsr_window *w = &p->win;
+    const int32_t c = p->in_c, wide = nc / 4 * 4;
+    tsr_dw_geom g;
+    int32_t n, oh, ow, b;
+
+    if (wide < nc) { /* the channels four() does not take */
+        tsr_dw_range_f16(p, input, weights, bias, c0 + wide, nc - wide, y + wide, ys);
+    }
+    if (wide == 0) {
+        return;
+    }
+    tsr_dw_geom_of(&g, w, c, ys);
+    for (n = 0; n < w->batch; ++n) {
+        for (oh = 0; oh < w->out_h; ++oh) {
+            const tsr_dw_row r = tsr_dw_row_of(w, c, n, oh);
+            tsr_f16 *yr = y + ((n * w->out_h + oh) * w->out_w) * ys;
+            for (ow = 0; ow < w->out_w; ++ow, yr += ys) {
+                const tsr_dw_cols s = tsr_dw_cols_of(w, c, ow);
+                const tsr_f16 *x = input + r.x + s.x + c0, *wk = weights + r.wk + s.wk + c0;
+                for (b = 0; b < wide; b += 4) {
+                    four(&g, p, x + b, wk + b, r.nkh, s.nkw,
+                         bias != NULL ? bias + c0 + b : NULL, yr + b);
+                }
+            }
+        }
+    }
+}
+
+#endif
+
 int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
                                  const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output)
 {
@@ -264,16 +356,3 @@ int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr
     tsr_dw_vec_channels_f16(p, input, weights, bias, 0, p->in_c, output, p->in_c);
     return TSR_OK;
 }
-
-#else /* portable: the plain C loop */
-
-int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
-                                 const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output)
-{
-    if (p != NULL && p->multiplier != 1) {
-        return TSR_ERR_PARAM;
-    }
-    return tsr_depthwise_conv2d_f16(p, input, weights, bias, output);
-}
-
-#endif

@@ -49,17 +49,15 @@ public enum KernelVariant: String, Sendable {
         }
         // Scalar FPU cores (Cortex-M4/M7/M33: "dsp"; RV32F's float nodes beside its half
         // vectors) run the matrix variants on the register-blocked portable micro-kernel,
-        // and float depthwise layers on the channel-vector kernel's scalar path; their half
-        // depthwise kernel would be the loop nest.
-        let half = graph.types[node.outputs[0]]?.dtype == .float16
+        // and depthwise layers on the channel-vector kernels' scalar paths (four channels
+        // in float registers; half there is a storage format, accumulated in float).
         let scalar = simd == "dsp" || simd == "fp16-vector"
         guard choice == .best, simd == "helium" || scalar else { return .loopNest }
         func constant(_ k: Int) -> Bool { node.input(k).map { graph.constants[$0] != nil } ?? false }
         switch spec {
         case let .conv(c) where c.layout == .nhwc:
             if c.isDepthwise {
-                let vector = simd == "helium" || simd == "fp16-vector" || !half
-                return c.outChannels == c.inChannels && vector ? .depthwiseVector : .loopNest
+                return c.outChannels == c.inChannels ? .depthwiseVector : .loopNest
             }
             guard c.group == 1, constant(1) else { return .loopNest }
             let g = c.geometry

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedCollections
 import Testing
 @testable import Tessera
 
@@ -46,5 +47,24 @@ import Testing
                                                           seed: 52, inPlace: .never)
         let chosen = model.plan.variants.filter { $0 == .depthwiseVector }.count
         #expect(chosen == Self.shapes.count + 1, "the vectorised depthwise kernel chosen for \(chosen) of \(Self.shapes.count + 1) layers")
+    }
+
+    /// The scalar cores' path (four channels at a time with their sums in registers) on the
+    /// Cortex-M7 (half as a storage format, accumulated in float) and on RV32 Zfh (half
+    /// arithmetic: 32-term chunks, the 7x7 layer crossing one; pure half), on the same
+    /// shapes: chosen for every layer, within tolerance of the reference, and the loop
+    /// nests' bits.
+    @Test(arguments: [("stm32h743", Precision.fp32), ("stm32h743", .fp16), ("rv32zfh", .fp16), ("rv32zfh", .fp16Acc16)])
+    func scalarPathHasTheLoopNestsBits(_ c: (String, Precision)) throws {
+        let (target, precision) = c
+        let graph = try Self.model().graph()
+        let best = try EmulatedKernelTests.runAndCompareOutputs(graph, target: target, precision: precision, seed: 53, inPlace: .never)
+        #expect(best.model.plan.variants.filter { $0 == .depthwiseVector }.count == Self.shapes.count + 1)
+        let baseline = try Compiler.compile(graph, options: CompileOptions(target: target, precision: precision, kernels: .baseline, inPlace: .never))
+        #expect(baseline.plan.variants.allSatisfy { $0 == .loopNest })
+        let inputs = randomInputs(graph, seed: 53)
+        let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
+        let loops = try EmulatorRunner.run(baseline, target: baseline.target, inputs: ordered)
+        try EmulatedInPlaceTests.expectSameBits(best.outputs, loops.outputs, "\(target) at \(precision.rawValue), against the loop nests")
     }
 }

@@ -57,7 +57,7 @@ import Testing
         if target == "corstone300" {
             #expect(outOfPlace.model.plan.variants.filter { $0 == .depthwiseVector }.count == Self.layers)
         }
-        try Self.expectSameBits(inPlace.outputs, outOfPlace.outputs, "\(target) at \(precision.rawValue)")
+        try Self.expectSameBits(inPlace.outputs, outOfPlace.outputs, "\(target) at \(precision.rawValue), in place")
     }
 
     @Test(arguments: [Precision.fp32, .fp16])
@@ -77,14 +77,14 @@ import Testing
             }
             results.append(outputs)
         }
-        try Self.expectSameBits(results[0], results[1], "host at \(precision.rawValue)")
+        try Self.expectSameBits(results[0], results[1], "host at \(precision.rawValue), in place")
     }
 
     static func expectSameBits(_ a: OrderedDictionary<String, TensorValue>, _ b: OrderedDictionary<String, TensorValue>, _ label: String) throws {
         for (name, x) in a {
             let y = try #require(b[name])
             let differ = zip(x.data, y.data).filter { $0.bitPattern != $1.bitPattern }.count
-            #expect(x.data.count == y.data.count && differ == 0, "\(label), \(name): \(differ) values differ in place")
+            #expect(x.data.count == y.data.count && differ == 0, "\(label), \(name): \(differ) values differ")
         }
     }
 }
