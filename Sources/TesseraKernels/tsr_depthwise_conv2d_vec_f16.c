@@ -269,8 +269,12 @@ static void four(const tsr_dw_geom *g, const tsr_depthwise_conv2d_params *p,
     if (p->acc == TSR_ACC_F32) { /* the float sums from 0 */
         for (kh = 0; kh < nkh; ++kh, x += jx, wk += jw) {
             for (kw = 0; kw < nkw; ++kw, x += g->tap, wk += g->c) {
-                a0 += tsr_h2f(x[0]) * tsr_h2f(wk[0]), a1 += tsr_h2f(x[1]) * tsr_h2f(wk[1]);
-                a2 += tsr_h2f(x[2]) * tsr_h2f(wk[2]), a3 += tsr_h2f(x[3]) * tsr_h2f(wk[3]);
+                float x0, x1, x2, x3, w0, w1, w2, w3;
+                tsr_h2f_pair(x, &x0, &x1);
+                tsr_h2f_pair(x + 2, &x2, &x3);
+                tsr_h2f_pair(wk, &w0, &w1);
+                tsr_h2f_pair(wk + 2, &w2, &w3);
+                a0 += x0 * w0, a1 += x1 * w1, a2 += x2 * w2, a3 += x3 * w3;
             }
         }
     } else { /* half sums; TSR_ACC_CHUNKED moves them into the float a_i every chunk */

@@ -477,9 +477,23 @@ static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 
 
 #else
 
+/* One term of quad_f32: the four weights at w (converted in pairs) times v0, v1, v2. */
+#define TSR_QUAD_TERM(v0, v1, v2)                                                         \
+    do {                                                                                  \
+        float w0, w1, w2, w3;                                                             \
+        tsr_h2f_pair(w, &w0, &w1);                                                        \
+        tsr_h2f_pair(w + 2, &w2, &w3);                                                    \
+        s00 += (v0) * w0, s01 += (v0) * w1, s02 += (v0) * w2, s03 += (v0) * w3;          \
+        s10 += (v1) * w0, s11 += (v1) * w1, s12 += (v1) * w2, s13 += (v1) * w3;          \
+        s20 += (v2) * w0, s21 += (v2) * w1, s22 += (v2) * w2, s23 += (v2) * w3;          \
+        w += nb;                                                                          \
+    } while (0)
+
 /* TSR_ACC_F32, columns [j, j + 4) of every row (rows past m->rows repeat the last one): the
  * twelve float sums in registers, each term by term as tsr_hacc_dot sums them, so the
- * results are block_columns' bits. */
+ * results are block_columns' bits. Two terms at a time, so that each row's two values and
+ * each term's four weights are converted in pairs (tsr_h2f_pair: one load on the Arm FPU
+ * cores). */
 static void quad_f32(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
                      int32_t nb, float t[TSR_MM_ROWS][4])
 {
@@ -491,19 +505,25 @@ static void quad_f32(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f
     for (s = 0; s < m->nseg; ++s) {
         const tsr_f16 *x0 = a[0] + s * m->stride[0], *x1 = a[r1] + s * m->stride[r1];
         const tsr_f16 *x2 = a[r2] + s * m->stride[r2];
-        for (i = 0; i < m->seg; ++i, w += nb) {
-            const float w0 = tsr_h2f(w[0]), w1 = tsr_h2f(w[1]);
-            const float w2 = tsr_h2f(w[2]), w3 = tsr_h2f(w[3]);
-            const float v0 = tsr_h2f(x0[i]), v1 = tsr_h2f(x1[i]), v2 = tsr_h2f(x2[i]);
-            s00 += v0 * w0, s01 += v0 * w1, s02 += v0 * w2, s03 += v0 * w3;
-            s10 += v1 * w0, s11 += v1 * w1, s12 += v1 * w2, s13 += v1 * w3;
-            s20 += v2 * w0, s21 += v2 * w1, s22 += v2 * w2, s23 += v2 * w3;
+        for (i = 0; i + 2 <= m->seg; i += 2) {
+            float u0, u1, u2, v0, v1, v2;
+            tsr_h2f_pair(x0 + i, &u0, &v0);
+            tsr_h2f_pair(x1 + i, &u1, &v1);
+            tsr_h2f_pair(x2 + i, &u2, &v2);
+            TSR_QUAD_TERM(u0, u1, u2);
+            TSR_QUAD_TERM(v0, v1, v2);
+        }
+        if (i < m->seg) {
+            const float u0 = tsr_h2f(x0[i]), u1 = tsr_h2f(x1[i]), u2 = tsr_h2f(x2[i]);
+            TSR_QUAD_TERM(u0, u1, u2);
         }
     }
     t[0][0] = s00, t[0][1] = s01, t[0][2] = s02, t[0][3] = s03;
     t[1][0] = s10, t[1][1] = s11, t[1][2] = s12, t[1][3] = s13;
     t[2][0] = s20, t[2][1] = s21, t[2][2] = s22, t[2][3] = s23;
 }
+
+#undef TSR_QUAD_TERM
 
 /* Scalar FPU cores, where half is a storage format (TSR_ACC_F32): four columns at a time
  * for all rows, each operand converted once per term instead of once per multiply-add;

@@ -24,8 +24,9 @@
  *     TSR_HAVE_<NAME>, so whatever a back end leaves out still exists.
  *
  * Primitives (all static inline):
- *  - conversions: tsr_h2f, tsr_f2h (one value), tsr_h2f_n, tsr_f2h_n (rows), and the
- *    always-available bit-level versions tsr_h2f_bits, tsr_f2h_bits (IEEE binary16 bits
+ *  - conversions: tsr_h2f, tsr_f2h (one value), tsr_h2f_pair (two consecutive values),
+ *    tsr_h2f_n, tsr_f2h_n (rows), and the always-available bit-level versions
+ *    tsr_h2f_bits, tsr_f2h_bits (IEEE binary16 bits
  *    <-> binary32 bits, integer operations only: round to nearest even, subnormals, signed
  *    zeros and infinities exact, NaN kept as a quiet NaN with sign and top payload bits);
  *  - compares on half values with float semantics: tsr_h_isnan, tsr_h_gt, tsr_h_ge;
@@ -286,6 +287,25 @@ static inline tsr_v8h tsr_v8h_fma(tsr_v8h a, tsr_v8h b, tsr_v8h c)
 #error "unknown TSR_SIMD back end"
 #endif
 
+/* Arm scalar FPU cores with half conversions (Cortex-M4/M7/M33: FPv4/FPv5, where VCVTB and
+ * VCVTT convert the bottom or the top half of a single-precision register): two consecutive
+ * halves as floats from one word load. C cannot name the top half's conversion, so the two
+ * conversions are inline assembly (GCC and clang; "t": a single-precision register). Each
+ * is the instruction the compiler emits for tsr_h2f, so the values are tsr_h2f's. */
+#if TSR_SIMD == TSR_SIMD_PORTABLE && TSR_F16_NATIVE && defined(__GNUC__) && defined(__arm__) && \
+    defined(__ARM_FP) && (__ARM_FP & 2) && (__ARM_FP & 4) && !defined(__ARM_BIG_ENDIAN)
+#define TSR_HAVE_H2F_PAIR 1
+static inline void tsr_h2f_pair(const tsr_f16 *x, float *lo, float *hi)
+{
+    float word, a, b;
+    memcpy(&word, x, sizeof word); /* x[0] in the bottom half (little-endian) */
+    __asm__("vcvtb.f32.f16 %0, %1" : "=t"(a) : "t"(word));
+    __asm__("vcvtt.f32.f16 %0, %1" : "=t"(b) : "t"(word));
+    *lo = a;
+    *hi = b;
+}
+#endif
+
 #ifndef TSR_HELIUM_F16
 #define TSR_HELIUM_F16 0
 #endif
@@ -392,6 +412,16 @@ static inline float tsr_h2f(tsr_f16 h)
 #else
     return tsr_f32_from_bits(tsr_h2f_bits(h));
 #endif
+}
+#endif
+
+#ifndef TSR_HAVE_H2F_PAIR
+#define TSR_HAVE_H2F_PAIR 1
+/* *lo = float(x[0]), *hi = float(x[1]): two consecutive halves (any alignment). */
+static inline void tsr_h2f_pair(const tsr_f16 *x, float *lo, float *hi)
+{
+    *lo = tsr_h2f(x[0]);
+    *hi = tsr_h2f(x[1]);
 }
 #endif
 

@@ -10,7 +10,7 @@ import Testing
 /// lane), the Cortex-M7 and RV32F's float nodes on the register-blocked scalar micro-kernel
 /// and depthwise path.
 /// Against the reference interpreter on the same compiled graph, at the tolerances of
-/// Tolerance.fp16, and on rv32zfh's half modes bit for bit against the host build.
+/// Tolerance.fp16, and off Helium bit for bit against the host build.
 @Suite struct EmulatedShapeSweepTests {
     static let cases: [(String, Precision)] = [
         ("corstone300", .fp32), ("corstone300", .fp16), ("corstone300", .fp16Acc16), ("corstone300", .fp16Acc32),
@@ -73,14 +73,14 @@ import Testing
     @Test(arguments: cases)
     func randomShapesOnTheEmulator(_ c: (String, Precision)) throws {
         let (target, precision) = c
-        // rv32zfh's vector lanes and Zfh scalar code compute the portable code's operations
-        // (fused half multiply-adds included) in its order: the host's bits exactly.
+        // Off Helium the kernels compute the portable code's operations in its order:
+        // rv32zfh's vector lanes and Zfh scalar code (fused half multiply-adds included),
+        // the scalar FPU code, and the Cortex-M7's paired half conversions (VCVTB/VCVTT):
+        // the host's bits exactly.
         let model = try EmulatedKernelTests.runAndCompare(try Self.model().graph(), target: target, precision: precision, seed: 43,
-                                                          sameBitsAsHost: target == "rv32zfh" && precision != .fp32)
-        // The sweep exercises the blocked variants, not only the loop nests (the Cortex-M7's
-        // half depthwise kernel is the loop nest).
-        let vector = target != "stm32h743" || precision == .fp32
-        for kernel in ["conv2d_im2col", "conv2d_1x1", "fully_connected"] + (vector ? ["depthwise_conv2d_vec"] : []) {
+                                                          sameBitsAsHost: target != "corstone300")
+        // The sweep exercises the blocked variants, not only the loop nests.
+        for kernel in ["conv2d_im2col", "conv2d_1x1", "fully_connected", "depthwise_conv2d_vec"] {
             #expect(model.kernels.contains { $0.contains(kernel) }, "no \(kernel) kernel chosen on \(target) at \(precision.rawValue): \(model.kernels)")
         }
     }
