@@ -274,7 +274,8 @@ static void four(const tsr_dw_geom *g, const tsr_depthwise_conv2d_params *p,
                 tsr_h2f_pair(x + 2, &x2, &x3);
                 tsr_h2f_pair(wk, &w0, &w1);
                 tsr_h2f_pair(wk + 2, &w2, &w3);
-                a0 += x0 * w0, a1 += x1 * w1, a2 += x2 * w2, a3 += x3 * w3;
+                a0 = tsr_fmac_exact(a0, x0, w0), a1 = tsr_fmac_exact(a1, x1, w1);
+                a2 = tsr_fmac_exact(a2, x2, w2), a3 = tsr_fmac_exact(a3, x3, w3);
             }
         }
     } else { /* half sums; TSR_ACC_CHUNKED moves them into the float a_i every chunk */

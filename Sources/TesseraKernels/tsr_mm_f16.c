@@ -483,9 +483,12 @@ static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 
         float w0, w1, w2, w3;                                                             \
         tsr_h2f_pair(w, &w0, &w1);                                                        \
         tsr_h2f_pair(w + 2, &w2, &w3);                                                    \
-        s00 += (v0) * w0, s01 += (v0) * w1, s02 += (v0) * w2, s03 += (v0) * w3;          \
-        s10 += (v1) * w0, s11 += (v1) * w1, s12 += (v1) * w2, s13 += (v1) * w3;          \
-        s20 += (v2) * w0, s21 += (v2) * w1, s22 += (v2) * w2, s23 += (v2) * w3;          \
+        s00 = tsr_fmac_exact(s00, v0, w0), s01 = tsr_fmac_exact(s01, v0, w1);             \
+        s02 = tsr_fmac_exact(s02, v0, w2), s03 = tsr_fmac_exact(s03, v0, w3);             \
+        s10 = tsr_fmac_exact(s10, v1, w0), s11 = tsr_fmac_exact(s11, v1, w1);             \
+        s12 = tsr_fmac_exact(s12, v1, w2), s13 = tsr_fmac_exact(s13, v1, w3);             \
+        s20 = tsr_fmac_exact(s20, v2, w0), s21 = tsr_fmac_exact(s21, v2, w1);             \
+        s22 = tsr_fmac_exact(s22, v2, w2), s23 = tsr_fmac_exact(s23, v2, w3);             \
         w += nb;                                                                          \
     } while (0)
 

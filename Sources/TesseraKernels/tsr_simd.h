@@ -25,7 +25,8 @@
  *
  * Primitives (all static inline):
  *  - conversions: tsr_h2f, tsr_f2h (one value), tsr_h2f_pair (two consecutive values),
- *    tsr_h2f_n, tsr_f2h_n (rows), and the always-available bit-level versions
+ *    tsr_h2f_n, tsr_f2h_n (rows), tsr_fmac_exact (a float multiply-add of two half
+ *    values), and the always-available bit-level versions
  *    tsr_h2f_bits, tsr_f2h_bits (IEEE binary16 bits
  *    <-> binary32 bits, integer operations only: round to nearest even, subnormals, signed
  *    zeros and infinities exact, NaN kept as a quiet NaN with sign and top payload bits);
@@ -424,6 +425,19 @@ static inline void tsr_h2f_pair(const tsr_f16 *x, float *lo, float *hi)
     *hi = tsr_h2f(x[1]);
 }
 #endif
+
+/* acc + a * b where the product is exact in float (a and b are half values: 11-bit
+ * significands): one fused multiply-add where the compiler has a fast one (__FP_FAST_FMAF:
+ * FPv4/FPv5 VFMA), else a multiply and an add. The same value either way, since rounding
+ * the exact product changes nothing: the float accumulation of TSR_ACC_F32, bit for bit. */
+static inline float tsr_fmac_exact(float acc, float a, float b)
+{
+#if defined(__FP_FAST_FMAF) || defined(FP_FAST_FMAF)
+    return fmaf(a, b, acc);
+#else
+    return acc + a * b;
+#endif
+}
 
 #ifndef TSR_HAVE_F2H
 #define TSR_HAVE_F2H 1
