@@ -25,13 +25,13 @@
  *
  * Primitives (all static inline):
  *  - conversions: tsr_h2f, tsr_f2h (one value), tsr_h2f_pair (two consecutive values),
- *    tsr_h2f_n, tsr_f2h_n (rows), tsr_fmac_exact (a float multiply-add of two half
- *    values), and the always-available bit-level versions
- *    tsr_h2f_bits, tsr_f2h_bits (IEEE binary16 bits
- *    <-> binary32 bits, integer operations only: round to nearest even, subnormals, signed
- *    zeros and infinities exact, NaN kept as a quiet NaN with sign and top payload bits);
+ *    tsr_h2f_n, tsr_f2h_n (rows), and the always-available bit-level versions
+ *    tsr_h2f_bits, tsr_f2h_bits (IEEE binary16 bits <-> binary32 bits, integer
+ *    operations only: round to nearest even, subnormals, signed zeros and infinities
+ *    exact, NaN kept as a quiet NaN with sign and top payload bits);
  *  - compares on half values with float semantics: tsr_h_isnan, tsr_h_gt, tsr_h_ge;
- *  - half arithmetic: the value type tsr_hval, tsr_hround, tsr_hmac;
+ *  - half arithmetic: the value type tsr_hval, tsr_hround, tsr_hmac; tsr_fmac_exact (a
+ *    float multiply-add of two half values);
  *  - accumulation in one of the tsr_acc_mode modes: the accumulator tsr_hacc with
  *    tsr_hacc_init, tsr_hacc_dot, tsr_hacc_sum, and the one-shot tsr_dot_f16;
  *  - kernel helpers: TSR_F16_BLOCK, tsr_acc_valid, tsr_f16_act_store.

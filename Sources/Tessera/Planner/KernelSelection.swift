@@ -50,7 +50,7 @@ public enum KernelVariant: String, Sendable {
         // Scalar FPU cores (Cortex-M4/M7/M33: "dsp"; RV32F's float nodes beside its half
         // vectors) run the matrix variants on the register-blocked portable micro-kernel,
         // and depthwise layers on the channel-vector kernels' scalar paths (four channels
-        // in float registers; half there is a storage format, accumulated in float).
+        // of a pixel with their sums in registers).
         let scalar = simd == "dsp" || simd == "fp16-vector"
         guard choice == .best, simd == "helium" || scalar else { return .loopNest }
         func constant(_ k: Int) -> Bool { node.input(k).map { graph.constants[$0] != nil } ?? false }

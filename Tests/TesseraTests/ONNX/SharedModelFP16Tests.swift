@@ -25,8 +25,8 @@ struct SharedModelFP16Tests {
         return all
     }
 
-    /// The worst error and the argmax disagreements of `candidate` against `reference` (both
-    /// FP32-semantics graphs compiled with their options) over the 103 inputs.
+    /// The worst error and the argmax disagreements of `candidate` against `reference` (each
+    /// a graph and its compile options, built for the host) over the 103 inputs.
     static func measure(_ name: String, reference: (Graph, CompileOptions), candidate: (Graph, CompileOptions)) throws -> (worst: Double, argmaxDisagreements: Int) {
         let softmax = SharedModels.expectations.first { $0.name == name }!.softmax
         let dir = try TestEnvironment.temporaryDirectory()
