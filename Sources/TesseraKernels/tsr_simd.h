@@ -426,21 +426,6 @@ static inline void tsr_h2f_pair(const tsr_f16 *x, float *lo, float *hi)
 }
 #endif
 
-/* acc + a * b where the product is exact in float (a and b are half values: 11-bit
- * significands): one fused multiply-add where the core has one in hardware (Arm FPv4/FPv5
- * VFMA, RISC-V F fmadd.s; the compiler says so by __ARM_FEATURE_FMA, __riscv_flen or
- * __FP_FAST_FMAF), else a multiply and an add. The same value either way, since rounding
- * the exact product changes nothing: the float accumulation of TSR_ACC_F32, bit for bit. */
-static inline float tsr_fmac_exact(float acc, float a, float b)
-{
-#if defined(__ARM_FEATURE_FMA) || defined(__riscv_flen) || defined(__FP_FAST_FMAF) || \
-    defined(FP_FAST_FMAF)
-    return fmaf(a, b, acc);
-#else
-    return acc + a * b;
-#endif
-}
-
 #ifndef TSR_HAVE_F2H
 #define TSR_HAVE_F2H 1
 /* Float to half, rounded to nearest even. */
@@ -621,6 +606,21 @@ static inline tsr_hval tsr_hmac(tsr_hval acc, tsr_f16 a, tsr_f16 b)
 #endif
 
 #endif /* TSR_F16_ARITH */
+
+/* acc + a * b where the product is exact in float (a and b are half values: 11-bit
+ * significands): one fused multiply-add where the core has one in hardware (Arm FPv4/FPv5
+ * VFMA, RISC-V F fmadd.s; the compiler says so by __ARM_FEATURE_FMA, __riscv_flen or
+ * __FP_FAST_FMAF), else a multiply and an add. The same value either way, since rounding
+ * the exact product changes nothing: the float accumulation of TSR_ACC_F32, bit for bit. */
+static inline float tsr_fmac_exact(float acc, float a, float b)
+{
+#if defined(__ARM_FEATURE_FMA) || defined(__riscv_flen) || defined(__FP_FAST_FMAF) || \
+    defined(FP_FAST_FMAF)
+    return fmaf(a, b, acc);
+#else
+    return acc + a * b;
+#endif
+}
 
 /* ---- accumulation in a tsr_acc_mode ---------------------------------------------- */
 
