@@ -46,15 +46,23 @@ struct Inspect: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: String = "text"
 
+    @OptionGroup var target: CompileTarget
+
     @Flag(help: "Show the graph as loaded, before the optimisation passes.")
     var original = false
 
     func run() throws {
         guard format == "text" || format == "json" else { throw TesseraError.usage("--format must be text or json, got \"\(format)\"") }
         let loaded = try model.load()
-        let graph = original ? loaded : try Pipeline.run(loaded)
-        let summary = try ModelSummary(graph)
-        let plan = try MemoryPlanner.plan(graph)
+        let graph: Graph, summary: ModelSummary, plan: MemoryPlan
+        if original {
+            (graph, summary, plan) = (loaded, try ModelSummary(loaded), try MemoryPlanner.plan(loaded))
+        } else {
+            // The layers and the plan `compile` makes for the same target and precision.
+            let compiled = try Compiler.compile(loaded, options: try target.options)
+            CompileTarget.printDumps(compiled)
+            (graph, summary, plan) = (compiled.graph, compiled.summary, compiled.plan)
+        }
         if format == "json" {
             print(JSONWriter.write(InspectReport.json(graph, summary, plan)), terminator: "")
         } else {

@@ -6,6 +6,9 @@ public enum DType: String, CaseIterable, Sendable {
     case float16
     case int64
 
+    /// float32 or float16: the dtypes of weights and activations.
+    public var isFloat: Bool { self != .int64 }
+
     public var byteSize: Int {
         switch self {
         case .float32: return 4

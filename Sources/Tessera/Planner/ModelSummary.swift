@@ -5,7 +5,8 @@ public struct LayerInfo: Equatable, Sendable {
     public var op: String
     public var description: String
     public var outputShape: [Int]
-    /// Weight elements this layer reads (each constant counted at its first use only).
+    /// Weight elements this layer reads (each constant counted at its first use only), in
+    /// any float dtype: the count is the model's, the same in every precision.
     public var params: Int
     public var macs: Int
     /// Bytes of the layer's output activation.
@@ -31,7 +32,7 @@ public struct ModelSummary: Equatable, Sendable {
             let spec = try NodeSpec.of(node, in: graph)
             var params = 0
             for (k, name) in node.inputs.enumerated() where !node.op.constantInputs.contains(k) {
-                if let c = graph.constants[name], c.type.dtype == .float32, counted.insert(name).inserted {
+                if let c = graph.constants[name], c.type.dtype.isFloat, counted.insert(name).inserted {
                     params += c.type.elementCount
                 }
             }

@@ -51,6 +51,33 @@ struct SharedModelTests {
         #expect(json["totals"]?["macs"] == .int(e.macs))
     }
 
+    /// The parameter count is the model's: the same in every precision, in `report.json` (in
+    /// total and layer by layer) and in `tessera inspect`, whatever dtype the weights are stored in.
+    @Test(arguments: SharedModels.names)
+    func parametersAreTheSameInEveryPrecision(_ name: String) throws {
+        let e = SharedModels.expectations.first { $0.name == name }!
+        let path = "\(SharedModels.directory)/\(name).onnx"
+        let graph = try ONNXImporter.load(path: path).graph
+        var perLayer: [Precision: [String: Int]] = [:]
+        for precision in Precision.allCases {
+            let model = try Compiler.compile(graph, options: CompileOptions(precision: precision))
+            let report = try JSONParser.parse(try #require(model.files.first { $0.name == "report.json" }).contents)
+            #expect(report["params"] == .int(e.params), "\(name) at \(precision.rawValue): report.json params \(String(describing: report["params"]))")
+            var layers: [String: Int] = [:]
+            for layer in report["layers"]?.array ?? [] {
+                if case let .int(p)? = layer["params"], p > 0, let node = layer["node"]?.string { layers[node] = p }
+            }
+            #expect(layers.values.reduce(0, +) == e.params, "\(name) at \(precision.rawValue): layers' params sum to \(layers.values.reduce(0, +))")
+            perLayer[precision] = layers
+            let r = try TestEnvironment.cli(["inspect", path, "--format", "json", "--precision", precision.rawValue])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(try JSONParser.parse(r.stdout)["totals"]?["params"] == .int(e.params), "\(name): inspect --precision \(precision.rawValue)")
+        }
+        for precision in Precision.allCases {
+            #expect(perLayer[precision] == perLayer[.fp32], "\(name): the layers holding parameters differ at \(precision.rawValue)")
+        }
+    }
+
     @Test(arguments: SharedModels.names)
     func generatedCodeMatchesOnnxruntime(_ name: String) throws {
         let e = SharedModels.expectations.first { $0.name == name }!
