@@ -2,10 +2,15 @@
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# System packages: json-c for the host harness; the Arm and RISC-V cross toolchains,
-# picolibc and QEMU for the emulated MCU targets.
-APT_PACKAGES := libjson-c-dev gcc-arm-none-eabi picolibc-arm-none-eabi gcc-riscv64-unknown-elf \
-                picolibc-riscv64-unknown-elf qemu-system-arm qemu-system-misc
+# Every Debian package that make demo, test, conformance and bench use, installed without
+# recommends: the host C compiler and its C library headers, json-c for the host harness;
+# the Arm and RISC-V cross toolchains, picolibc and QEMU for the emulated MCU targets;
+# Python with venv for the onnx/onnxruntime environment. SystemPackageTests (run by make
+# test) fails when a build uses a file from any package this list does not bring.
+APT_PACKAGES := gcc libc6-dev libjson-c-dev \
+                gcc-arm-none-eabi picolibc-arm-none-eabi gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf \
+                qemu-system-arm qemu-system-misc \
+                python3 python3-venv
 
 TESSERA := .build/debug/tessera
 DEMO_MODEL ?= Examples/digits_cnn.json
@@ -63,11 +68,6 @@ generated: build
 CONFORMANCE_ARGS ?=
 
 conformance: build
-	@python3 -c 'import ensurepip, venv' 2>/dev/null || { \
-	  echo "installing Debian packages: python3 python3-venv"; \
-	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends python3 python3-venv; \
-	}
 	Scripts/conformance.sh --check-readme README.md $(CONFORMANCE_ARGS)
 
 # Measure the MLPerf Tiny networks on the emulated MCUs and rewrite BENCHMARKS.md.

@@ -21,14 +21,9 @@ public enum HostRunner {
         guard FileManager.default.fileExists(atPath: harness) else {
             throw TesseraError.internalError("host harness not found at \(harness) (set TESSERA_TARGETS)")
         }
-        let sources = model.files.map(\.name).filter { $0.hasSuffix(".c") }.map { (modelDir as NSString).appendingPathComponent($0) }
         let exe = (directory as NSString).appendingPathComponent("harness")
-        let p = model.symbolPrefix
-        let hook = layerHook ? ["-DTSR_LAYER_HOOK", ResourcePaths.targets.appendingPathComponent("host/layer_dump.c").path] : []
-        let io = model.io == .float16 ? ["-DTSR_IO_F16"] : []
-        let args = strictFlags + io + [optimize, "-DTSR_MODEL_HEADER=\"\(p).h\"", "-DTSR_MODEL_DESC=\(p)_desc", "-I", modelDir,
-                                  harness] + hook + sources + ["-ljson-c", "-lm", "-o", exe]
-        let result = try Shell.run(cc, args)
+        let (flags, sources) = compileArguments(model, modelDirectory: modelDir, optimize: optimize, layerHook: layerHook)
+        let result = try Shell.run(cc, flags + sources + linkLibraries + ["-o", exe])
         guard result.status == 0 else {
             var output = result.output
             if output.contains("json-c/json.h") {
@@ -38,6 +33,23 @@ public enum HostRunner {
         }
         return exe
     }
+
+    /// The compiler flags and the C sources of the harness build of `model`, written into
+    /// `modelDirectory` (the harness, the layer dump with `layerHook`, the model's files).
+    static func compileArguments(_ model: CompiledModel, modelDirectory modelDir: String, optimize: String = "-O2",
+                                 layerHook: Bool = false) -> (flags: [String], sources: [String]) {
+        let harness = ResourcePaths.targets.appendingPathComponent("host/harness.c").path
+        let p = model.symbolPrefix
+        let hook = layerHook ? ["-DTSR_LAYER_HOOK"] : []
+        let io = model.io == .float16 ? ["-DTSR_IO_F16"] : []
+        let flags = strictFlags + io + hook + [optimize, "-DTSR_MODEL_HEADER=\"\(p).h\"", "-DTSR_MODEL_DESC=\(p)_desc", "-I", modelDir]
+        let dump = layerHook ? [ResourcePaths.targets.appendingPathComponent("host/layer_dump.c").path] : []
+        let sources = model.files.map(\.name).filter { $0.hasSuffix(".c") }.map { (modelDir as NSString).appendingPathComponent($0) }
+        return (flags, [harness] + dump + sources)
+    }
+
+    /// The libraries the harness links: json-c and libm.
+    static let linkLibraries = ["-ljson-c", "-lm"]
 
     /// Runs a built harness on `inputs` and returns the model outputs.
     public static func run(executable: String, inputs: OrderedDictionary<String, TensorValue>, in directory: String,

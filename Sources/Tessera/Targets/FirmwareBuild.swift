@@ -24,6 +24,16 @@ public enum FirmwareBuild {
         guard Shell.exists(tool) else { throw TesseraError.missingTool(tool: tool, package: package) }
     }
 
+    /// The flags every C file of a firmware image for `t` compiles with: the core's, the
+    /// strict warnings, and picolibc's headers (its specs file where the compiler is gcc,
+    /// its include directory where it is clang). A user's firmware build compiles the
+    /// generated model the same way.
+    public static func compileFlags(for t: TargetDescription) -> [String] {
+        let c = t.compiler
+        let libc = c.linker == nil ? ["--specs=picolibc.specs"] : (c.includeDirectory.map { ["-isystem", $0] } ?? [])
+        return c.flags + warnings + ["-O2", "-ffunction-sections", "-fdata-sections"] + libc
+    }
+
     public static func build(_ model: CompiledModel, target t: TargetDescription, inputs: OrderedDictionary<String, TensorValue>,
                              dumpLayers: Bool, in directory: String) throws -> Image {
         let c = t.compiler
@@ -35,9 +45,7 @@ public enum FirmwareBuild {
         try write(dataSource(model, inputs: inputs, dumpLayers: dumpLayers), to: directory + "/fw_data.c")
         try write(LinkerScript.text(for: t), to: directory + "/link.ld")
         let firmware = ResourcePaths.targets.appendingPathComponent("qemu/firmware.c").path
-        let libc = t.compiler.linker == nil ? ["--specs=picolibc.specs"] : (c.includeDirectory.map { ["-isystem", $0] } ?? [])
-        let flags = c.flags + warnings + ["-O2", "-ffunction-sections", "-fdata-sections", "-DTSR_LAYER_HOOK",
-                                          "-DTSR_MODEL_HEADER=\"\(p).h\"", "-DTSR_MODEL_DESC=\(p)_desc", "-I", modelDir] + libc
+        let flags = compileFlags(for: t) + ["-DTSR_LAYER_HOOK", "-DTSR_MODEL_HEADER=\"\(p).h\"", "-DTSR_MODEL_DESC=\(p)_desc", "-I", modelDir]
         var objects: [String] = []
         let sources = [firmware, directory + "/fw_data.c"] + model.files.map(\.name).filter { $0.hasSuffix(".c") }.map { modelDir + "/" + $0 }
         for source in sources {
