@@ -18,7 +18,7 @@ DEMO_INPUT ?= Examples/digits_cnn.input.json
 DEMO_TARGET ?= stm32h743
 DEMO_OUT := out/demo
 
-.PHONY: all deps build test demo generated conformance bench clean
+.PHONY: all deps build test demo generated figures conformance bench clean
 
 all: build
 
@@ -60,6 +60,12 @@ demo: build
 # Re-record the checked-in generated C of the bundled examples.
 generated: build
 	TESSERA_RECORD=1 swift test --filter GeneratedSnapshotTests
+
+# Re-record the README's precision table (FP16 accuracy on the shared networks, ResNet-8's
+# speed on corstone300 from tessera bench), which make test checks.
+figures: build
+	swift build --build-tests
+	TESSERA_RECORD=1 swift test --filter PrecisionFigureTests
 
 # ONNX backend conformance (the pytorch-converted and pytorch-operator node tests):
 # Scripts/conformance.sh creates .venv-conformance/ with the pinned onnx and numpy

@@ -19,11 +19,17 @@ enum Tolerance {
         }
     }
 
-    /// Whole models in FP16 against the FP32 reference: maximum absolute error on softmax
-    /// outputs (the issue's bound).
-    static let softmaxAbsolute = 2e-3
-
-    /// Whole models at fp16-acc16 against FP32 (the issue sets no bound for this mode):
-    /// softmax error, relative error of other outputs, argmax flips allowed of 103 inputs.
-    static let acc16Model = (softmaxAbsolute: 1e-2, relative: 5e-2, argmaxFlips: 2)
+    /// Whole models in an FP16 mode against their FP32 build, on the reference inputs and 100
+    /// random ones (issue 15's floors): the worst absolute error of a softmax output, and the
+    /// worst relative error of other outputs (the auto-encoder's reconstruction). `fp16-acc32`
+    /// holds the original 2e-3; `fp16`'s 32-term half chunks add about the same again on
+    /// ResNet-8's near-tie random inputs (3e-3); `fp16-acc16` sums up to 576 terms in half.
+    static func fp16Model(_ precision: Precision) -> (softmaxAbsolute: Double, relative: Double) {
+        switch precision {
+        case .fp32: return (fp32, fp32)
+        case .fp16Acc32: return (2e-3, 1e-2)
+        case .fp16: return (3e-3, 1e-2)
+        case .fp16Acc16: return (1e-2, 5e-2)
+        }
+    }
 }
