@@ -30,7 +30,18 @@ deps:
 build: deps
 	swift build
 
-test: deps
+# The pinned Python environment (.venv/: onnx, numpy, onnxruntime) of the differential
+# test against onnxruntime and of the conformance run; Scripts/python-env.sh makes it.
+.PHONY: python-env
+python-env:
+	@python3 -c 'import ensurepip, venv' 2>/dev/null || { \
+	  echo "installing Debian packages: python3 python3-venv"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends python3 python3-venv; \
+	}
+	@Scripts/python-env.sh >/dev/null
+
+test: deps python-env
 	swift build --build-tests
 	swift test
 
@@ -57,17 +68,12 @@ generated: build
 	TESSERA_RECORD=1 swift test --filter GeneratedSnapshotTests
 
 # ONNX backend conformance (the pytorch-converted and pytorch-operator node tests):
-# Scripts/conformance.sh creates .venv-conformance/ with the pinned onnx and numpy
-# and runs Scripts/conformance.py. Pass options with CONFORMANCE_ARGS, e.g.
+# Scripts/conformance.sh runs Scripts/conformance.py in the pinned environment (.venv/).
+# Pass options with CONFORMANCE_ARGS, e.g.
 # make conformance CONFORMANCE_ARGS="--filter Conv --json out/conformance.json".
 CONFORMANCE_ARGS ?=
 
-conformance: build
-	@python3 -c 'import ensurepip, venv' 2>/dev/null || { \
-	  echo "installing Debian packages: python3 python3-venv"; \
-	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends python3 python3-venv; \
-	}
+conformance: build python-env
 	Scripts/conformance.sh --check-readme README.md $(CONFORMANCE_ARGS)
 
 # Measure the MLPerf Tiny networks on the emulated MCUs and rewrite BENCHMARKS.md.
