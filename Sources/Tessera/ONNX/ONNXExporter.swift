@@ -136,7 +136,10 @@ private struct Export {
             let made = try attributeToInput("split", at: 1) { v in addInt64s("\(node.name)_split", try integers(v, node, "split")) }
             if !made && !input(1).isEmpty {
                 setInput(1, try convert(input(1), .int64, node))
-            } else if input(1).isEmpty && attributes["num_outputs"] == nil {
+            }
+            if !input(1).isEmpty {
+                attributes["num_outputs"] = nil  // ONNX allows one of the two; the sizes decide
+            } else if attributes["num_outputs"] == nil {
                 attributes["num_outputs"] = .int(node.outputs.count)
             }
         case .slice:

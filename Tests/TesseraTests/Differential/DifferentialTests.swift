@@ -161,13 +161,23 @@ enum HostBatch {
     }
 
     static func run(_ cases: [DifferentialCase], precision: Precision) -> [String: Result<[String: TensorValue], Failure>] {
+        var result: [String: Result<[String: TensorValue], Failure>] = [:]
+        for start in stride(from: 0, to: cases.count, by: chunk) {
+            result.merge(bisect(Array(cases[start..<min(start + chunk, cases.count)]), precision: precision)) { a, _ in a }
+        }
+        return result
+    }
+
+    /// Runs `cases` as one model; when that fails, each half on its own, down to the cases
+    /// that fail alone.
+    static func bisect(_ cases: [DifferentialCase], precision: Precision) -> [String: Result<[String: TensorValue], Failure>] {
         guard !cases.isEmpty else { return [:] }
         do {
             return try runTogether(cases, precision: precision).mapValues { .success($0) }
         } catch {
             if cases.count == 1 { return [cases[0].name: .failure(Failure(description: "\(error)"))] }
             let half = cases.count / 2
-            return run(Array(cases[..<half]), precision: precision).merging(run(Array(cases[half...]), precision: precision)) { a, _ in a }
+            return bisect(Array(cases[..<half]), precision: precision).merging(bisect(Array(cases[half...]), precision: precision)) { a, _ in a }
         }
     }
 
@@ -206,13 +216,6 @@ enum HostBatch {
     static let chunk = 60
 
     static func runTogether(_ cases: [DifferentialCase], precision: Precision) throws -> [String: [String: TensorValue]] {
-        guard cases.count <= chunk else {
-            var result: [String: [String: TensorValue]] = [:]
-            for start in stride(from: 0, to: cases.count, by: chunk) {
-                result.merge(try runTogether(Array(cases[start..<min(start + chunk, cases.count)]), precision: precision)) { a, _ in a }
-            }
-            return result
-        }
         let graph = try merge(cases)
         let model = try Compiler.compile(graph, options: CompileOptions(precision: precision))
         let dir = try TestEnvironment.temporaryDirectory()
