@@ -177,6 +177,22 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir + "/out.json"))
     }
 
+    /// What Tessera does not support is tagged (the conformance run skips on that tag only).
+    @Test func unsupportedFeaturesAreTagged() throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { TestEnvironment.remove(dir) }
+        var b = ModelBuilder("reflect")
+        b.input("x", [1, 2, 4, 4])
+        b.output(b.node("Pad", ["x", b.int64("pads", [0, 0, 1, 1, 0, 0, 1, 1])], name: "pad", outputs: ["y"], [("mode", .string("reflect"))]))
+        try TestEnvironment.write(b.text, to: dir + "/reflect.json")
+        let r = try TestEnvironment.cli(["compile", dir + "/reflect.json", "-o", dir + "/out"])
+        #expect(r.status == 2)
+        #expect(r.stderr == "tessera: error: unsupported: nodes[0] \"pad\": Pad mode \"reflect\" is not supported (only constant)\n", "\(r.stderr)")
+        // A bad model is not tagged.
+        let bad = try TestEnvironment.cli(["inspect", TestEnvironment.repositoryRoot.path + "/Examples/nonexistent.json"])
+        #expect(bad.status == 2 && bad.stderr.hasPrefix("tessera: error: ") && !bad.stderr.contains("unsupported:"), "\(bad.stderr)")
+    }
+
     @Test(arguments: [["frobnicate"], ["compile"], ["inspect", "/nonexistent/model.json"], ["inspect", "x.json", "--format", "xml"],
                       ["compile", "Examples/tiny_mlp.json", "--target", "stm32nope", "-o", "/tmp/never"]])
     func usageAndInputErrorsExitWith2(_ arguments: [String]) throws {

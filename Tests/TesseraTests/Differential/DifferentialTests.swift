@@ -116,6 +116,30 @@ struct DifferentialCheck {
         for c in batch.cases { _ = batch.expected(c) }
     }
 
+    /// The modes the sweep leaves out are the ones Tessera does not support, and it says so
+    /// (TesseraError.unsupported, naming the op and the mode) instead of computing something
+    /// else: Pad's reflect, edge and wrap; Resize's linear and cubic modes, the
+    /// half_pixel_symmetric and tf_crop_and_resize transformations and antialias.
+    @Test(arguments: [("Pad", "mode", "reflect"), ("Pad", "mode", "edge"), ("Pad", "mode", "wrap"),
+                      ("Resize", "mode", "linear"), ("Resize", "mode", "cubic"),
+                      ("Resize", "coordinate_transformation_mode", "half_pixel_symmetric"),
+                      ("Resize", "coordinate_transformation_mode", "tf_crop_and_resize"), ("Resize", "antialias", "1")])
+    func modesOutsideTheSweepAreRejectedAsUnsupported(_ c: (String, String, String)) throws {
+        let (op, attribute, value) = c
+        var b = ModelBuilder("unsupported")
+        b.input("x", [1, 2, 4, 4])
+        let operands = op == "Pad" ? [b.int64("pads", [0, 0, 1, 1, 0, 0, 1, 1])] : ["", b.constant("scales", [4], [1, 1, 2, 2])]
+        let v: JSONValue = attribute == "antialias" ? .int(Int(value)!) : .string(value)
+        b.output(b.node(op, ["x"] + operands, name: "node", outputs: ["y"], [(attribute, v)]))
+        do {
+            _ = try b.graph()
+            Issue.record("\(op) \(attribute)=\(value) was accepted")
+        } catch let e as TesseraError {
+            guard case let .unsupported(_, message) = e else { Issue.record("\(op) \(attribute)=\(value): \(e) is not an unsupported error"); return }
+            #expect(message.contains(op) && (message.contains(value) || attribute == "antialias"), "\(message)")
+        }
+    }
+
     @Test func referenceInterpreterMatchesOnnxruntime() throws {
         let batch = try Self.batch()
         var check = DifferentialCheck("reference interpreter", tolerance: Tolerance.fp32)
