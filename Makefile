@@ -35,7 +35,16 @@ deps:
 build: deps
 	swift build
 
-test: deps
+# The pinned Python environment (.venv/: onnx, numpy, onnxruntime) of the differential
+# test against onnxruntime and of the conformance run; Scripts/python-env.sh makes it from
+# Debian's python3 (APT_PACKAGES), whatever other python is on PATH.
+export PYTHON := /usr/bin/python3
+
+.PHONY: python-env
+python-env: deps
+	@Scripts/python-env.sh >/dev/null
+
+test: deps python-env
 	swift build --build-tests
 	swift test
 
@@ -68,12 +77,12 @@ figures: build
 	TESSERA_RECORD=1 swift test --filter PrecisionFigureTests
 
 # ONNX backend conformance (the pytorch-converted and pytorch-operator node tests):
-# Scripts/conformance.sh creates .venv-conformance/ with the pinned onnx and numpy
-# and runs Scripts/conformance.py. Pass options with CONFORMANCE_ARGS, e.g.
+# Scripts/conformance.sh runs Scripts/conformance.py in the pinned environment (.venv/).
+# Pass options with CONFORMANCE_ARGS, e.g.
 # make conformance CONFORMANCE_ARGS="--filter Conv --json out/conformance.json".
 CONFORMANCE_ARGS ?=
 
-conformance: build
+conformance: build python-env
 	Scripts/conformance.sh --check-readme README.md $(CONFORMANCE_ARGS)
 
 # Measure the MLPerf Tiny networks on the emulated MCUs and rewrite BENCHMARKS.md.

@@ -6,6 +6,12 @@ package through `tessera import` (support check) and `tessera run --target host`
 (numerics), comparing against the expected outputs with the ONNX backend-test
 tolerances. Needs Python 3 with onnx and numpy (see Scripts/conformance.sh).
 
+A case is skipped only when Tessera reports it unsupported (`tessera: error:
+unsupported: ...`, exit status 2) and the reason names an op of the model, one of
+its attributes or a dtype; any other error of the import, the compilation or the
+run is a failure, so that a regression turning a supported case into an error
+cannot hide among the skips.
+
 Exit status: 0 if no case failed and at least one passed, 1 otherwise,
 2 on usage errors.
 """
@@ -38,13 +44,33 @@ class Fail(Exception):
     pass
 
 
+ERROR = "tessera: error: "
+UNSUPPORTED = ERROR + "unsupported: "
+
+
 def shorten(text, limit=200):
     """First line of a diagnostic (plus the next one if it ends with ':'), without the
-    `tessera: error:` and model-path prefixes."""
+    `tessera: error:` (and `unsupported:`) and model-path prefixes."""
     lines = [line.strip() for line in text.splitlines() if line.strip()] or ["(no message)"]
     line = lines[0] + (" " + lines[1] if lines[0].endswith(":") and len(lines) > 1 else "")
-    line = re.sub(r"^\S+\.onnx: ", "", line.removeprefix("tessera: error: "))
+    line = line.removeprefix(UNSUPPORTED) if line.startswith(UNSUPPORTED) else line.removeprefix(ERROR)
+    line = re.sub(r"^\S+\.onnx: ", "", line)
     return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def unsupported_reason(status, stderr, model):
+    """The skip reason when tessera reported the model unsupported (status 2, the
+    `unsupported:` tag) naming an op of the model, an attribute of one or a dtype;
+    None otherwise."""
+    if status != 2 or not stderr.startswith(UNSUPPORTED):
+        return None
+    reason = shorten(stderr)
+    ops = {node.op_type for node in model.graph.node}
+    attributes = {a.name for node in model.graph.node for a in node.attribute}
+    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", reason))
+    if names & (ops | attributes) or re.search(r"\b(element type|dtype|data type)\b", reason):
+        return reason
+    return None
 
 
 def reason_group(reason):
@@ -76,7 +102,7 @@ def load_tensors(directory, prefix):
 
 def to_json_tensor(array):
     if not np.all(np.isfinite(array) | np.isnan(array)):
-        raise Skip("input contains infinities (not representable in tensors-JSON)")
+        raise Fail("input contains infinities (not representable in tensors-JSON)")
     data = [None if np.isnan(x) else x for x in array.ravel().tolist()]
     return {"shape": list(array.shape), "data": data}
 
@@ -110,29 +136,31 @@ def run_case(case, binary, workdir):
     os.makedirs(work, exist_ok=True)
     model_path = os.path.join(path, "model.onnx")
     try:
+        model = onnx.load(model_path, load_external_data=False)
         status, stderr = tessera(binary, "import", model_path, "-o", os.path.join(work, "model.json"))
-        if status == 2:
-            raise Skip(shorten(stderr))
         if status != 0:
+            reason = unsupported_reason(status, stderr, model)
+            if reason is not None:
+                raise Skip(reason)
             raise Fail(f"tessera import exited {status}: {shorten(stderr)}")
 
-        graph = onnx.load(model_path, load_external_data=False).graph
+        graph = model.graph
         initializers = {t.name for t in graph.initializer}
         input_names = [i.name for i in graph.input if i.name not in initializers]
         output_names = [o.name for o in graph.output]
         data_sets = sorted((d for d in os.listdir(path) if d.startswith("test_data_set_")),
                            key=lambda d: int(d.rsplit("_", 1)[1]))
         if not data_sets:
-            raise Skip("no test data sets")
+            raise Fail("no test data sets")
         for data_set in data_sets:
             inputs = load_tensors(os.path.join(path, data_set), "input")
             expected = load_tensors(os.path.join(path, data_set), "output")
             if len(inputs) != len(input_names) or len(expected) != len(output_names):
-                raise Skip(f"{data_set}: {len(inputs)} inputs/{len(expected)} outputs for "
+                raise Fail(f"{data_set}: {len(inputs)} inputs/{len(expected)} outputs for "
                            f"{len(input_names)} graph inputs/{len(output_names)} graph outputs")
             for input_name, array in zip(input_names, inputs):
-                if array.dtype != np.float32:
-                    raise Skip(f"input {input_name!r} is {array.dtype} (float32 only)")
+                if array.dtype != np.float32:  # tessera accepted the model: its inputs are float32
+                    raise Fail(f"input {input_name!r} is {array.dtype} but tessera imported the model")
             in_path = os.path.join(work, f"{data_set}.input.json")
             out_path = os.path.join(work, f"{data_set}.output.json")
             with open(in_path, "w") as f:
@@ -140,6 +168,9 @@ def run_case(case, binary, workdir):
             status, stderr = tessera(binary, "run", model_path, "--target", "host",
                                      "--input", in_path, "-o", out_path)
             if status != 0:
+                reason = unsupported_reason(status, stderr, model)
+                if reason is not None:
+                    raise Skip(reason)
                 raise Fail(f"tessera run exited {status}: {shorten(stderr)}")
             try:
                 with open(out_path) as f:

@@ -1,20 +1,12 @@
 #!/usr/bin/env bash
-# ONNX backend conformance: set up the pinned Python environment in
-# .venv-conformance/ and run Scripts/conformance.py with the given arguments
-# (--tessera PATH, --work DIR, --filter SUBSTRING, --json REPORT.json).
+# ONNX backend conformance: run Scripts/conformance.py with the given arguments
+# (--tessera PATH, --work DIR, --filter SUBSTRING, --json REPORT.json) in the pinned
+# Python environment of Scripts/python-env.sh (.venv/, created if needed).
 # Expects tessera to be built already (`make conformance` builds it first).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${CONFORMANCE_VENV:-$ROOT/.venv-conformance}"
-PYTHON="${PYTHON:-python3}"
-PIP_PACKAGES=(onnx==1.23.2 numpy==2.4.6)
-
-if [ ! -x "$VENV/bin/python" ]; then
-  echo "creating $VENV"
-  "$PYTHON" -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PIP_PACKAGES[@]}"
+PYTHON="$("$ROOT/Scripts/python-env.sh")"
 
 cd "$ROOT"
-exec "$VENV/bin/python" "$ROOT/Scripts/conformance.py" "$@"
+exec "$PYTHON" "$ROOT/Scripts/conformance.py" "$@"

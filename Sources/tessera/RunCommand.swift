@@ -22,14 +22,14 @@ struct Run: ParsableCommand {
     @Option(help: "Where to write the run report (JSON, MCU targets).")
     var report: String?
 
-    @Flag(help: "Also run the reference interpreter and print the error of each output.")
+    @Flag(help: "Also run the reference interpreter (on the model before any pass) and print the error of each output; exit with status 1 when one is beyond --tolerance (the outputs are written all the same).")
     var compare = false
 
     @Flag(help: "Compare every layer's output with the reference interpreter and print the first that differs.")
     var compareLayers = false
 
-    @Option(help: "Relative tolerance of --compare-layers (max|a - b| / max|b| per tensor).")
-    var tolerance: Double = 1e-5
+    @Option(help: "Relative tolerance of --compare and --compare-layers (max|a - b| / max|b| per tensor); default 1e-5 at fp32, 1e-2 at fp16 and fp16-acc32, 3e-2 at fp16-acc16.")
+    var tolerance: Double?
 
     func run() throws {
         let graph = try model.load()
@@ -40,8 +40,9 @@ struct Run: ParsableCommand {
             guard let e = RunDriver.Emulator(rawValue: emulator) else { throw TesseraError.usage("--emulator must be host or qemu, got \"\(emulator)\"") }
             emulatorChoice = e
         }
+        if let tolerance, !(tolerance >= 0) { throw TesseraError.usage("--tolerance must be a non-negative number, got \(tolerance)") }
         let result = try RunDriver.run(graph, inputs: inputs, options: .init(compile: try target.options, emulator: emulatorChoice,
-                                                                              compareLayers: compareLayers, tolerance: tolerance))
+                                                                              compare: compare, compareLayers: compareLayers, tolerance: tolerance))
         CompileTarget.printDumps(result.model)
         try TensorsJSON.write(result.outputs, to: output)
         print("ran \"\(graph.name)\" on \(target.target) (\(result.emulator == .qemu ? "qemu \(result.model.target.emulator.machine)" : "host harness")): wrote \(result.outputs.count) output(s) to \(output)")
@@ -60,14 +61,15 @@ struct Run: ParsableCommand {
                 }
             }
         }
-        if compare {
-            let reference = try ReferenceInterpreter.run(graph, inputs: Dictionary(uniqueKeysWithValues: inputs.map { ($0.key, $0.value) }))
-            for (name, value) in result.outputs {
-                guard let expected = reference[name] else { continue }
-                print("  \(name): \(Comparison(value, expected)) against the reference interpreter")
-            }
+        for c in result.comparisons ?? [] {
+            print("  \(c.output): \(c.comparison) against the reference interpreter, \(c.within ? "within" : "BEYOND") --tolerance \(result.tolerance)")
         }
         if let layers = result.layers { print(layers.text(result.model.graph), terminator: "") }
+        let failed = result.failedComparisons
+        if !failed.isEmpty {
+            let list = failed.map { "\"\($0.output)\" (relative error \($0.comparison.mismatchedShape ? "n/a, shape mismatch" : "\($0.comparison.maxRelError)"))" }
+            throw TesseraError.comparisonFailed("--compare failed: \(failed.count) of \(result.comparisons!.count) output(s) differ from the reference interpreter beyond --tolerance \(result.tolerance): \(list.joined(separator: ", ")); the outputs were written to \(output)")
+        }
     }
 }
 

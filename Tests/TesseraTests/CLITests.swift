@@ -1,4 +1,5 @@
 import Foundation
+import OrderedCollections
 import Testing
 @testable import Tessera
 
@@ -94,9 +95,53 @@ import Testing
         let out = dir + "/out.json"
         let r = try TestEnvironment.cli(["run", Self.digits, "--target", "host", "--input", Self.digitsInput, "-o", out, "--compare"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("against the reference interpreter"))
+        #expect(r.stdout.contains("probabilities: max abs error"))
+        #expect(r.stdout.contains("against the reference interpreter, within --tolerance 1e-05"))
+        // What the run wrote is what it compared: within 1e-5 of the interpreter.
         let outputs = try TensorsJSON.read(path: out)
+        let graph = try FrontEnd.load(path: Self.digits)
+        let inputs = try TensorsJSON.read(path: Self.digitsInput)
+        let expected = try ReferenceInterpreter.run(graph, inputs: Dictionary(uniqueKeysWithValues: inputs.map { ($0.key, $0.value) }))
+        let c = Comparison(try #require(outputs["probabilities"]), try #require(expected["probabilities"]))
         #expect(outputs["probabilities"]?.shape == [1, 10])
+        #expect(c.within(relative: 1e-5), "\(c)")
+    }
+
+    /// `run --compare` fails (status 1, and says so) when an output is beyond --tolerance,
+    /// and passes within it: the residual block at fp16 is off the FP32 reference by about
+    /// 1e-3, beyond 1e-5 and within the default fp16 tolerance (1e-2). The test measures the
+    /// written outputs itself, so that the failing run really exceeds its tolerance.
+    @Test func runCompareFailsBeyondItsTolerance() throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { TestEnvironment.remove(dir) }
+        let builder = SyntheticModels.residual()
+        try TestEnvironment.write(builder.text, to: dir + "/residual.json")
+        let graph = try builder.graph()
+        let inputs = randomInputs(graph, seed: 5)
+        try TensorsJSON.write(OrderedDictionary(uniqueKeysWithValues: inputs.sorted { $0.key < $1.key }), to: dir + "/in.json")
+        let expected = try #require(try ReferenceInterpreter.run(graph, inputs: inputs)["features"])
+        func run(_ extra: [String]) throws -> (TestEnvironment.CLIResult, Comparison) {
+            try? FileManager.default.removeItem(atPath: dir + "/out.json")
+            let r = try TestEnvironment.cli(["run", dir + "/residual.json", "--target", "host", "--precision", "fp16", "--input", dir + "/in.json",
+                                             "-o", dir + "/out.json", "--compare"] + extra)
+            let written = try TensorsJSON.read(path: dir + "/out.json")
+            return (r, Comparison(try #require(written["features"]), expected))
+        }
+        let (bad, measured) = try run(["--tolerance", "1e-5"])
+        #expect(measured.maxRelError > 1e-5 && measured.maxRelError < 1e-2, "\(measured)")
+        #expect(bad.status == 1, "\(bad.stderr)")
+        #expect(bad.stdout.contains("features: max abs error") && bad.stdout.contains("BEYOND --tolerance 1e-05"), "\(bad.stdout)")
+        #expect(bad.stderr.hasPrefix("tessera: error: --compare failed: 1 of 1 output(s) differ from the reference interpreter beyond --tolerance 1e-05: \"features\" (relative error \(measured.maxRelError))"), "\(bad.stderr)")
+        let (good, same) = try run([])
+        #expect(same.maxRelError == measured.maxRelError)
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains("within --tolerance 0.01"), "\(good.stdout)")
+        let (explicit, _) = try run(["--tolerance", "\(measured.maxRelError * 1.01)"])
+        #expect(explicit.status == 0, "\(explicit.stderr)")
+        let negative = try TestEnvironment.cli(["run", dir + "/residual.json", "--input", dir + "/in.json", "-o", dir + "/neg.json", "--compare",
+                                                "--tolerance=-1"])
+        #expect(negative.status == 2 && negative.stderr.contains("--tolerance must be a non-negative number"), "\(negative.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/neg.json"))
     }
 
     /// --in-place: auto runs a depthwise layer at the arena's peak over its input, never keeps
@@ -130,6 +175,22 @@ import Testing
         #expect(r.status == 2)
         #expect(r.stderr.contains(#"tensor "image": shape [1, 64] does not match the model's [1, 1, 8, 8]"#))
         #expect(!FileManager.default.fileExists(atPath: dir + "/out.json"))
+    }
+
+    /// What Tessera does not support is tagged (the conformance run skips on that tag only).
+    @Test func unsupportedFeaturesAreTagged() throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { TestEnvironment.remove(dir) }
+        var b = ModelBuilder("reflect")
+        b.input("x", [1, 2, 4, 4])
+        b.output(b.node("Pad", ["x", b.int64("pads", [0, 0, 1, 1, 0, 0, 1, 1])], name: "pad", outputs: ["y"], [("mode", .string("reflect"))]))
+        try TestEnvironment.write(b.text, to: dir + "/reflect.json")
+        let r = try TestEnvironment.cli(["compile", dir + "/reflect.json", "-o", dir + "/out"])
+        #expect(r.status == 2)
+        #expect(r.stderr == "tessera: error: unsupported: nodes[0] \"pad\": Pad mode \"reflect\" is not supported (only constant)\n", "\(r.stderr)")
+        // A bad model is not tagged.
+        let bad = try TestEnvironment.cli(["inspect", TestEnvironment.repositoryRoot.path + "/Examples/nonexistent.json"])
+        #expect(bad.status == 2 && bad.stderr.hasPrefix("tessera: error: ") && !bad.stderr.contains("unsupported:"), "\(bad.stderr)")
     }
 
     @Test(arguments: [["frobnicate"], ["compile"], ["inspect", "/nonexistent/model.json"], ["inspect", "x.json", "--format", "xml"],

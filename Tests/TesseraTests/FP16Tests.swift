@@ -5,7 +5,8 @@ import TesseraKernels
 @testable import Tessera
 
 /// FP16 precisions end to end: the synthetic models compiled at every FP16 precision, built
-/// for the host, compared with the reference interpreter on the same lowered graph.
+/// for the host, compared with the reference interpreter on the same lowered graph and on
+/// the model-file graph before the passes (ModelFileReference).
 @Suite struct FP16Tests {
     static let precisions: [Precision] = [.fp16, .fp16Acc16, .fp16Acc32]
 
@@ -38,7 +39,8 @@ import TesseraKernels
     }
 
     /// Runs `model` (compiled from `graph`) on the host on seeded random inputs and compares
-    /// every output with the reference interpreter run on the compiled graph.
+    /// every output with the reference interpreter run on the compiled graph, and on
+    /// `graph` itself (before the passes).
     static func runOnHostAndCompare(_ model: CompiledModel, _ graph: Graph, seed: UInt64, tolerance: Double, _ label: String) throws {
         let inputs = randomInputs(graph, seed: seed)
         let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
@@ -48,6 +50,7 @@ import TesseraKernels
             let c = Comparison(try #require(actual[output]), try #require(expected[output]))
             #expect(c.within(relative: tolerance), "\(label), \(output): \(c)")
         }
+        try ModelFileReference.expectClose(Dictionary(uniqueKeysWithValues: actual.map { ($0.key, $0.value) }), graph, model, inputs: inputs, label)
     }
 
     @Test func halfWeightsAreWrittenPortably() throws {

@@ -9,15 +9,40 @@ public enum RunDriver {
         public var compile: CompileOptions
         /// nil: the target's own (QEMU for MCU targets, the harness for host).
         public var emulator: Emulator?
+        /// Compare every output with the reference interpreter (`--compare`).
+        public var compare: Bool
         public var compareLayers: Bool
-        public var tolerance: Double
+        /// Relative tolerance of both comparisons; nil: `defaultTolerance` of the precision.
+        public var tolerance: Double?
 
-        public init(compile: CompileOptions, emulator: Emulator? = nil, compareLayers: Bool = false, tolerance: Double = 1e-5) {
+        public init(compile: CompileOptions, emulator: Emulator? = nil, compare: Bool = false, compareLayers: Bool = false,
+                    tolerance: Double? = nil) {
             self.compile = compile
             self.emulator = emulator
+            self.compare = compare
             self.compareLayers = compareLayers
             self.tolerance = tolerance
         }
+    }
+
+    /// The tolerance of `--compare` and `--compare-layers` when none is given: 1e-5 at
+    /// fp32 (float32 rounding); at the FP16 precisions a bound for whole models against the
+    /// FP32 reference, about twice the worst the MLPerf Tiny networks measure (ResNet-8:
+    /// 2.4e-3 on its softmax at fp16, 5.8e-3 at fp16-acc16): a check for gross errors,
+    /// not a statement of accuracy.
+    public static func defaultTolerance(_ precision: Precision) -> Double {
+        switch precision {
+        case .fp32: return 1e-5
+        case .fp16, .fp16Acc32: return 1e-2
+        case .fp16Acc16: return 3e-2
+        }
+    }
+
+    /// One output of `--compare`: the run's tensor against the reference interpreter's.
+    public struct OutputComparison: Sendable {
+        public var output: String
+        public var comparison: Comparison
+        public var within: Bool
     }
 
     public struct Result: Sendable {
@@ -26,7 +51,15 @@ public enum RunDriver {
         public var outputs: OrderedDictionary<String, TensorValue>
         /// The measured figures (QEMU runs only).
         public var report: JSONValue?
+        /// The tolerance the comparisons used.
+        public var tolerance: Double
+        /// With `compare`: every output against the reference interpreter run on the
+        /// model's own graph (before any pass, so in FP32 whatever the precision).
+        public var comparisons: [OutputComparison]?
         public var layers: LayerComparison?
+
+        /// The outputs of `comparisons` beyond `tolerance`.
+        public var failedComparisons: [OutputComparison] { (comparisons ?? []).filter { !$0.within } }
     }
 
     /// Checks that `inputs` are exactly the model's inputs, with their shapes.
@@ -68,11 +101,24 @@ public enum RunDriver {
             report = EmulatorRunner.report(run, model: model, target: model.target, precision: model.precision.rawValue,
                                            inputBytes: ordered.values.map { $0.count * model.io.byteSize }.reduce(0, +))
         }
+        let tolerance = options.tolerance ?? defaultTolerance(model.precision)
+        let inputValues = Dictionary(uniqueKeysWithValues: ordered.map { ($0.key, $0.value) })
+        var comparisons: [OutputComparison]?
+        if options.compare {
+            let reference = try ReferenceInterpreter.run(graph, inputs: inputValues)
+            comparisons = try graph.outputs.map { name in
+                guard let actual = outputs[name], let expected = reference[name] else {
+                    throw TesseraError.internalError("output \"\(name)\" missing from the run or the reference interpreter")
+                }
+                let c = Comparison(actual, expected)
+                return OutputComparison(output: name, comparison: c, within: c.within(relative: tolerance))
+            }
+        }
         var layers: LayerComparison?
         if options.compareLayers {
-            layers = try LayerComparison(graph: model.graph, inputs: Dictionary(uniqueKeysWithValues: ordered.map { ($0.key, $0.value) }),
-                                         dumps: dumps, tolerance: options.tolerance)
+            layers = try LayerComparison(graph: model.graph, inputs: inputValues, dumps: dumps, tolerance: tolerance)
         }
-        return Result(model: model, emulator: emulator, outputs: outputs, report: report, layers: layers)
+        return Result(model: model, emulator: emulator, outputs: outputs, report: report, tolerance: tolerance, comparisons: comparisons,
+                      layers: layers)
     }
 }

@@ -24,6 +24,9 @@ public enum TesseraError: Error, Equatable, CustomStringConvertible, Sendable {
     case missingTool(tool: String, package: String)
     /// The model does not fit the target: the link overflowed memory regions. Exit status 2.
     case doesNotFit(target: String, overflows: [RegionOverflow])
+    /// `run --compare`: outputs differ from the reference interpreter beyond the tolerance.
+    /// Exit status 1 (the generated code, not the input, is wrong or not accurate enough).
+    case comparisonFailed(String)
 
     public var description: String {
         switch self {
@@ -45,6 +48,8 @@ public enum TesseraError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(tool) is not installed: install the Debian package \(package) (apt-get install \(package), or run `make deps`)"
         case let .doesNotFit(target, overflows):
             return "the model does not fit \(target): " + overflows.map { "region \($0.region) overflowed by \($0.bytes) bytes" }.joined(separator: "; ")
+        case let .comparisonFailed(message):
+            return message
         }
     }
 
@@ -52,7 +57,7 @@ public enum TesseraError: Error, Equatable, CustomStringConvertible, Sendable {
     public var exitStatus: Int32 {
         switch self {
         case .malformedJSON, .invalidModel, .unsupported, .io, .usage, .invalidTensors, .doesNotFit: return 2
-        case .toolFailed, .internalError, .missingTool: return 1
+        case .toolFailed, .internalError, .missingTool, .comparisonFailed: return 1
         }
     }
 }

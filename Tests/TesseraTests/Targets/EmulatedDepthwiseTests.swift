@@ -8,7 +8,8 @@ import Testing
 /// columns one pixel at a time; a last block of fewer channels than a vector; activations
 /// applied in registers (Relu, Clip) and through a buffer (HardSwish, Sigmoid, LeakyRelu);
 /// more taps than one half chunk (7x7); stride, dilation, asymmetric padding; a single input
-/// row; two images. Against the reference interpreter on the same compiled graph, at Tolerance.fp16.
+/// row; two images. Against the reference interpreter on the same compiled graph, at Tolerance.fp16,
+/// and on the model-file graph in FP32, at Tolerance.againstFP32.
 @Suite struct EmulatedDepthwiseTests {
     /// (channels, h, w, kernel h, kernel w, strides, dilation, pads t l b r, activation).
     static let shapes: [(Int, Int, Int, Int, Int, [Int], Int, [Int], (String, [(String, JSONValue)])?)] = [

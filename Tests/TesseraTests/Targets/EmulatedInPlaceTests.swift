@@ -75,6 +75,8 @@ import Testing
                 let cmp = Comparison(try #require(outputs[name]), try #require(expected[name]))
                 #expect(cmp.within(relative: Tolerance.fp16(precision)), "host at \(precision.rawValue), \(policy), \(name): \(cmp)")
             }
+            try ModelFileReference.expectClose(Dictionary(uniqueKeysWithValues: outputs.map { ($0.key, $0.value) }), graph, model, inputs: inputs,
+                                               "host at \(precision.rawValue), \(policy)")
             results.append(outputs)
         }
         try Self.expectSameBits(results[0], results[1], "host at \(precision.rawValue), in place")

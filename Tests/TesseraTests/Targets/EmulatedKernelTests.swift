@@ -5,7 +5,8 @@ import Testing
 
 /// Every kernel, FP32 and FP16, on the FP16-capable emulated cores (Cortex-M55 and RV32 with
 /// Zfh): the synthetic models (which together use every op) against the reference
-/// interpreter run on the same compiled graph.
+/// interpreter run on the same compiled graph, and on the model-file graph before the
+/// passes (ModelFileReference).
 @Suite struct EmulatedKernelTests {
     static let cases: [(String, String, Precision)] = SyntheticModels.names.flatMap { m in
         ["corstone300", "rv32zfh"].flatMap { t in [Precision.fp32, .fp16].map { (m, t, $0) } }
@@ -29,7 +30,8 @@ import Testing
 
     /// Compiles `graph` for `target`, runs it on the emulator on seeded random inputs and
     /// compares every output with the reference interpreter run on the compiled graph, at
-    /// Tolerance.fp16(precision). With `sameBitsAsHost`, the same generated C built for the
+    /// Tolerance.fp16(precision), and on `graph` itself in FP32, at
+    /// Tolerance.againstFP32(precision). With `sameBitsAsHost`, the same generated C built for the
     /// host must give the same bits (cores whose kernels compute exactly the portable
     /// code's operations). Returns the compiled model.
     @discardableResult
@@ -58,6 +60,8 @@ import Testing
                 #expect(differ == 0, "\(graph.name) on \(target) at \(precision.rawValue), \(output): \(differ) values differ from the host's")
             }
         }
+        try ModelFileReference.expectClose(Dictionary(uniqueKeysWithValues: run.outputs.map { ($0.key, $0.value) }), graph, model, inputs: inputs,
+                                           "\(graph.name) on \(target) at \(precision.rawValue)")
         return (model, run.outputs)
     }
 }

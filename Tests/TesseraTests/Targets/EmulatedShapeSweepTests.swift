@@ -10,7 +10,8 @@ import Testing
 /// lane), the Cortex-M7 and RV32F's float nodes on the register-blocked scalar micro-kernel
 /// and depthwise path.
 /// Against the reference interpreter on the same compiled graph, at the tolerances of
-/// Tolerance.fp16, and off Helium bit for bit against the host build.
+/// Tolerance.fp16, on the model-file graph in FP32 (Tolerance.againstFP32), and off Helium
+/// bit for bit against the host build.
 @Suite struct EmulatedShapeSweepTests {
     static let cases: [(String, Precision)] = [
         ("corstone300", .fp32), ("corstone300", .fp16), ("corstone300", .fp16Acc16), ("corstone300", .fp16Acc32),
