@@ -125,6 +125,14 @@ struct SystemPackageTests {
         return uses + linkInputs(link.output, map: false, by: "host link")
     }
 
+    /// The interpreter of the Python environment (`make test` makes it from Debian's
+    /// python3) that runs onnxruntime and the conformance cases.
+    static func pythonUses() -> [Use] {
+        let python = OnnxruntimeBatch.python
+        guard FileManager.default.isExecutableFile(atPath: python) else { return [Use(path: "(missing) \(python)", by: "python environment")] }
+        return [Use(path: URL(fileURLWithPath: python).resolvingSymlinksInPath().path, by: "python environment (\(python))")]
+    }
+
     /// The uses that no package of `allowed`, no required package and not the Swift toolchain
     /// accounts for, one line each, naming the package the file came from.
     static func violations(_ uses: [Use], allowed: Set<String>, db: DebianPackages) throws -> [String] {
@@ -161,7 +169,7 @@ struct SystemPackageTests {
         let db = try DebianPackages.load()
         let notInstalled = listed.filter { db.installed[$0] == nil }
         #expect(notInstalled.isEmpty, "packages of the Makefile's list are not installed: \(notInstalled) (run `make deps`)")
-        let uses = try Self.hostUses() + Self.mcu.uses
+        let uses = try Self.hostUses() + Self.pythonUses() + Self.mcu.uses
         #expect(Self.mcu.error == nil, "\(Self.mcu.error ?? "")")
         let problems = try Self.violations(uses, allowed: db.closure(of: listed), db: db)
         print("system packages: \(Set(uses.map(\.path)).count) files used by the host and MCU builds, checked against the closure of \(listed.count) Makefile packages")
