@@ -298,9 +298,7 @@ public enum ModelLoader {
             .invalidModel(location: at, message: "attribute \"\(key)\" must be \(kind.noun), got \(JSONWriter.write(v, pretty: false))")
         }
         func checkedInt(_ x: Int) throws -> Int {
-            guard abs(x) <= Int(Int32.max) else {
-                throw TesseraError.invalidModel(location: at, message: "attribute \"\(key)\" value \(x) is out of range")
-            }
+            guard AttributeLimits.intRange.contains(x) else { throw AttributeLimits.outOfRange(key, x, at: at) }
             return x
         }
         switch kind {
@@ -309,9 +307,7 @@ public enum ModelLoader {
             return .int(try checkedInt(x))
         case .float:
             guard let x = v.number, x.isFinite || x.isInfinite else { throw bad() }
-            if case .double = v, !x.isFinite {
-                throw TesseraError.invalidModel(location: at, message: "attribute \"\(key)\" is not finite")
-            }
+            if case .double = v, !x.isFinite { throw AttributeLimits.notFinite(key, at: at) }
             return .float(x)
         case .string:
             guard let s = v.string else { throw bad() }
