@@ -49,9 +49,11 @@ struct ONNXGraphImport {
     var unsupported = OrderedDictionary<String, [String]>()
     /// Tensors downstream of an unsupported node: their types are unknown.
     var unknown = Set<String>()
-    var nodeNames = Set<String>()
     /// Tensor names that some node or graph output reads.
     let readTensors: Set<String>
+    /// The most values a constant folded at import (ConstantOfShape) may hold: 64 MB of
+    /// float32, far beyond any microcontroller's flash.
+    static let maxFoldedElements = 1 << 24
 
     init(model: Onnx_ModelProto, file: String, directory: URL) throws {
         self.model = model
@@ -79,6 +81,9 @@ struct ONNXGraphImport {
 
     mutating func run() throws -> ONNXImporter.Result {
         let g = model.graph
+        // The structure first, so that importing a node never meets a missing tensor.
+        let views = ONNXStructure.views(g)
+        let order = try ONNXStructure.check(g, views, opset: opset)
         for (i, t) in g.initializer.enumerated() {
             let c = try ONNXTensors.constant(t, name: t.name, directory: directory, at: place("initializer", i, t.name))
             if t.dataLocation == .external { noteOnce("external data loaded from \(t.externalData.first { $0.key == "location" }?.value ?? "?")") }
@@ -87,7 +92,7 @@ struct ONNXGraphImport {
         for (i, input) in g.input.enumerated() where graph.constants[input.name] == nil {
             try addInput(input, i)
         }
-        for (i, node) in g.node.enumerated() { try importNode(node, i) }
+        for i in order { try importNode(views[i]) }
         if !unsupported.isEmpty {
             let list = unsupported.map { op, nodes in
                 "\(op) (\(nodes.prefix(5).map { "\"\($0)\"" }.joined(separator: ", "))\(nodes.count > 5 ? ", and \(nodes.count - 5) more" : ""))"

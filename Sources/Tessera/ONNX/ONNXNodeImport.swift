@@ -9,11 +9,11 @@ extension ONNXGraphImport {
         "Gemm": ["broadcast"],
     ]
 
-    mutating func importNode(_ proto: Onnx_NodeProto, _ index: Int) throws {
-        var name = proto.name.isEmpty ? "\(proto.opType)_\(index)" : proto.name
-        if nodeNames.contains(name) { name = "\(name)_\(index)" }
-        nodeNames.insert(name)
-        let at = place("nodes", index, name)
+    /// Imports one node; ONNXStructure has checked that its inputs exist and that it has
+    /// the inputs and outputs its op takes.
+    mutating func importNode(_ view: ONNXStructure.View) throws {
+        let proto = view.proto, name = view.name, index = view.index
+        let at = view.location
         let op = proto.opType
         let outputs = proto.output
         guard proto.domain.isEmpty || proto.domain == "ai.onnx" else { return markUnsupported("\(proto.domain).\(op)", name, outputs) }
@@ -48,6 +48,10 @@ extension ONNXGraphImport {
                 return markUnsupported("\(op) (attribute \"\(bad)\")", name, outputs)
             }
             node.sourceIndex = index
+            // The checks of model JSON on the Tessera node too (the mapping may add inputs).
+            try GraphStructure.checkNode(node) { t in
+                graph.constants[t] != nil ? .constant(t) : (types[t] != nil ? .node(0) : nil)
+            }
             let spec = try NodeSpec.make(node, SpecContext(types: types, constants: Dictionary(uniqueKeysWithValues: graph.constants.map { ($0.key, $0.value) })))
             for (k, shape) in spec.outputShapes.enumerated() { types[node.outputs[k]] = TensorType(shape) }
             graph.nodes.append(node)

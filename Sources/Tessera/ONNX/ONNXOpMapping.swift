@@ -60,6 +60,8 @@ extension ONNXGraphImport {
             break
         }
         guard let tesseraOp = Op(rawValue: op), !tesseraOp.isInternal else { return nil }
+        // An omitted optional output (Dropout's mask) has an empty name: it is not produced.
+        while outs.count > 1, outs.last?.isEmpty == true { outs.removeLast() }
         var ins = inputs
         while let last = ins.last, last.isEmpty, ins.count > tesseraOp.inputArity.lowerBound { ins.removeLast() }
         return [Node(name: name, op: tesseraOp, inputs: ins, outputs: outs, attributes: attributes)]
