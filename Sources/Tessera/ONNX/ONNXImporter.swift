@@ -125,6 +125,9 @@ struct ONNXGraphImport {
         guard tensor.elemType == Int32(Onnx_TensorProto.DataType.float.rawValue) else {
             throw TesseraError.unsupported(location: at, message: "input element type \(tensor.elemType) is not supported (float32 only)")
         }
+        guard tensor.shape.dim.count <= ONNXTensors.maxRank else {
+            throw TesseraError.unsupported(location: at, message: "rank \(tensor.shape.dim.count) is above the supported maximum of \(ONNXTensors.maxRank)")
+        }
         var shape: [Int] = []
         for (d, dim) in tensor.shape.dim.enumerated() {
             if case let .dimValue(v)? = dim.value, v > 0 {

@@ -2,6 +2,14 @@ import Foundation
 
 /// Import of one ONNX node: folding, opset mapping, type inference.
 extension ONNXGraphImport {
+    /// Integer attributes that hold data rather than parameters, exempt from the range
+    /// check of `AttributeLimits` (Slice ends of INT64_MAX are common; Shape clamps).
+    static let dataAttributes: [String: Set<String>] = [
+        "Constant": ["value_int", "value_ints"],
+        "Slice": ["starts", "ends", "axes"],
+        "Shape": ["start", "end"],
+    ]
+
     /// ONNX attributes Tessera ignores because they do not change inference results.
     static let ignoredAttributes: [String: Set<String>] = [
         "BatchNormalization": ["is_test", "consumed_inputs", "spatial"],
@@ -37,6 +45,10 @@ extension ONNXGraphImport {
             case .tensor: tensorAttrs[a.name] = a.t
             default: break
             }
+        }
+        if ONNXStructure.arity(op, opset: opset) != nil {  // an op Tessera imports: its attributes must be in range
+            let exempt = ONNXGraphImport.dataAttributes[op] ?? []
+            for key in attrs.keys.sorted() where !exempt.contains(key) { try AttributeLimits.check(key, attrs[key]!, at: at) }
         }
         let inputs = proto.input
         // Constants and integer shape arithmetic fold right here.
@@ -100,6 +112,9 @@ extension ONNXGraphImport {
             return true
         case "ConstantOfShape":
             guard let s = graph.constants[inputs[0]]?.integers, let count = checkedElementCount(s) else { return false }
+            guard count <= ONNXGraphImport.maxFoldedElements else {
+                throw TesseraError.unsupported(location: at, message: "ConstantOfShape of shape \(shapeText(s)) would fold to \(count) values, more than the \(ONNXGraphImport.maxFoldedElements) Tessera folds")
+            }
             if let t = tensorAttrs["value"] {
                 let v = try ONNXTensors.constant(t, name: outputs[0], directory: directory, at: at)
                 switch v.data {
@@ -128,11 +143,17 @@ extension ONNXGraphImport {
             return true
         }
         guard anyInteger else { return false }
-        let values = inputs.map { name -> ShapeArithmetic.Value? in
+        let values = try inputs.map { name -> ShapeArithmetic.Value? in
             guard let c = name.isEmpty ? nil : graph.constants[name] else { return nil }
             let data: [Int64] = switch c.data {
             case let .int64(v): v
-            case let .float(v): v.map { Int64($0) }
+            case let .float(v): try v.map { f in
+                // As ONNX casts float to int: toward zero; a value outside int64 is an error.
+                guard let i = Int64(exactly: f.rounded(.towardZero)) else {
+                    throw TesseraError.invalidModel(location: at, message: "\(op) reads \"\(name)\" as integers, but it holds \(f)")
+                }
+                return i
+            }
             }
             return ShapeArithmetic.Value(shape: c.type.shape, data: data)
         }
