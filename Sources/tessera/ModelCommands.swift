@@ -16,7 +16,7 @@ struct ModelOptions: ParsableArguments {
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import an ONNX model (opsets 9 to 21) into Tessera model JSON.")
+        abstract: "Import an ONNX model (opsets \(ONNXImporter.supportedOpsets.lowerBound) to \(ONNXImporter.supportedOpsets.upperBound)) into Tessera model JSON.")
 
     @Argument(help: "The ONNX model.")
     var model: String
@@ -27,7 +27,7 @@ struct Import: ParsableCommand {
     func run() throws {
         let result = try ONNXImporter.load(path: model)
         for note in result.notes { FileHandle.standardError.write(Data("tessera: note: \(note)\n".utf8)) }
-        let text = JSONWriter.write(ModelWriter.json(result.graph, notes: result.notes))
+        let text = ONNXImporter.modelJSON(result)
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
         } catch {

@@ -15,13 +15,7 @@ public enum ModelLoader {
     }
 
     public static func load(path: String) throws -> Loaded {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw TesseraError.io(path: path, message: "cannot read the file (\(error.localizedDescription))")
-        }
-        return try load(data: data, file: path)
+        try load(data: try ModelFile.read(path), file: path)
     }
 
     public static func load(data: Data, file: String) throws -> Loaded {
