@@ -67,21 +67,23 @@ public enum GraphStructure {
     /// produces nothing), each tensor produced once.
     static func addOutputs<N: StructuralNode>(of nodes: [N], to producers: inout [String: Producer], optionalOutputs: Bool = false,
                                               describe: (Producer) -> String) throws {
+        // Concrete arrays first: the loops below then run without generic dispatch.
+        let names = nodes.map(\.name), outputs = nodes.map(\.outputs)
         var nodeNames: [String: Int] = [:]
-        for (i, node) in nodes.enumerated() {
-            if let j = nodeNames[node.name] {
-                throw TesseraError.invalidModel(location: node.location, message: "duplicate node name (also \(nodes[j].location))")
+        nodeNames.reserveCapacity(nodes.count)
+        for i in names.indices {
+            if let j = nodeNames.updateValue(i, forKey: names[i]) {
+                throw TesseraError.invalidModel(location: nodes[i].location, message: "duplicate node name (also \(nodes[j].location))")
             }
-            nodeNames[node.name] = i
-            for (k, output) in node.outputs.enumerated() {
+            for k in outputs[i].indices {
+                let output = outputs[i][k]
                 if output.isEmpty {
                     if optionalOutputs && k > 0 { continue }
-                    throw TesseraError.invalidModel(location: node.location, message: "output names must be non-empty")
+                    throw TesseraError.invalidModel(location: nodes[i].location, message: "output names must be non-empty")
                 }
-                if let other = producers[output] {
-                    throw TesseraError.invalidModel(location: node.location, message: "output \"\(output)\" is already produced by \(describe(other))")
+                if let other = producers.updateValue(.node(i), forKey: output) {
+                    throw TesseraError.invalidModel(location: nodes[i].location, message: "output \"\(output)\" is already produced by \(describe(other))")
                 }
-                producers[output] = .node(i)
             }
         }
     }
@@ -137,11 +139,14 @@ public enum GraphStructure {
     /// an error naming one cycle. O(n log n) in the number of nodes.
     static func topologicalOrder<N: StructuralNode>(_ nodes: [N], _ producers: [String: Producer]) throws -> [Int] {
         let n = nodes.count
+        let inputs = nodes.map(\.inputs)
         var pending = [Int](repeating: 0, count: n)
         var readers = [[Int]](repeating: [], count: n)
-        for (i, node) in nodes.enumerated() {
-            for input in Set(node.inputs) where !input.isEmpty {
-                if case let .node(j)? = producers[input] {
+        for i in 0..<n {
+            var seen: [Int] = []  // producers already counted for this node (few)
+            for input in inputs[i] where !input.isEmpty {
+                if case let .node(j)? = producers[input], !seen.contains(j) {
+                    seen.append(j)
                     pending[i] += 1
                     readers[j].append(i)
                 }

@@ -6,8 +6,7 @@ public enum ShapeInference {
         var types: [String: TensorType] = [:]
         for input in g.inputs { types[input.name] = input.type }
         for (name, c) in g.constants { types[name] = c.type }
-        let constants = Dictionary(uniqueKeysWithValues: g.constants.map { ($0.key, $0.value) })
-        var ctx = SpecContext(types: types, constants: constants)
+        var ctx = SpecContext(types: types, constants: g.constants)
         for node in g.nodes {
             for (k, input) in node.inputs.enumerated() where !input.isEmpty && !node.op.constantInputs.contains(k) {
                 if ctx.types[input]?.elementCount == 0 {
@@ -30,8 +29,9 @@ public enum ShapeInference {
                 ctx.types[node.outputs[1]] = TensorType(spec.outputShape, dtype)
             }
         }
-        let consumers = g.consumers()
-        for masked in g.nodes where masked.op == .dropout && masked.outputs.count == 2 {
+        let masks = g.nodes.filter { $0.op == .dropout && $0.outputs.count == 2 }
+        let consumers = masks.isEmpty ? [:] : g.consumers()
+        for masked in masks {
             let mask = masked.outputs[1]
             if consumers[mask] != nil || g.outputs.contains(mask) {
                 throw TesseraError.unsupported(location: masked.location, message: "the Dropout mask output \"\(mask)\" is used; only inference (no mask) is supported")

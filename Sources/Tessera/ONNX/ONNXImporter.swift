@@ -77,6 +77,9 @@ struct ONNXGraphImport {
     var unknown = Set<String>()
     /// Tensor names that some node or graph output reads.
     let readTensors: Set<String>
+    /// Every name of the ONNX file and those the import made: new names never collide
+    /// with one a later node uses.
+    var names = NameTable(names: [])
     /// The most values a constant folded at import (ConstantOfShape) may hold: 64 MB of
     /// float32, far beyond any microcontroller's flash.
     static let maxFoldedElements = 1 << 24
@@ -113,6 +116,8 @@ struct ONNXGraphImport {
         // The structure first, so that importing a node never meets a missing tensor.
         let views = ONNXStructure.views(g)
         let order = try ONNXStructure.check(g, views, opset: opset)
+        names = NameTable(names: views.flatMap { [$0.name] + $0.inputs + $0.outputs } + g.initializer.map(\.name)
+                                 + g.input.map(\.name) + g.output.map(\.name))
         for (i, t) in g.initializer.enumerated() {
             let c = try ONNXTensors.constant(t, name: t.name, directory: directory, at: place("initializer", i, t.name))
             if t.dataLocation == .external { noteOnce("external data loaded from \(t.externalData.first { $0.key == "location" }?.value ?? "?")") }

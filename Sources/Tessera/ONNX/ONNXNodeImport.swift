@@ -64,7 +64,7 @@ extension ONNXGraphImport {
             try GraphStructure.checkNode(node) { t in
                 graph.constants[t] != nil ? .constant(t) : (types[t] != nil ? .node(0) : nil)
             }
-            let spec = try NodeSpec.make(node, SpecContext(types: types, constants: Dictionary(uniqueKeysWithValues: graph.constants.map { ($0.key, $0.value) })))
+            let spec = try NodeSpec.make(node, SpecContext(types: types, constants: graph.constants))
             for (k, shape) in spec.outputShapes.enumerated() { types[node.outputs[k]] = TensorType(shape) }
             graph.nodes.append(node)
         }
