@@ -51,14 +51,6 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         guard format == "text" || format == "json" else { throw TesseraError.usage("--format must be text or json, got \"\(format)\"") }
-        let loaded = try model.load()
-        let graph = original ? loaded : try Pipeline.run(loaded)
-        let summary = try ModelSummary(graph)
-        let plan = try MemoryPlanner.plan(graph)
-        if format == "json" {
-            print(JSONWriter.write(InspectReport.json(graph, summary, plan)), terminator: "")
-        } else {
-            print(InspectReport.text(graph, summary, plan), terminator: "")
-        }
+        print(try InspectReport.report(try model.load(), original: original, json: format == "json"), terminator: "")
     }
 }

@@ -86,7 +86,7 @@ public enum Compiler {
             let name = queue.removeFirst()
             if names.contains(name) { continue }
             names.append(name)
-            queue += ResourcePaths.localIncludes(try ResourcePaths.kernelFile(name))
+            queue += try ResourcePaths.kernelIncludes(name)
         }
         return try names.sorted().map { (name: $0, contents: try ResourcePaths.kernelFile($0)) }
     }

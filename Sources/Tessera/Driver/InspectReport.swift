@@ -1,5 +1,14 @@
 /// The layer table and memory report of `tessera inspect`, as text or JSON.
 public enum InspectReport {
+    /// What `tessera inspect` prints for `graph`: after the optimisation passes (or as
+    /// loaded, with `original`), as text or JSON.
+    public static func report(_ graph: Graph, original: Bool = false, json: Bool = false) throws -> String {
+        let g = original ? graph : try Pipeline.run(graph)
+        let summary = try ModelSummary(g)
+        let plan = try MemoryPlanner.plan(g)
+        return json ? JSONWriter.write(InspectReport.json(g, summary, plan)) : text(g, summary, plan)
+    }
+
     public static func text(_ graph: Graph, _ summary: ModelSummary, _ plan: MemoryPlan) -> String {
         let header = ["#", "node", "op", "output shape", "params", "MACs", "activation B"]
         var rows: [[String]] = summary.layers.map {
