@@ -115,7 +115,7 @@ struct ONNXGraphImport {
         let g = model.graph
         // The structure first, so that importing a node never meets a missing tensor.
         let views = ONNXStructure.views(g)
-        let order = try ONNXStructure.check(g, views, opset: opset)
+        let order = try ONNXStructure.check(g, views, opset: opset, file: file)
         names = NameTable(names: views.flatMap { [$0.name] + $0.inputs + $0.outputs } + g.initializer.map(\.name)
                                  + g.input.map(\.name) + g.output.map(\.name))
         for (i, t) in g.initializer.enumerated() {

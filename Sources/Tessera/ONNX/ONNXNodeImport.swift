@@ -64,8 +64,9 @@ extension ONNXGraphImport {
             try GraphStructure.checkNode(node) { t in
                 graph.constants[t] != nil ? .constant(t) : (types[t] != nil ? .node(0) : nil)
             }
-            let spec = try NodeSpec.make(node, SpecContext(types: types, constants: graph.constants))
-            for (k, shape) in spec.outputShapes.enumerated() { types[node.outputs[k]] = TensorType(shape) }
+            for (name, type) in try ShapeInference.outputTypes(node, SpecContext(types: types, constants: graph.constants)) {
+                types[name] = type
+            }
             graph.nodes.append(node)
         }
     }

@@ -28,7 +28,14 @@ enum ONNXStructure {
 
     /// Checks the graph and returns the order to import its nodes in (a stable
     /// topological order: a file in order keeps it).
-    static func check(_ graph: Onnx_GraphProto, _ views: [View], opset: Int) throws -> [Int] {
+    static func check(_ graph: Onnx_GraphProto, _ views: [View], opset: Int, file: String) throws -> [Int] {
+        // What model JSON requires of its inputs, outputs and nodes lists.
+        let initializers = Set(graph.initializer.map(\.name))
+        guard graph.input.contains(where: { !initializers.contains($0.name) }) else {
+            throw TesseraError.invalidModel(location: file, message: "the graph has no inputs (graph.input lists none but initializers)")
+        }
+        guard !graph.output.isEmpty else { throw TesseraError.invalidModel(location: file, message: "the graph has no outputs") }
+        guard !graph.node.isEmpty else { throw TesseraError.invalidModel(location: file, message: "graph is empty: it has no nodes") }
         var producers: [String: GraphStructure.Producer] = [:]
         var initializerIndex: [String: Int] = [:]
         var inputIndex: [String: Int] = [:]

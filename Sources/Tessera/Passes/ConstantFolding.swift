@@ -1,8 +1,9 @@
 /// Replaces every node whose inputs are all constants by constants holding its outputs,
 /// computed with the reference interpreter. One pass in topological order folds whole
-/// chains. A node whose result would be much larger than its inputs (beyond `maxElements`
-/// values) or not finite is left to run: constants are finite, and a file must not make
-/// the compiler compute gigabytes.
+/// chains. Left to run are a node that writes a graph output (the model's API writes it),
+/// and one whose result would be much larger than its inputs (beyond `maxElements`
+/// values) or not finite: constants are finite, and a file must not make the compiler
+/// compute gigabytes.
 enum ConstantFolding {
     static let maxElements = 1 << 20
 
@@ -10,9 +11,11 @@ enum ConstantFolding {
         var g = graph
         var kept: [Node] = []
         kept.reserveCapacity(graph.nodes.count)
+        let graphOutputs = Set(graph.outputs)
         for node in graph.nodes {
             let inputs = node.inputs.filter { !$0.isEmpty }
-            guard !inputs.isEmpty, inputs.allSatisfy({ g.constants[$0] != nil }) else {
+            // A graph output stays computed by a node: the model's API writes it.
+            guard !inputs.isEmpty, inputs.allSatisfy({ g.constants[$0] != nil }), !node.outputs.contains(where: graphOutputs.contains) else {
                 kept.append(node)
                 continue
             }

@@ -150,10 +150,13 @@ struct GraphEditor {
         return true
     }
 
-    /// Adds a float constant named after `base` and returns its name.
+    /// Adds a float constant named after `base` and returns its name. Its type is known
+    /// at once: later nodes of the pass may read it (a ChannelAffine another
+    /// BatchNormalization then tries to fold into).
     mutating func addConstant(_ name: String, _ shape: [Int], _ values: [Float]) -> String {
         let fresh = names.fresh(name)
         base.constants[fresh] = Constant(name: fresh, type: TensorType(shape), data: .float(values))
+        base.types[fresh] = TensorType(shape)
         return fresh
     }
 }

@@ -78,6 +78,8 @@ enum LayoutLowering {
             let op = node.op
             if op.hasLayout && is4D(x) {
                 node.inputs[0] = physical(x, .nhwc)
+                // Any other operand keeps its logical layout (a Conv weight is OIHW).
+                for k in node.inputs.indices.dropFirst() where !node.inputs[k].isEmpty { node.inputs[k] = physical(node.inputs[k], .nchw) }
                 node.attributes[Op.layoutAttribute] = .string(DataLayout.nhwc.rawValue)
                 return emit(node, outputLayout: .nhwc)
             }

@@ -90,6 +90,7 @@ public enum MemoryPlanner {
         var dtypes: [DType] = []
         for node in graph.nodes {
             let spec = try NodeSpec.of(node, in: graph)
+            try checkConstantWeights(node, graph)
             let variant = KernelVariant.select(node, spec, in: graph, choice: kernels, simd: simd)
             let dtype = try computeType(node, graph)
             specs.append(spec)
@@ -220,6 +221,15 @@ public enum MemoryPlanner {
         }
         return ArenaLayout(locations: locations, buffers: buffers, arenaBytes: buffers.map { $0.offset + $0.bytes }.max() ?? 0,
                            lowerBoundBytes: lowerBound, scratch: scratch)
+    }
+
+    /// The kernels read convolution weights packed at compile time: a Conv weight computed
+    /// at run time cannot be compiled (the pipeline checks this first, so that the message
+    /// names the model's tensor).
+    static func checkConstantWeights(_ node: Node, _ graph: Graph) throws {
+        if node.op == .conv, let w = node.input(1), graph.constants[w] == nil {
+            throw TesseraError.unsupported(location: node.location, message: "the Conv weight \"\(w)\" is computed at run time; code generation needs constant convolution weights")
+        }
     }
 
     /// The element type a node computes in: its output's (a Convert's input's).
