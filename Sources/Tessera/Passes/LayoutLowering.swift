@@ -76,8 +76,11 @@ enum LayoutLowering {
             var node = original
             let x = node.inputs[0]
             let op = node.op
-            if op.hasLayout && is4D(x) {
-                node.inputs[0] = physical(x, .nhwc)
+            // A spatial op reading a constant (left unfolded: it writes a graph output, or
+            // its result is too large) reads it permuted to NHWC.
+            let constantInput = op.hasLayout && graph.constants[x] != nil && logical[x]?.rank == 4 ? nhwcConstant(x) : nil
+            if op.hasLayout && (is4D(x) || constantInput != nil) {
+                node.inputs[0] = constantInput ?? physical(x, .nhwc)
                 // Any other operand keeps its logical layout (a Conv weight is OIHW).
                 for k in node.inputs.indices.dropFirst() where !node.inputs[k].isEmpty { node.inputs[k] = physical(node.inputs[k], .nchw) }
                 node.attributes[Op.layoutAttribute] = .string(DataLayout.nhwc.rawValue)

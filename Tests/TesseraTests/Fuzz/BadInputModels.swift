@@ -55,6 +55,15 @@ enum BadInputModels {
         return Data(b.text.utf8)
     }
 
+    /// A Conv whose input and weight are constants, writing a graph output.
+    static func jsonConvOfConstants() -> Data {
+        var b = ModelBuilder("conv_of_constants")
+        b.input("x", [1, 4])
+        b.output(b.node("Relu", ["x"], name: "relu"))
+        b.output(b.node("Conv", [b.weight("image", [1, 2, 3, 3]), b.weight("w", [2, 2, 1, 1])], name: "conv"))
+        return Data(b.text.utf8)
+    }
+
     static func jsonNamed(_ name: String) -> Data {
         var b = ModelBuilder(name)
         b.input("x", [1, 4])

@@ -116,6 +116,10 @@ import Testing
 
     @Test func whatTheFuzzerFoundCompilesOrIsRejectedPlainly() throws {
         try compileJSON(BadInputModels.jsonConstantOutput())
+        for target in ["host", "corstone300"] {  // a Conv of constants, left to run: NHWC too
+            let graph = try FrontEnd.load(data: BadInputModels.jsonConvOfConstants(), file: "conv.json")
+            _ = try Compiler.compile(graph, options: CompileOptions(target: target, precision: .fp32))
+        }
         try importONNX(BadInputModels.onnxBatchNormAfterBatchNorm)
         expectBadInput(#"nodes[2] "conv": the Conv weight "w2" is computed at run time; code generation needs constant convolution weights"#) {
             try importONNX(BadInputModels.onnxComputedConvWeight)
