@@ -75,12 +75,22 @@ public struct Supervisor {
     private func workFile(_ name: String) -> String { (plan.work as NSString).appendingPathComponent(name) }
     private var stderrPath: String { workFile("worker.stderr") }
 
-    /// The runtime's message in the dead worker's standard error ("Fatal error: ...").
+    /// What the runtime said in the dead worker's standard error: its "Fatal error" line if
+    /// any, and the first frame of the crashed thread in Tessera (an overflow trap has no
+    /// message of its own; the backtrace says where).
     private func crashMessage() -> String {
         let text = String(decoding: FileManager.default.contents(atPath: stderrPath) ?? Data(), as: UTF8.self)
-        let lines = text.split(separator: "\n").map(String.init)
-        let message = lines.first { $0.contains("Fatal error") || $0.contains("fatal error") || $0.contains("Crash") } ?? lines.first ?? ""
-        return String(message.prefix(400))
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        var parts: [String] = []
+        if let fatal = lines.first(where: { $0.contains("Fatal error") }) { parts.append(fatal) }
+        if let crashed = lines.firstIndex(where: { $0.hasSuffix("crashed:") }),
+           let frame = lines[crashed...].first(where: { $0.contains(" in ") && $0.contains(".swift") && !$0.contains("libswiftCore") }) {
+            // "1  [ra]  0x0000... static PadSpec.make(_:_:) + 1234 in tessera-fuzz at /.../MovementSpecs.swift:170:40"
+            let words = frame.split(separator: " ")
+            let address = words.firstIndex { $0.hasPrefix("0x") } ?? -1
+            parts.append(words[(address + 1)...].joined(separator: " "))
+        }
+        return String((parts.isEmpty ? lines.first ?? "" : parts.joined(separator: "; ")).prefix(500))
     }
 
     /// Runs one worker until it finishes, dies or hangs. Returns whether the plan is done,
@@ -95,7 +105,7 @@ public struct Supervisor {
         writeFile(stderrPath, [])
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         var environment = ProcessInfo.processInfo.environment
-        environment["SWIFT_BACKTRACE"] = "enable=no"  // the message is enough; a backtrace takes a second
+        environment["SWIFT_BACKTRACE"] = "enable=yes,color=no,interactive=no"  // where a trap happened
         process.environment = environment
         try process.run()
         summary.workers += 1

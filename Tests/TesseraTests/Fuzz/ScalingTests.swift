@@ -70,11 +70,12 @@ import Testing
         #expect(t < 30, "load, inspect and compile of 20,000 nodes took \(t) s")
     }
 
-    /// Twice the nodes must not take four times as long: quadratic stages did. The two
-    /// sizes are timed in turn, the fastest of three kept, so that a busy machine slows
-    /// both alike.
+    /// Eight times the nodes take less than twelve times as long (linear: eight; one
+    /// quadratic stage costing a tenth of the time at the small size makes it about
+    /// fifteen). The sizes are timed in turn, the fastest of two kept, so that a busy
+    /// machine slows both alike.
     @Test(arguments: ["relu chain", "residual blocks", "ONNX import"])
-    func twiceTheNodesTakeAboutTwiceTheTime(_ kind: String) throws {
+    func timePerNodeStaysFlat(_ kind: String) throws {
         func job(_ n: Int) throws -> () throws -> Void {
             switch kind {
             case "relu chain":
@@ -83,18 +84,18 @@ import Testing
             case "residual blocks":
                 let data = Self.residualChain(n / 4)
                 return { try Self.inspectAndCompile(data) }
-            default:
-                let data = try Self.onnxChain(n)
+            default:  // import alone is fast: four times the nodes, for times well above the noise
+                let data = try Self.onnxChain(4 * n)
                 return { _ = try ONNXImporter.load(data: data, file: "chain.onnx") }
             }
         }
-        let n = 3_000
-        let small = try job(n), large = try job(2 * n)
+        let n = 1_500
+        let small = try job(n), large = try job(8 * n)
         var ts = Double.infinity, tl = Double.infinity
-        for _ in 0..<3 {
+        for _ in 0..<2 {
             ts = min(ts, try Self.seconds(small))
             tl = min(tl, try Self.seconds(large))
         }
-        #expect(tl / ts < 3, "\(kind): \(n) nodes \(ts) s, \(2 * n) nodes \(tl) s (ratio \(tl / ts))")
+        #expect(tl / ts < 12, "\(kind): \(n) nodes \(ts) s, \(8 * n) nodes \(tl) s (ratio \(tl / ts))")
     }
 }
