@@ -96,8 +96,10 @@ public enum CaseGenerator {
         var onnx: ProtoMessage?
         var raw: [UInt8]?
         var kind: FuzzInput.Kind = rng.chance(0.5) ? .json : .onnx
-        if !seeds.isEmpty && rng.chance(0.2) {
-            let file = rng.pick(seeds)
+        // Model files only: a tensors-JSON input file among the examples is no model to start from.
+        let models = seeds.filter { $0.kind == .onnx || $0.bytes.starts(with: Array("{".utf8)) && String(decoding: $0.bytes.prefix(200), as: UTF8.self).contains("tessera.model") }
+        if !models.isEmpty && rng.chance(0.2) {
+            let file = rng.pick(models)
             notes.append("seed \(file.name)")
             if file.kind == .json {
                 json = try? JSONParser.parse(Data(file.bytes), file: file.name)

@@ -279,10 +279,13 @@ public enum ModelLoader {
         return Node(name: name, op: op, inputs: inputs, outputs: outputs, attributes: attributes, sourceIndex: i)
     }
 
+    /// `data_layout` in a model file (JSON or ONNX): only the layout pass sets it.
+    static func layoutAttributeError(_ at: String) -> TesseraError {
+        .invalidModel(location: at, message: "\"\(Op.layoutAttribute)\" is set only by Tessera's layout pass; model files are NCHW, as ONNX")
+    }
+
     private static func attribute(_ key: String, _ v: JSONValue, _ op: Op, _ at: String, irAttributes: Bool) throws -> AttributeValue {
-        if key == Op.layoutAttribute && !irAttributes {
-            throw TesseraError.invalidModel(location: at, message: "\"\(key)\" is set only by Tessera's layout pass; model files are NCHW, as ONNX")
-        }
+        if key == Op.layoutAttribute && !irAttributes { throw layoutAttributeError(at) }
         guard let kind = op.attributes[key] else {
             let known = op.attributes.keys.filter { Op.fusionAttributes[$0] == nil && $0 != Op.layoutAttribute }.sorted()
             let hint = known.isEmpty ? "it takes none" : "known: \(known.joined(separator: ", "))"

@@ -46,6 +46,7 @@ extension ONNXGraphImport {
             default: break
             }
         }
+        if attrs[Op.layoutAttribute] != nil { throw ModelLoader.layoutAttributeError(at) }
         if ONNXStructure.arity(op, opset: opset) != nil {  // an op Tessera imports: its attributes must be in range
             let exempt = ONNXGraphImport.dataAttributes[op] ?? []
             for key in attrs.keys.sorted() where !exempt.contains(key) { try AttributeLimits.check(key, attrs[key]!, at: at) }

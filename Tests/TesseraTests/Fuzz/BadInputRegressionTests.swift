@@ -124,6 +124,11 @@ import Testing
         expectBadInput(#"nodes[2] "conv": the Conv weight "w2" is computed at run time; code generation needs constant convolution weights"#) {
             try importONNX(BadInputModels.onnxComputedConvWeight)
         }
+        // Tessera's own layout attribute in an ONNX file: as in model JSON (the import wrote
+        // model JSON that did not load).
+        expectBadInput(#"nodes[0] "conv": "data_layout" is set only by Tessera's layout pass"#) {
+            try importONNX(BadInputModels.onnxConv([ONNXBuilder.attr("data_layout", string: "NCHW")]))
+        }
     }
 
     // MARK: Messages
