@@ -18,7 +18,7 @@ DEMO_INPUT ?= Examples/digits_cnn.input.json
 DEMO_TARGET ?= stm32h743
 DEMO_OUT := out/demo
 
-.PHONY: all deps build test demo generated figures conformance bench clean
+.PHONY: all deps build test demo generated figures conformance bench fuzz clean
 
 all: build
 
@@ -91,6 +91,17 @@ BENCH_TARGETS ?= corstone300,stm32h743,rv32zfh
 BENCH_PRECISIONS ?= fp32,fp16,fp16-acc16
 bench: build
 	$(TESSERA) bench --models $(BENCH_MODELS) --targets $(BENCH_TARGETS) --precision $(BENCH_PRECISIONS) -o BENCHMARKS.md
+
+# Fuzz model loading, inspect, compile and ONNX import (tessera-fuzz, in process) for
+# FUZZ_SECONDS with FUZZ_SEED (default: a fresh seed from the clock, printed), starting
+# from generated models, Examples/, the corpus and ../shared/models. Reproducers of what
+# it finds go to FUZZ_FINDINGS; a fixed one goes into Tests/TesseraTests/FuzzCorpus/.
+FUZZ_SECONDS ?= 600
+FUZZ_SEED ?=
+FUZZ_FINDINGS ?= out/fuzz-findings
+fuzz: build
+	.build/debug/tessera-fuzz run --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
+	  --seeds Examples --seeds Tests/TesseraTests/FuzzCorpus --seeds ../shared/models --findings $(FUZZ_FINDINGS)
 
 clean:
 	rm -rf .build out

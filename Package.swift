@@ -39,11 +39,28 @@ let package = Package(
             ],
             path: "Sources/tessera"
         ),
+        // The fuzzer's engine: structure-aware mutations of model JSON and ONNX, run in
+        // process against the library, in a worker process the supervisor restarts after
+        // a trap or a hang.
+        .target(
+            name: "TesseraFuzz",
+            dependencies: ["Tessera"],
+            path: "Sources/TesseraFuzz"
+        ),
+        // Its command line: `make fuzz`, and the fuzz tests of `make test`.
+        .executableTarget(
+            name: "tessera-fuzz",
+            dependencies: [
+                "TesseraFuzz", "Tessera",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/tessera-fuzz"
+        ),
         .testTarget(
             name: "TesseraTests",
-            dependencies: ["Tessera", "TesseraKernels", "tessera"],
+            dependencies: ["Tessera", "TesseraKernels", "tessera", "tessera-fuzz"],
             path: "Tests/TesseraTests",
-            exclude: ["Snapshots"]
+            exclude: ["Snapshots", "FuzzCorpus"]
         ),
     ]
 )

@@ -16,7 +16,7 @@ struct ModelOptions: ParsableArguments {
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import an ONNX model (opsets 9 to 21) into Tessera model JSON.")
+        abstract: "Import an ONNX model (opsets \(ONNXImporter.supportedOpsets.lowerBound) to \(ONNXImporter.supportedOpsets.upperBound)) into Tessera model JSON.")
 
     @Argument(help: "The ONNX model.")
     var model: String
@@ -27,7 +27,7 @@ struct Import: ParsableCommand {
     func run() throws {
         let result = try ONNXImporter.load(path: model)
         for note in result.notes { FileHandle.standardError.write(Data("tessera: note: \(note)\n".utf8)) }
-        let text = JSONWriter.write(ModelWriter.json(result.graph, notes: result.notes))
+        let text = ONNXImporter.modelJSON(result)
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
         } catch {
@@ -53,20 +53,6 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         guard format == "text" || format == "json" else { throw TesseraError.usage("--format must be text or json, got \"\(format)\"") }
-        let loaded = try model.load()
-        let graph: Graph, summary: ModelSummary, plan: MemoryPlan
-        if original {
-            (graph, summary, plan) = (loaded, try ModelSummary(loaded), try MemoryPlanner.plan(loaded))
-        } else {
-            // The layers and the plan `compile` makes for the same target and precision.
-            let compiled = try Compiler.compile(loaded, options: try target.options)
-            CompileTarget.printDumps(compiled)
-            (graph, summary, plan) = (compiled.graph, compiled.summary, compiled.plan)
-        }
-        if format == "json" {
-            print(JSONWriter.write(InspectReport.json(graph, summary, plan)), terminator: "")
-        } else {
-            print(InspectReport.text(graph, summary, plan), terminator: "")
-        }
+        print(try InspectReport.report(try model.load(), options: try target.options, original: original, json: format == "json"), terminator: "")
     }
 }

@@ -17,7 +17,7 @@ struct CEmitter {
     init(graph: Graph, plan: MemoryPlan, acc: String = "TSR_ACC_F32", io: DType = .float32) {
         self.graph = graph
         self.plan = plan
-        self.prefix = CSyntax.identifier(graph.name)
+        self.prefix = CSyntax.symbolPrefix(graph.name)
         self.acc = acc
         self.io = io
     }
@@ -79,7 +79,10 @@ struct CEmitter {
 
     private func header() -> String {
         let guardName = "\(macro)_H"
-        var l = ["/* \(Self.banner)", " *", " * Model \"\(graph.name)\"" + (graph.doc.isEmpty ? "" : ": \(CSyntax.comment(graph.doc))"), " *"]
+        var l = ["/* \(Self.banner)", " *", " * Model \"\(CSyntax.comment(graph.name))\"" + (graph.doc.isEmpty ? "" : ": \(CSyntax.comment(graph.doc))"), " *"]
+        if prefix != graph.name {
+            l += [" * Its name is longer than \(CSyntax.maxSymbolPrefix) characters: its C symbols and files are \(prefix)_*.", " *"]
+        }
         l += [" * Memory contract:",
               " *   arena    \(plan.arenaBytes) bytes, \(plan.alignment)-byte aligned, caller-owned for \(prefix)_run()",
               " *            (\(prefix)_infer() uses a static arena of that size);",

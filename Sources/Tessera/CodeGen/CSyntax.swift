@@ -28,6 +28,23 @@ enum CSyntax {
         return out
     }
 
+    /// The longest C symbol prefix and file-name stem `symbolPrefix` gives.
+    static let maxSymbolPrefix = 40
+
+    /// A model's C symbol prefix and file-name stem (`<prefix>_run`, `<prefix>_weights.c`):
+    /// its name as an identifier when that has at most `maxSymbolPrefix` characters, else
+    /// the identifier's first 31 characters, `_` and 8 hex digits of a hash of the whole
+    /// name (FNV-1a), so that distinct long names stay distinct, every symbol keeps within
+    /// the 63 significant characters C99 promises, and file names stay far from the
+    /// 255-byte limit of file systems.
+    static func symbolPrefix(_ name: String) -> String {
+        let id = identifier(name)
+        guard id.count > maxSymbolPrefix else { return id }
+        var hash: UInt32 = 0x811C_9DC5
+        for byte in name.utf8 { hash = (hash ^ UInt32(byte)) &* 0x0100_0193 }
+        return String(id.prefix(31)) + "_" + String(hash, radix: 16).leftPadded(8)
+    }
+
     /// Text safe inside a C block comment.
     static func comment(_ text: String) -> String {
         text.replacingOccurrences(of: "*/", with: "* /").replacingOccurrences(of: "\n", with: " ")

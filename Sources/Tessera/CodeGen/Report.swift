@@ -43,8 +43,9 @@ enum Report {
                 ("first_node", .int(b.first)), ("last_node", .int(b.last)),
             ])
         }
-        return .object([
-            ("model", .string(graph.name)),
+        // A long name's C symbols and files use a shortened prefix (CSyntax.symbolPrefix).
+        let prefix = CSyntax.symbolPrefix(graph.name)
+        return .object([("model", .string(graph.name))] + (prefix == graph.name ? [] : [("symbol_prefix", .string(prefix))]) + [
             ("target", .string(target.name)),
             ("precision", .string(precision.rawValue)),
             ("accumulation", .string(precision.accumulation(on: target))),

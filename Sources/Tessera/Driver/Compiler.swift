@@ -76,7 +76,7 @@ public enum Compiler {
         files += runtime
         files.append((name: "report.json", contents: JSONWriter.write(report)))
         return CompiledModel(graph: graph, plan: plan, summary: summary, kernels: kernels, files: files,
-                             symbolPrefix: CSyntax.identifier(graph.name), target: target, precision: precision, io: options.io, irDumps: dumps)
+                             symbolPrefix: CSyntax.symbolPrefix(graph.name), target: target, precision: precision, io: options.io, irDumps: dumps)
     }
 
     private static func runtimeFiles(_ kernels: [String]) throws -> [(name: String, contents: String)] {
@@ -86,35 +86,8 @@ public enum Compiler {
             let name = queue.removeFirst()
             if names.contains(name) { continue }
             names.append(name)
-            queue += ResourcePaths.localIncludes(try ResourcePaths.kernelFile(name))
+            queue += try ResourcePaths.kernelIncludes(name)
         }
         return try names.sorted().map { (name: $0, contents: try ResourcePaths.kernelFile($0)) }
-    }
-
-    /// Writes the compiled files into `directory` (created if needed). Files are first
-    /// written beside their final names and renamed, so an error leaves no partial file.
-    public static func write(_ model: CompiledModel, to directory: String) throws {
-        let fm = FileManager.default
-        do {
-            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw TesseraError.io(path: directory, message: "cannot create the output directory (\(error.localizedDescription))")
-        }
-        var staged: [(String, String)] = []
-        do {
-            for file in model.files {
-                let final = (directory as NSString).appendingPathComponent(file.name)
-                let temp = final + ".tmp"
-                try Data(file.contents.utf8).write(to: URL(fileURLWithPath: temp))
-                staged.append((temp, final))
-            }
-            for (temp, final) in staged {
-                if fm.fileExists(atPath: final) { try fm.removeItem(atPath: final) }
-                try fm.moveItem(atPath: temp, toPath: final)
-            }
-        } catch {
-            for (temp, _) in staged { try? fm.removeItem(atPath: temp) }
-            throw TesseraError.io(path: directory, message: "cannot write the output (\(error.localizedDescription))")
-        }
     }
 }

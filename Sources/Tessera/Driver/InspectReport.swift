@@ -1,5 +1,20 @@
 /// The layer table and memory report of `tessera inspect`, as text or JSON.
 public enum InspectReport {
+    /// What `tessera inspect` prints for `graph`: after the optimisation passes (or as
+    /// loaded, with `original`), as text or JSON.
+    /// What `tessera inspect` prints: the layers and the memory plan that `compile` makes with
+    /// `options` (after the IR of the passes `options.dumpIRAfter` names), or with `original`
+    /// the graph as loaded, before the passes.
+    public static func report(_ graph: Graph, options: CompileOptions = .init(), original: Bool = false, json: Bool = false) throws -> String {
+        if original {
+            let summary = try ModelSummary(graph), plan = try MemoryPlanner.plan(graph)
+            return json ? JSONWriter.write(InspectReport.json(graph, summary, plan)) : text(graph, summary, plan)
+        }
+        let m = try Compiler.compile(graph, options: options)
+        let dumps = m.irDumps.map { "=== IR after \($0.pass)\n\($0.text)\n" }.joined()
+        return dumps + (json ? JSONWriter.write(InspectReport.json(m.graph, m.summary, m.plan)) : text(m.graph, m.summary, m.plan))
+    }
+
     public static func text(_ graph: Graph, _ summary: ModelSummary, _ plan: MemoryPlan) -> String {
         let header = ["#", "node", "op", "output shape", "params", "MACs", "activation B"]
         var rows: [[String]] = summary.layers.map {

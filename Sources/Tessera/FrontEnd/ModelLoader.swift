@@ -15,13 +15,7 @@ public enum ModelLoader {
     }
 
     public static func load(path: String) throws -> Loaded {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw TesseraError.io(path: path, message: "cannot read the file (\(error.localizedDescription))")
-        }
-        return try load(data: data, file: path)
+        try load(data: try ModelFile.read(path), file: path)
     }
 
     public static func load(data: Data, file: String) throws -> Loaded {
@@ -285,10 +279,13 @@ public enum ModelLoader {
         return Node(name: name, op: op, inputs: inputs, outputs: outputs, attributes: attributes, sourceIndex: i)
     }
 
+    /// `data_layout` in a model file (JSON or ONNX): only the layout pass sets it.
+    static func layoutAttributeError(_ at: String) -> TesseraError {
+        .invalidModel(location: at, message: "\"\(Op.layoutAttribute)\" is set only by Tessera's layout pass; model files are NCHW, as ONNX")
+    }
+
     private static func attribute(_ key: String, _ v: JSONValue, _ op: Op, _ at: String, irAttributes: Bool) throws -> AttributeValue {
-        if key == Op.layoutAttribute && !irAttributes {
-            throw TesseraError.invalidModel(location: at, message: "\"\(key)\" is set only by Tessera's layout pass; model files are NCHW, as ONNX")
-        }
+        if key == Op.layoutAttribute && !irAttributes { throw layoutAttributeError(at) }
         guard let kind = op.attributes[key] else {
             let known = op.attributes.keys.filter { Op.fusionAttributes[$0] == nil && $0 != Op.layoutAttribute }.sorted()
             let hint = known.isEmpty ? "it takes none" : "known: \(known.joined(separator: ", "))"
@@ -298,9 +295,7 @@ public enum ModelLoader {
             .invalidModel(location: at, message: "attribute \"\(key)\" must be \(kind.noun), got \(JSONWriter.write(v, pretty: false))")
         }
         func checkedInt(_ x: Int) throws -> Int {
-            guard abs(x) <= Int(Int32.max) else {
-                throw TesseraError.invalidModel(location: at, message: "attribute \"\(key)\" value \(x) is out of range")
-            }
+            guard AttributeLimits.intRange.contains(x) else { throw AttributeLimits.outOfRange(key, x, at: at) }
             return x
         }
         switch kind {
@@ -309,9 +304,7 @@ public enum ModelLoader {
             return .int(try checkedInt(x))
         case .float:
             guard let x = v.number, x.isFinite || x.isInfinite else { throw bad() }
-            if case .double = v, !x.isFinite {
-                throw TesseraError.invalidModel(location: at, message: "attribute \"\(key)\" is not finite")
-            }
+            if case .double = v, !x.isFinite { throw AttributeLimits.notFinite(key, at: at) }
             return .float(x)
         case .string:
             guard let s = v.string else { throw bad() }

@@ -6,32 +6,13 @@ public enum ShapeInference {
         var types: [String: TensorType] = [:]
         for input in g.inputs { types[input.name] = input.type }
         for (name, c) in g.constants { types[name] = c.type }
-        let constants = Dictionary(uniqueKeysWithValues: g.constants.map { ($0.key, $0.value) })
-        var ctx = SpecContext(types: types, constants: constants)
+        var ctx = SpecContext(types: types, constants: g.constants)
         for node in g.nodes {
-            for (k, input) in node.inputs.enumerated() where !input.isEmpty && !node.op.constantInputs.contains(k) {
-                if ctx.types[input]?.elementCount == 0 {
-                    throw TesseraError.unsupported(location: node.location, message: "input \"\(input)\" is empty (shape \(shapeText(ctx.types[input]!.shape))); zero-sized tensors are not supported")
-                }
-            }
-            let spec = try NodeSpec.make(node, ctx)
-            let dtype = spec.outputDType(input: ctx.types[node.inputs[0]]?.dtype ?? .float32)
-            for (k, shape) in spec.outputShapes.enumerated() {
-                guard checkedElementCount(shape) != nil else {
-                    throw TesseraError.invalidModel(location: node.location, message: "output shape \(shapeText(shape)) has more than \(maxTensorElements) elements (its size overflows)")
-                }
-                guard shape.allSatisfy({ $0 > 0 }) else {
-                    throw TesseraError.unsupported(location: node.location, message: "output shape \(shapeText(shape)) is empty; zero-sized tensors are not supported")
-                }
-                ctx.types[node.outputs[k]] = TensorType(shape, dtype)
-            }
-            if node.op == .dropout && node.outputs.count == 2 {
-                // The mask output exists only in training; nothing may read it.
-                ctx.types[node.outputs[1]] = TensorType(spec.outputShape, dtype)
-            }
+            for (name, type) in try outputTypes(node, ctx) { ctx.types[name] = type }
         }
-        let consumers = g.consumers()
-        for masked in g.nodes where masked.op == .dropout && masked.outputs.count == 2 {
+        let masks = g.nodes.filter { $0.op == .dropout && $0.outputs.count == 2 }
+        let consumers = masks.isEmpty ? [:] : g.consumers()
+        for masked in masks {
             let mask = masked.outputs[1]
             if consumers[mask] != nil || g.outputs.contains(mask) {
                 throw TesseraError.unsupported(location: masked.location, message: "the Dropout mask output \"\(mask)\" is used; only inference (no mask) is supported")
@@ -39,6 +20,34 @@ public enum ShapeInference {
         }
         g.types = ctx.types
         return g
+    }
+
+    /// The types of `node`'s outputs, given the types so far in `ctx`, checking its operands
+    /// and attributes (NodeSpec) and that every output has between 1 and
+    /// `maxTensorElements` elements. The ONNX importer infers node by node with this too.
+    static func outputTypes(_ node: Node, _ ctx: SpecContext) throws -> [(String, TensorType)] {
+        for (k, input) in node.inputs.enumerated() where !input.isEmpty && !node.op.constantInputs.contains(k) {
+            if let t = ctx.types[input], t.elementCount == 0 {
+                throw TesseraError.unsupported(location: node.location, message: "input \"\(input)\" is empty (shape \(shapeText(t.shape))); zero-sized tensors are not supported")
+            }
+        }
+        let spec = try NodeSpec.make(node, ctx)
+        let dtype = spec.outputDType(input: ctx.types[node.inputs[0]]?.dtype ?? .float32)
+        var out: [(String, TensorType)] = []
+        for (k, shape) in spec.outputShapes.enumerated() {
+            guard checkedElementCount(shape) != nil else {
+                throw TesseraError.invalidModel(location: node.location, message: "output shape \(shapeText(shape)) has more than \(maxTensorElements) elements (its size overflows)")
+            }
+            guard shape.allSatisfy({ $0 > 0 }) else {
+                throw TesseraError.unsupported(location: node.location, message: "output shape \(shapeText(shape)) is empty; zero-sized tensors are not supported")
+            }
+            out.append((node.outputs[k], TensorType(shape, dtype)))
+        }
+        if node.op == .dropout && node.outputs.count == 2 {
+            // The mask output exists only in training; nothing may read it.
+            out.append((node.outputs[1], TensorType(spec.outputShape, dtype)))
+        }
+        return out
     }
 
     /// Checks the output shapes and dtypes the model file declares against inference.

@@ -86,3 +86,35 @@ public struct AttributeReader {
 }
 
 public typealias Attributes = OrderedDictionary<String, AttributeValue>
+
+/// What every attribute value must satisfy, whichever file it comes from: integers within
+/// ±Int32.max (kernel parameters are int32, and sums and products of a few of them then
+/// stay far from overflow), numbers finite. The JSON loader and the ONNX importer both
+/// check with these.
+public enum AttributeLimits {
+    public static let intRange = -Int(Int32.max)...Int(Int32.max)
+
+    static func outOfRange(_ key: String, _ value: Int, at location: String) -> TesseraError {
+        .invalidModel(location: location, message: "attribute \"\(key)\" value \(value) is out of range")
+    }
+
+    static func notFinite(_ key: String, at location: String) -> TesseraError {
+        .invalidModel(location: location, message: "attribute \"\(key)\" is not finite")
+    }
+
+    /// Checks attribute `key` holding `value`; errors name `location`.
+    static func check(_ key: String, _ value: AttributeValue, at location: String) throws {
+        switch value {
+        case let .int(v):
+            guard intRange.contains(v) else { throw outOfRange(key, v, at: location) }
+        case let .ints(v):
+            if let bad = v.first(where: { !intRange.contains($0) }) { throw outOfRange(key, bad, at: location) }
+        case let .float(v):
+            guard v.isFinite else { throw notFinite(key, at: location) }
+        case let .floats(v):
+            guard v.allSatisfy(\.isFinite) else { throw notFinite(key, at: location) }
+        case .string:
+            break
+        }
+    }
+}

@@ -2,6 +2,14 @@ import Foundation
 
 /// Import of one ONNX node: folding, opset mapping, type inference.
 extension ONNXGraphImport {
+    /// Integer attributes that hold data rather than parameters, exempt from the range
+    /// check of `AttributeLimits` (Slice ends of INT64_MAX are common; Shape clamps).
+    static let dataAttributes: [String: Set<String>] = [
+        "Constant": ["value_int", "value_ints"],
+        "Slice": ["starts", "ends", "axes"],
+        "Shape": ["start", "end"],
+    ]
+
     /// ONNX attributes Tessera ignores because they do not change inference results.
     static let ignoredAttributes: [String: Set<String>] = [
         "BatchNormalization": ["is_test", "consumed_inputs", "spatial"],
@@ -9,11 +17,11 @@ extension ONNXGraphImport {
         "Gemm": ["broadcast"],
     ]
 
-    mutating func importNode(_ proto: Onnx_NodeProto, _ index: Int) throws {
-        var name = proto.name.isEmpty ? "\(proto.opType)_\(index)" : proto.name
-        if nodeNames.contains(name) { name = "\(name)_\(index)" }
-        nodeNames.insert(name)
-        let at = place("nodes", index, name)
+    /// Imports one node; ONNXStructure has checked that its inputs exist and that it has
+    /// the inputs and outputs its op takes.
+    mutating func importNode(_ view: ONNXStructure.View) throws {
+        let proto = view.proto, name = view.name, index = view.index
+        let at = view.location
         let op = proto.opType
         let outputs = proto.output
         guard proto.domain.isEmpty || proto.domain == "ai.onnx" else { return markUnsupported("\(proto.domain).\(op)", name, outputs) }
@@ -38,6 +46,11 @@ extension ONNXGraphImport {
             default: break
             }
         }
+        if attrs[Op.layoutAttribute] != nil { throw ModelLoader.layoutAttributeError(at) }
+        if ONNXStructure.arity(op, opset: opset) != nil {  // an op Tessera imports: its attributes must be in range
+            let exempt = ONNXGraphImport.dataAttributes[op] ?? []
+            for key in attrs.keys.sorted() where !exempt.contains(key) { try AttributeLimits.check(key, attrs[key]!, at: at) }
+        }
         let inputs = proto.input
         // Constants and integer shape arithmetic fold right here.
         if try fold(op, inputs, outputs, attrs, tensorAttrs, at) { return }
@@ -48,8 +61,13 @@ extension ONNXGraphImport {
                 return markUnsupported("\(op) (attribute \"\(bad)\")", name, outputs)
             }
             node.sourceIndex = index
-            let spec = try NodeSpec.make(node, SpecContext(types: types, constants: Dictionary(uniqueKeysWithValues: graph.constants.map { ($0.key, $0.value) })))
-            for (k, shape) in spec.outputShapes.enumerated() { types[node.outputs[k]] = TensorType(shape) }
+            // The checks of model JSON on the Tessera node too (the mapping may add inputs).
+            try GraphStructure.checkNode(node) { t in
+                graph.constants[t] != nil ? .constant(t) : (types[t] != nil ? .node(0) : nil)
+            }
+            for (name, type) in try ShapeInference.outputTypes(node, SpecContext(types: types, constants: graph.constants)) {
+                types[name] = type
+            }
             graph.nodes.append(node)
         }
     }
@@ -96,6 +114,9 @@ extension ONNXGraphImport {
             return true
         case "ConstantOfShape":
             guard let s = graph.constants[inputs[0]]?.integers, let count = checkedElementCount(s) else { return false }
+            guard count <= ONNXGraphImport.maxFoldedElements else {
+                throw TesseraError.unsupported(location: at, message: "ConstantOfShape of shape \(shapeText(s)) would fold to \(count) values, more than the \(ONNXGraphImport.maxFoldedElements) Tessera folds")
+            }
             if let t = tensorAttrs["value"] {
                 let v = try ONNXTensors.constant(t, name: outputs[0], directory: directory, at: at)
                 switch v.data {
@@ -124,11 +145,17 @@ extension ONNXGraphImport {
             return true
         }
         guard anyInteger else { return false }
-        let values = inputs.map { name -> ShapeArithmetic.Value? in
+        let values = try inputs.map { name -> ShapeArithmetic.Value? in
             guard let c = name.isEmpty ? nil : graph.constants[name] else { return nil }
             let data: [Int64] = switch c.data {
             case let .int64(v): v
-            case let .float(v): v.map { Int64($0) }
+            case let .float(v): try v.map { f in
+                // As ONNX casts float to int: toward zero; a value outside int64 is an error.
+                guard let i = Int64(exactly: f.rounded(.towardZero)) else {
+                    throw TesseraError.invalidModel(location: at, message: "\(op) reads \"\(name)\" as integers, but it holds \(f)")
+                }
+                return i
+            }
             }
             return ShapeArithmetic.Value(shape: c.type.shape, data: data)
         }

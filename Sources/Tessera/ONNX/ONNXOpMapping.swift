@@ -24,7 +24,7 @@ extension ONNXGraphImport {
             // Opset 6 applies a 1-D slope per channel (axis 1).
             guard var slope = graph.constants[inputs[1]], slope.type.rank == 1, let x = types[inputs[0]], x.rank > 2,
                   slope.type.shape[0] == x.shape[1] else { break }
-            slope.name = graph.freshName("\(inputs[1])_per_channel")
+            slope.name = names.fresh("\(inputs[1])_per_channel")
             slope.type.shape += [Int](repeating: 1, count: x.rank - 2)
             addConstant(slope)
             return [Node(name: name, op: .pRelu, inputs: [inputs[0], slope.name], outputs: outputs)]
@@ -60,6 +60,8 @@ extension ONNXGraphImport {
             break
         }
         guard let tesseraOp = Op(rawValue: op), !tesseraOp.isInternal else { return nil }
+        // An omitted optional output (Dropout's mask) has an empty name: it is not produced.
+        while outs.count > 1, outs.last?.isEmpty == true { outs.removeLast() }
         var ins = inputs
         while let last = ins.last, last.isEmpty, ins.count > tesseraOp.inputArity.lowerBound { ins.removeLast() }
         return [Node(name: name, op: tesseraOp, inputs: ins, outputs: outs, attributes: attributes)]
@@ -72,21 +74,21 @@ extension ONNXGraphImport {
         var acc = inputs[0]
         for (k, next) in inputs.dropFirst().enumerated() {
             let last = k == inputs.count - 2
-            let out = last ? outputs[0] : graph.freshName("\(name)_partial\(k)")
-            nodes.append(Node(name: last ? name : graph.freshName("\(name)_\(k)"), op: op, inputs: [acc, next], outputs: [out]))
+            let out = last ? outputs[0] : names.fresh("\(name)_partial\(k)")
+            nodes.append(Node(name: last ? name : names.fresh("\(name)_\(k)"), op: op, inputs: [acc, next], outputs: [out]))
             acc = out
         }
         return nodes
     }
 
     mutating func addIntConstant(_ base: String, _ values: [Int]) -> String {
-        let name = graph.freshName(base)
+        let name = names.fresh(base)
         addConstant(Constant(name: name, type: TensorType([values.count], .int64), data: .int64(values.map { Int64($0) })))
         return name
     }
 
     mutating func addFloatConstant(_ base: String, _ shape: [Int], _ values: [Float]) -> String {
-        let name = graph.freshName(base)
+        let name = names.fresh(base)
         addConstant(Constant(name: name, type: TensorType(shape), data: .float(values)))
         return name
     }
@@ -109,14 +111,14 @@ extension ONNXGraphImport {
         if trailing == 0 { return [Node(name: name, op: tesseraOp, inputs: inputs, outputs: outputs)] }
         let shape = b.shape + [Int](repeating: 1, count: trailing)
         if var c = graph.constants[inputs[1]] {
-            c.name = graph.freshName("\(inputs[1])_aligned")
+            c.name = names.fresh("\(inputs[1])_aligned")
             c.type.shape = shape
             addConstant(c)
             return [Node(name: name, op: tesseraOp, inputs: [inputs[0], c.name], outputs: outputs)]
         }
         let target = addIntConstant("\(name)_b_shape", shape)
-        let aligned = graph.freshName("\(inputs[1])_aligned")
-        return [Node(name: graph.freshName("\(name)_align"), op: .reshape, inputs: [inputs[1], target], outputs: [aligned]),
+        let aligned = names.fresh("\(inputs[1])_aligned")
+        return [Node(name: names.fresh("\(name)_align"), op: .reshape, inputs: [inputs[1], target], outputs: [aligned]),
                 Node(name: name, op: tesseraOp, inputs: [inputs[0], aligned], outputs: outputs)]
     }
 
@@ -136,22 +138,22 @@ extension ONNXGraphImport {
             }
         }
         let axis = addIntConstant("\(name)_height_axis", [2])
-        let x2 = graph.freshName("\(inputs[0])_2d"), y2 = graph.freshName("\(outputs[0])_2d")
-        var nodes = [Node(name: graph.freshName("\(name)_to_2d"), op: .unsqueeze, inputs: [inputs[0], axis], outputs: [x2])]
+        let x2 = names.fresh("\(inputs[0])_2d"), y2 = names.fresh("\(outputs[0])_2d")
+        var nodes = [Node(name: names.fresh("\(name)_to_2d"), op: .unsqueeze, inputs: [inputs[0], axis], outputs: [x2])]
         var ins = [x2] + inputs.dropFirst()
         if op == .conv, inputs.count > 1 {
             if var w = graph.constants[inputs[1]], w.type.rank == 3 {
-                w.name = graph.freshName("\(inputs[1])_2d")
+                w.name = names.fresh("\(inputs[1])_2d")
                 w.type.shape.insert(1, at: 2)
                 addConstant(w)
                 ins[1] = w.name
             } else if types[inputs[1]]?.rank == 3 {
-                ins[1] = graph.freshName("\(inputs[1])_2d")
-                nodes.append(Node(name: graph.freshName("\(name)_weight_to_2d"), op: .unsqueeze, inputs: [inputs[1], axis], outputs: [ins[1]]))
+                ins[1] = names.fresh("\(inputs[1])_2d")
+                nodes.append(Node(name: names.fresh("\(name)_weight_to_2d"), op: .unsqueeze, inputs: [inputs[1], axis], outputs: [ins[1]]))
             }
         }
         nodes.append(Node(name: name, op: op, inputs: ins, outputs: [y2], attributes: attributes))
-        nodes.append(Node(name: graph.freshName("\(name)_to_1d"), op: .squeeze, inputs: [y2, axis], outputs: [outputs[0]]))
+        nodes.append(Node(name: names.fresh("\(name)_to_1d"), op: .squeeze, inputs: [y2, axis], outputs: [outputs[0]]))
         return nodes
     }
 
@@ -185,10 +187,10 @@ extension ONNXGraphImport {
         if axis == shape.count - 1 || shape.isEmpty {
             return [Node(name: name, op: .softmax, inputs: [x], outputs: [y], attributes: ["axis": .int(-1)])]
         }
-        let flat = graph.freshName("\(name)_flat"), soft = graph.freshName("\(name)_2d")
+        let flat = names.fresh("\(name)_flat"), soft = names.fresh("\(name)_2d")
         let back = addIntConstant("\(name)_shape", shape)
-        return [Node(name: graph.freshName("\(name)_flatten"), op: .flatten, inputs: [x], outputs: [flat], attributes: ["axis": .int(axis)]),
+        return [Node(name: names.fresh("\(name)_flatten"), op: .flatten, inputs: [x], outputs: [flat], attributes: ["axis": .int(axis)]),
                 Node(name: name, op: .softmax, inputs: [flat], outputs: [soft], attributes: ["axis": .int(1)]),
-                Node(name: graph.freshName("\(name)_reshape"), op: .reshape, inputs: [soft, back], outputs: [y])]
+                Node(name: names.fresh("\(name)_reshape"), op: .reshape, inputs: [soft, back], outputs: [y])]
     }
 }

@@ -2,11 +2,17 @@ import Foundation
 
 /// Reads ONNX TensorProtos (initializers, Constant values) into Tessera constants.
 enum ONNXTensors {
+    /// The highest rank of a tensor, as in model JSON.
+    static let maxRank = 8
+
     /// Converts `tensor` named `name`; `directory` resolves external data files.
     static func constant(_ tensor: Onnx_TensorProto, name: String, directory: URL, at location: String) throws -> Constant {
         let shape = try tensor.dims.map { d -> Int in
             guard d >= 0, d <= Int64(Int32.max) else { throw TesseraError.invalidModel(location: location, message: "dimension \(d) is out of range") }
             return Int(d)
+        }
+        guard shape.count <= ONNXTensors.maxRank else {
+            throw TesseraError.unsupported(location: location, message: "rank \(shape.count) is above the supported maximum of \(ONNXTensors.maxRank)")
         }
         guard let count = checkedElementCount(shape) else {
             throw TesseraError.invalidModel(location: location, message: "shape \(shapeText(shape)) has too many elements")
@@ -74,12 +80,24 @@ enum ONNXTensors {
             throw TesseraError.io(path: url.path, message: "external data file of \(location) cannot be read (keep it next to the model)")
         }
         defer { try? handle.close() }
-        let offset = UInt64(entries["offset"].flatMap { UInt64($0) } ?? 0)
+        func number(_ key: String) throws -> UInt64? {
+            guard let text = entries[key] else { return nil }
+            guard let v = UInt64(text) else {
+                throw TesseraError.invalidModel(location: location, message: "external data \(key) \"\(text)\" is not a non-negative integer")
+            }
+            return v
+        }
+        let offset = try number("offset") ?? 0, length = try number("length")
         do {
+            let size = try handle.seekToEnd()
+            // Both fit in the file, so nothing below reads or allocates more than the file.
+            guard offset <= size, length.map({ $0 <= size - offset }) ?? true else {
+                throw TesseraError.io(path: url.path, message: "external data of \(location) is truncated (offset \(offset), length \(length.map(String.init) ?? "to the end"), file of \(size) bytes)")
+            }
             try handle.seek(toOffset: offset)
-            if let length = entries["length"].flatMap({ Int($0) }) {
-                let data = try handle.read(upToCount: length) ?? Data()
-                guard data.count == length else {
+            if let length {
+                let data = try handle.read(upToCount: Int(length)) ?? Data()
+                guard data.count == Int(length) else {
                     throw TesseraError.io(path: url.path, message: "external data of \(location) is truncated")
                 }
                 return data

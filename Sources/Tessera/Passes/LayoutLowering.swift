@@ -31,10 +31,12 @@ enum LayoutLowering {
         /// (tensor, wanted layout) -> tensor holding it in that layout.
         var converted: [String: String] = [:]
         var lowered: [Node] = []
+        var names: NameTable
 
         init(graph: Graph) {
             self.graph = graph
             self.logical = graph.types
+            self.names = NameTable(graph)
             self.graph.nodes = []
         }
 
@@ -45,10 +47,9 @@ enum LayoutLowering {
             guard is4D(t), nhwc.contains(t) != (layout == .nhwc) else { return t }
             let key = "\(t)@\(layout.rawValue)"
             if let done = converted[key] { return done }
-            let name = graph.freshName("\(t)__\(layout.rawValue.lowercased())")
-            lowered.append(Node(name: graph.freshName("\(t)_to_\(layout.rawValue.lowercased())"), op: .transpose, inputs: [t],
+            let name = names.fresh("\(t)__\(layout.rawValue.lowercased())")
+            lowered.append(Node(name: names.fresh("\(t)_to_\(layout.rawValue.lowercased())"), op: .transpose, inputs: [t],
                                 outputs: [name], attributes: ["perm": .ints(layout == .nhwc ? LayoutLowering.toNHWC : LayoutLowering.toNCHW)]))
-            graph.nodes = lowered  // keep freshName aware of the new names
             if layout == .nhwc { nhwc.insert(name) }
             converted[key] = name
             return name
@@ -61,12 +62,13 @@ enum LayoutLowering {
             let spec = StridedCopySpec(outputShape: LayoutLowering.toNHWC.map { shape[$0] },
                                        inputStrides: LayoutLowering.toNHWC.map { StridedCopySpec.denseStrides(shape)[$0] }, inputOffset: 0)
             let data = ReferenceOps.stridedCopy(spec, TensorValue(shape: shape, data: v))
-            return graph.addConstant("\(name)__nhwc", data.shape, data.data)
+            let permuted = names.fresh("\(name)__nhwc")
+            graph.constants[permuted] = Constant(name: permuted, type: TensorType(data.shape), data: .float(data.data))
+            return permuted
         }
 
         mutating func emit(_ node: Node, outputLayout: DataLayout) {
             lowered.append(node)
-            graph.nodes = lowered
             if outputLayout == .nhwc { for o in node.outputs where logical[o]?.rank == 4 { nhwc.insert(o) } }
         }
 
@@ -74,8 +76,13 @@ enum LayoutLowering {
             var node = original
             let x = node.inputs[0]
             let op = node.op
-            if op.hasLayout && is4D(x) {
-                node.inputs[0] = physical(x, .nhwc)
+            // A spatial op reading a constant (left unfolded: it writes a graph output, or
+            // its result is too large) reads it permuted to NHWC.
+            let constantInput = op.hasLayout && graph.constants[x] != nil && logical[x]?.rank == 4 ? nhwcConstant(x) : nil
+            if op.hasLayout && (is4D(x) || constantInput != nil) {
+                node.inputs[0] = constantInput ?? physical(x, .nhwc)
+                // Any other operand keeps its logical layout (a Conv weight is OIHW).
+                for k in node.inputs.indices.dropFirst() where !node.inputs[k].isEmpty { node.inputs[k] = physical(node.inputs[k], .nchw) }
                 node.attributes[Op.layoutAttribute] = .string(DataLayout.nhwc.rawValue)
                 return emit(node, outputLayout: .nhwc)
             }
@@ -95,7 +102,7 @@ enum LayoutLowering {
             }
             if op == .pad, nhwc.contains(x), node.input(3) == nil, let pads = graph.constants[node.inputs[1]]?.integers, pads.count == 8 {
                 let permuted = (LayoutLowering.toNHWC + LayoutLowering.toNHWC.map { $0 + 4 }).map { Int64(pads[$0]) }
-                let name = graph.freshName("\(node.inputs[1])__nhwc")
+                let name = names.fresh("\(node.inputs[1])__nhwc")
                 graph.constants[name] = Constant(name: name, type: TensorType([8], .int64), data: .int64(permuted))
                 node.inputs[1] = name
                 return emit(node, outputLayout: .nhwc)
@@ -126,17 +133,21 @@ enum LayoutLowering {
 
         /// Graph outputs are NCHW: an NHWC one is renamed and transposed back.
         mutating func finishOutputs() {
-            for output in graph.outputs where nhwc.contains(output) {
-                let inner = graph.freshName("\(output)__nhwc")
-                for i in lowered.indices {
-                    lowered[i].outputs = lowered[i].outputs.map { $0 == output ? inner : $0 }
-                    lowered[i].inputs = lowered[i].inputs.map { $0 == output ? inner : $0 }
-                }
-                lowered.append(Node(name: graph.freshName("\(output)_to_nchw"), op: .transpose, inputs: [inner], outputs: [output],
-                                    attributes: ["perm": .ints(LayoutLowering.toNCHW)]))
-                graph.nodes = lowered
+            var renamed: [String: String] = [:]
+            var transposes: [Node] = []
+            for output in graph.outputs where nhwc.contains(output) && renamed[output] == nil {
+                let inner = names.fresh("\(output)__nhwc")
+                renamed[output] = inner
+                transposes.append(Node(name: names.fresh("\(output)_to_nchw"), op: .transpose, inputs: [inner], outputs: [output],
+                                       attributes: ["perm": .ints(LayoutLowering.toNCHW)]))
             }
-            graph.nodes = lowered
+            if !renamed.isEmpty {
+                for i in lowered.indices {
+                    lowered[i].outputs = lowered[i].outputs.map { renamed[$0] ?? $0 }
+                    lowered[i].inputs = lowered[i].inputs.map { renamed[$0] ?? $0 }
+                }
+            }
+            graph.nodes = lowered + transposes
         }
     }
 }

@@ -44,24 +44,27 @@ public enum Pipeline {
 
     public static var passNames: [String] { passes.map(\.name) }
 
-    /// Runs the passes in order. After each one the graph is re-ordered and re-inferred; with
-    /// `verify` the verifier also checks it. `dump(passName, irText)` is called after each
-    /// pass named in `dumpAfter` (or every pass for "all").
+    /// Runs the passes in order. After each one the graph is re-ordered and re-inferred,
+    /// which checks the verifier's invariants (every name produced once, no cycle, every
+    /// type inferable); with `verify` a failure there is reported as the pass's bug (an
+    /// internal error), not as bad input. `dump(passName, irText)` is called after each pass
+    /// named in `dumpAfter` (or every pass for "all").
     public static func run(_ graph: Graph, options: PassOptions = .init(), verify: Bool = true, dumpAfter: Set<String> = [],
                            dump: (String, String) -> Void = { _, _ in }) throws -> Graph {
         let unknown = dumpAfter.subtracting(passNames + ["all"])
         guard unknown.isEmpty else {
             throw TesseraError.usage("unknown pass \(unknown.sorted().map { "\"\($0)\"" }.joined(separator: ", ")) (passes: \(passNames.joined(separator: ", ")), all)")
         }
+        for node in graph.nodes { try MemoryPlanner.checkConstantWeights(node, graph) }
         var g = graph
         for pass in passes {
-            g = try ShapeInference.run(try GraphStructure.ordered(try pass.run(g, options)))
-            if verify {
-                do {
-                    try Verifier.verify(g)
-                } catch let error as TesseraError {
-                    throw TesseraError.internalError("after pass \(pass.name): \(error)")
-                }
+            let rewritten = try pass.run(g, options)
+            // (Verifier.verify of the result would re-check what ordering and inference just
+            // established: it cannot fail here, so it is not run.)
+            do {
+                g = try ShapeInference.run(try GraphStructure.ordered(rewritten))
+            } catch let error as TesseraError where verify {
+                throw TesseraError.internalError("after pass \(pass.name): \(error)")
             }
             if dumpAfter.contains(pass.name) || dumpAfter.contains("all") { dump(pass.name, IRPrinter.text(g)) }
         }

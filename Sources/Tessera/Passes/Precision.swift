@@ -73,11 +73,13 @@ enum PrecisionLowering {
     /// compute nodes that produce its logits, e.g. pooling and Gemm, with the views between).
     static func floatNodes(_ g: Graph) -> Set<String> {
         var result = Set<String>()
+        var producers: [String: Int] = [:]
+        for (i, node) in g.nodes.enumerated() { for o in node.outputs { producers[o] = i } }
         for node in g.nodes where node.op == .softmax || node.op == .logSoftmax {
             result.insert(node.name)
             var tensor = node.inputs[0]
             var computeNodes = 0
-            while let p = g.producerIndex(of: tensor), computeNodes < 2 {
+            while let p = producers[tensor], computeNodes < 2 {
                 result.insert(g.nodes[p].name)
                 if !g.nodes[p].op.isView && g.nodes[p].op != .transpose { computeNodes += 1 }
                 tensor = g.nodes[p].inputs[0]
@@ -90,7 +92,17 @@ enum PrecisionLowering {
         let half = options.precision.isHalf
         guard half || options.io != .float32 else { return graph }
         var g = graph
+        var names = NameTable(graph)
         let float = half ? floatNodes(g) : Set(g.nodes.map(\.name))
+        // Constants some node reads in float32 (then a half copy is made for half readers).
+        var readAsFloat = Set<String>()
+        if half {
+            for n in graph.nodes {
+                for (k, name) in n.inputs.enumerated() where graph.constants[name] != nil && !readAsFloat.contains(name) {
+                    if keepsFloat(n, k, computesFloat: float.contains(n.name), in: graph) { readAsFloat.insert(name) }
+                }
+            }
+        }
         // The dtype each tensor is produced in: graph inputs in the I/O type, node outputs in
         // what the node computes.
         var produced: [String: DType] = [:]
@@ -111,12 +123,7 @@ enum PrecisionLowering {
                     guard half, !keepsFloat(node, k, computesFloat: computes == .float32, in: g), let values = c.floats,
                           c.type.dtype == .float32 else { continue }
                     if halfConstant[name] == nil {
-                        let readAsFloat = graph.nodes.contains { n in
-                            n.inputs.enumerated().contains {
-                                $0.element == name && keepsFloat(n, $0.offset, computesFloat: float.contains(n.name), in: graph)
-                            }
-                        }
-                        let target = readAsFloat ? g.freshName("\(name)__f16") : name
+                        let target = readAsFloat.contains(name) ? names.fresh("\(name)__f16") : name
                         g.constants[target] = Constant(name: target, type: TensorType(c.type.shape, .float16),
                                                        data: .float(values.map { Float(Float16($0)) }), sourceIndex: c.sourceIndex)
                         halfConstant[name] = target
@@ -128,11 +135,10 @@ enum PrecisionLowering {
                 guard have != computes else { continue }
                 let key = "\(name)@\(computes.rawValue)"
                 if converted[key] == nil {
-                    let out = g.freshName("\(name)__\(computes == .float16 ? "f16" : "f32")")
-                    let convert = Node(name: g.freshName("\(name)_to_\(computes == .float16 ? "f16" : "f32")"), op: .convert, inputs: [name],
+                    let out = names.fresh("\(name)__\(computes == .float16 ? "f16" : "f32")")
+                    let convert = Node(name: names.fresh("\(name)_to_\(computes == .float16 ? "f16" : "f32")"), op: .convert, inputs: [name],
                                        outputs: [out], attributes: ["to": .string(computes.rawValue)])
                     nodes.append(convert)
-                    g.nodes.append(convert)  // keeps freshName aware of the name
                     converted[key] = out
                 }
                 node.inputs[k] = converted[key]!
@@ -144,17 +150,22 @@ enum PrecisionLowering {
         }
         // Graph outputs produced in another type than the I/O type are computed under
         // another name and converted (a graph input that is also an output has its type).
-        for output in g.outputs where (produced[output] ?? options.io) != options.io {
+        var renamed: [String: String] = [:]
+        var converts: [Node] = []
+        for output in g.outputs where (produced[output] ?? options.io) != options.io && renamed[output] == nil {
             let suffix = options.io == .float32 ? "f32" : "f16"
-            let inner = g.freshName("\(output)__\(options.io == .float32 ? "f16" : "f32")")
-            for i in nodes.indices {
-                nodes[i].outputs = nodes[i].outputs.map { $0 == output ? inner : $0 }
-                nodes[i].inputs = nodes[i].inputs.map { $0 == output ? inner : $0 }
-            }
-            nodes.append(Node(name: g.freshName("\(output)_to_\(suffix)"), op: .convert, inputs: [inner], outputs: [output],
-                              attributes: ["to": .string(options.io.rawValue)]))
+            let inner = names.fresh("\(output)__\(options.io == .float32 ? "f16" : "f32")")
+            renamed[output] = inner
+            converts.append(Node(name: names.fresh("\(output)_to_\(suffix)"), op: .convert, inputs: [inner], outputs: [output],
+                                 attributes: ["to": .string(options.io.rawValue)]))
         }
-        g.nodes = nodes
+        if !renamed.isEmpty {
+            for i in nodes.indices {
+                nodes[i].outputs = nodes[i].outputs.map { renamed[$0] ?? $0 }
+                nodes[i].inputs = nodes[i].inputs.map { renamed[$0] ?? $0 }
+            }
+        }
+        g.nodes = nodes + converts
         return g
     }
 }

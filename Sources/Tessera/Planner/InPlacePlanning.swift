@@ -39,9 +39,18 @@ extension MemoryPlanner {
         }
     }
 
+    /// The most candidates `whenSmaller` considers, and the most arena layouts it tries.
+    /// Each trial is a full placement, so the bounds keep planning linear in the number of
+    /// nodes for any graph; the networks Tessera targets have far fewer depthwise layers
+    /// (MobileNetV1 has 13) and get the full search.
+    static let maxInPlaceCandidates = 64
+    static let maxInPlaceTrials = 256
+
     /// The candidates `policy` runs in place. whenSmaller: repeated passes over the
     /// candidates in node order, each taking a layer when the arena with it in place (and
-    /// those taken before) is smaller, until a pass takes none.
+    /// those taken before) is smaller, until a pass takes none, within
+    /// `maxInPlaceTrials` layouts; of more than `maxInPlaceCandidates` candidates, only
+    /// those where the most bytes are live are tried.
     static func searchInPlace(_ candidates: [Int], policy: InPlacePolicy, start: ArenaLayout,
                               _ layout: (Set<Int>) throws -> ArenaLayout) throws -> Set<Int> {
         switch policy {
@@ -50,12 +59,19 @@ extension MemoryPlanner {
         case .always:
             return Set(candidates)
         case .whenSmaller:
+            var pool = candidates
+            if pool.count > maxInPlaceCandidates {
+                let live = liveBytes(start)
+                func at(_ t: Int) -> Int { t < live.count ? live[t] : 0 }
+                pool = Array(pool.sorted { at($0) != at($1) ? at($0) > at($1) : $0 < $1 }.prefix(maxInPlaceCandidates)).sorted()
+            }
             var chosen: Set<Int> = []
             var best = start.arenaBytes
-            var taken = true
-            while taken {
+            var taken = true, trials = 0
+            while taken && trials < maxInPlaceTrials {
                 taken = false
-                for t in candidates where !chosen.contains(t) {
+                for t in pool where !chosen.contains(t) && trials < maxInPlaceTrials {
+                    trials += 1
                     let bytes = try layout(chosen.union([t])).arenaBytes
                     if bytes < best {
                         chosen.insert(t)
@@ -66,5 +82,21 @@ extension MemoryPlanner {
             }
             return chosen
         }
+    }
+
+    /// Bytes live in the arena at each node of `layout` (a sweep over buffer lifetimes).
+    static func liveBytes(_ layout: ArenaLayout) -> [Int] {
+        let steps = (layout.buffers.map(\.last).max() ?? -1) + 1
+        var change = [Int](repeating: 0, count: steps + 1)
+        for b in layout.buffers {
+            change[b.first] += b.bytes
+            change[b.last + 1] -= b.bytes
+        }
+        var live = [Int](repeating: 0, count: steps), total = 0
+        for t in 0..<steps {
+            total += change[t]
+            live[t] = total
+        }
+        return live
     }
 }

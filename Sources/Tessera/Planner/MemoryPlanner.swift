@@ -90,6 +90,7 @@ public enum MemoryPlanner {
         var dtypes: [DType] = []
         for node in graph.nodes {
             let spec = try NodeSpec.of(node, in: graph)
+            try checkConstantWeights(node, graph)
             let variant = KernelVariant.select(node, spec, in: graph, choice: kernels, simd: simd)
             let dtype = try computeType(node, graph)
             specs.append(spec)
@@ -181,26 +182,54 @@ public enum MemoryPlanner {
         }
 
         // First fit in time order: lowest offset not overlapping any placed buffer whose
-        // lifetime intersects (inclusive bounds).
+        // lifetime intersects (inclusive bounds). The placed buffers live at each node and
+        // those starting at each node find the intersecting ones without comparing every
+        // pair: a buffer intersects [first, last] when it is live at `first` or starts in
+        // (first, last].
+        let steps = graph.nodes.count
+        var liveAt = [[Int]](repeating: [], count: steps), startsAt = [[Int]](repeating: [], count: steps)
+        let scratchIndices = Set(scratchBuffer.values)
         for i in buffers.indices {
-            var conflicts = buffers[..<i].filter { $0.first <= buffers[i].last && buffers[i].first <= $0.last }
+            let b = buffers[i]
+            var conflicts = liveAt[b.first].map { buffers[$0] }
+            if b.last > b.first {
+                for t in (b.first + 1)...b.last { conflicts += startsAt[t].map { buffers[$0] } }
+            }
             conflicts.sort { $0.offset < $1.offset }
             var offset = 0
-            for other in conflicts where other.offset < offset + buffers[i].bytes {
+            for other in conflicts where other.offset < offset + b.bytes {
                 offset = max(offset, other.offset + other.bytes)
             }
             buffers[i].offset = offset
-            if !scratchBuffer.values.contains(i) {
-                for name in buffers[i].tensors { locations[name] = .arena(offset) }
+            for t in b.first...b.last { liveAt[t].append(i) }
+            startsAt[b.first].append(i)
+            if !scratchIndices.contains(i) {
+                for name in b.tensors { locations[name] = .arena(offset) }
             }
         }
         let scratch = scratchBuffer.mapValues { MemoryPlan.Scratch(offset: buffers[$0].offset, bytes: buffers[$0].bytes) }
-        var lowerBound = 0
-        for t in graph.nodes.indices {
-            lowerBound = max(lowerBound, buffers.filter { $0.first <= t && t <= $0.last }.map(\.bytes).reduce(0, +))
+        // The largest total of live bytes at any node, by a sweep over lifetime ends.
+        var change = [Int](repeating: 0, count: steps + 1)
+        for b in buffers {
+            change[b.first] += b.bytes
+            change[b.last + 1] -= b.bytes
+        }
+        var lowerBound = 0, live = 0
+        for t in 0..<steps {
+            live += change[t]
+            lowerBound = max(lowerBound, live)
         }
         return ArenaLayout(locations: locations, buffers: buffers, arenaBytes: buffers.map { $0.offset + $0.bytes }.max() ?? 0,
                            lowerBoundBytes: lowerBound, scratch: scratch)
+    }
+
+    /// The kernels read convolution weights packed at compile time: a Conv weight computed
+    /// at run time cannot be compiled (the pipeline checks this first, so that the message
+    /// names the model's tensor).
+    static func checkConstantWeights(_ node: Node, _ graph: Graph) throws {
+        if node.op == .conv, let w = node.input(1), graph.constants[w] == nil {
+            throw TesseraError.unsupported(location: node.location, message: "the Conv weight \"\(w)\" is computed at run time; code generation needs constant convolution weights")
+        }
     }
 
     /// The element type a node computes in: its output's (a Convert's input's).

@@ -101,7 +101,7 @@ public struct StridedCopySpec: Equatable, Sendable {
             let chunk = (x[axis] + n - 1) / n
             sizes = (0..<n).map { Swift.min(chunk, Swift.max(0, x[axis] - $0 * chunk)) }
         }
-        guard sizes.count == n, sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == x[axis] else {
+        guard sizes.count == n, sizes.allSatisfy({ $0 >= 0 }), try CheckedArithmetic(node, "the sum of the Split sizes").sum(sizes) == x[axis] else {
             throw a.fail("Split sizes \(shapeText(sizes)) do not divide axis \(axis) of \(shapeText(x)) into \(n) outputs")
         }
         let strides = denseStrides(x)
@@ -138,11 +138,12 @@ public struct ConcatSpec: Equatable, Sendable {
         let axis = try normalizedAxis(try a.int("axis", default: 1), rank: first.count, node)
         var out = first
         out[axis] = 0
+        let total = CheckedArithmetic(node, "the Concat output shape")
         for s in shapes {
             guard s.count == first.count, s.indices.allSatisfy({ $0 == axis || s[$0] == first[$0] }) else {
                 throw a.fail("Concat inputs \(shapes.map(shapeText).joined(separator: ", ")) differ outside axis \(axis)")
             }
-            out[axis] += s[axis]
+            out[axis] = try total.add(out[axis], s[axis])
         }
         return ConcatSpec(outer: first[..<axis].reduce(1, *), chunks: shapes.map { $0[axis...].reduce(1, *) }, outputShape: out)
     }
@@ -179,9 +180,10 @@ public struct PadSpec: Equatable, Sendable {
             throw TesseraError.unsupported(location: node.location, message: "negative pads \(shapeText(pads)) (cropping) are not supported")
         }
         var begin = [Int](repeating: 0, count: x.count), out = x
+        let padded = CheckedArithmetic(node, "the Pad output shape")
         for (k, axis) in axes.enumerated() {
             begin[axis] = pads[k]
-            out[axis] += pads[k] + pads[k + axes.count]
+            out[axis] = try padded.sum([out[axis], pads[k], pads[k + axes.count]])
         }
         var value: Float = 0
         if let vc = ctx.constant(node, 2) {

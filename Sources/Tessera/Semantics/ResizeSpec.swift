@@ -39,7 +39,11 @@ public struct ResizeSpec: Equatable, Sendable {
         } else if let sc = ctx.constant(node, 2), sc.type.elementCount > 0 {
             guard let v = sc.floats, v.count == 4, v.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw a.fail("Resize scales must be 4 positive numbers") }
             scales = v.map(Double.init)
-            sizes = zip(logical, scales).map { Int((Double($0) * $1).rounded(.down)) }
+            let scaled = zip(logical, scales).map { (Double($0) * $1).rounded(.down) }
+            guard scaled.allSatisfy({ $0 <= Double(maxTensorElements) }) else {
+                throw a.fail("Resize scales \(v) make the output of \(shapeText(logical)) larger than \(maxTensorElements) elements")
+            }
+            sizes = scaled.map { Int($0) }
         } else {
             throw a.fail("Resize needs constant scales or sizes")
         }
@@ -47,6 +51,10 @@ public struct ResizeSpec: Equatable, Sendable {
             throw TesseraError.unsupported(location: node.location, message: "Resize of the batch or channel axis is not supported")
         }
         guard sizes[2] > 0, sizes[3] > 0 else { throw a.fail("Resize output \(shapeText(sizes)) is empty") }
+        // The index tables below have one entry per output row and column.
+        guard checkedElementCount(sizes) != nil else {
+            throw a.fail("Resize output \(shapeText(sizes)) has more than \(maxTensorElements) elements (its size overflows)")
+        }
         func table(_ inSize: Int, _ outSize: Int, _ scale: Double) throws -> [Int] {
             try (0..<outSize).map { o in
                 let x = Double(o)
@@ -68,7 +76,7 @@ public struct ResizeSpec: Equatable, Sendable {
                 case "ceil": index = source.rounded(.up)
                 default: throw a.fail("Resize nearest_mode \"\(rounding)\" is not one of round_prefer_floor, round_prefer_ceil, floor, ceil")
                 }
-                return Swift.min(Swift.max(Int(index), 0), inSize - 1)
+                return Int(Swift.min(Swift.max(index, 0), Double(inSize - 1)))
             }
         }
         return ResizeSpec(batch: d.n, channels: d.c, inH: d.h, inW: d.w,

@@ -28,8 +28,9 @@ public struct SpatialGeometry: Equatable, Sendable {
         }
         let stride = try pair("strides", 1)
         let dilation = try pair("dilations", 1)
-        let effH = (kernel.0 - 1) * dilation.0 + 1
-        let effW = (kernel.1 - 1) * dilation.1 + 1
+        let window = CheckedArithmetic(node, "the dilated kernel size")
+        let effH = try window.add(try window.multiply(kernel.0 - 1, dilation.0), 1)
+        let effW = try window.add(try window.multiply(kernel.1 - 1, dilation.1), 1)
         let autoPad = try a.string("auto_pad", default: "NOTSET")
         var pads = (top: 0, left: 0, bottom: 0, right: 0)
         let explicitPads = try a.ints("pads")
@@ -47,29 +48,34 @@ public struct SpatialGeometry: Equatable, Sendable {
                 throw a.fail("pads \(shapeText(p)) cannot be combined with auto_pad \"\(autoPad)\"")
             }
             if autoPad != "VALID" {
-                func same(_ size: Int, _ s: Int, _ eff: Int) -> (Int, Int) {
-                    let out = (size + s - 1) / s
-                    let total = max(0, (out - 1) * s + eff - size)
+                let c = CheckedArithmetic(node, "the \(autoPad) padding")
+                func same(_ size: Int, _ s: Int, _ eff: Int) throws -> (Int, Int) {
+                    let out = try c.divideRoundingUp(size, s)
+                    let total = max(0, try c.subtract(try c.add(try c.multiply(out - 1, s), eff), size))
                     let small = total / 2, large = total - small
                     return autoPad == "SAME_UPPER" ? (small, large) : (large, small)
                 }
-                let h = same(inH, stride.0, effH), w = same(inW, stride.1, effW)
+                let h = try same(inH, stride.0, effH), w = try same(inW, stride.1, effW)
                 pads = (h.0, w.0, h.1, w.1)
             }
         default:
             throw a.fail("auto_pad must be NOTSET, VALID, SAME_UPPER or SAME_LOWER, got \"\(autoPad)\"")
         }
-        let paddedH = inH + pads.top + pads.bottom
-        let paddedW = inW + pads.left + pads.right
+        let padded = CheckedArithmetic(node, "the padded input size")
+        let paddedH = try padded.sum([inH, pads.top, pads.bottom])
+        let paddedW = try padded.sum([inW, pads.left, pads.right])
         guard effH <= paddedH && effW <= paddedW else {
             let dilated = dilation == (1, 1) ? "" : " (dilated \(effH)x\(effW))"
             throw a.fail("kernel \(kernel.0)x\(kernel.1)\(dilated) is larger than the padded input \(paddedH)x\(paddedW)")
         }
+        // padded >= eff here, so the window counts below are at most padded + 1.
         func outSize(_ padded: Int, _ eff: Int, _ s: Int, _ size: Int, _ padBegin: Int) -> Int {
             if !ceilMode { return (padded - eff) / s + 1 }
-            var out = (padded - eff + s - 1) / s + 1
-            // The last window must start inside the input or its leading padding.
-            if (out - 1) * s >= size + padBegin { out -= 1 }
+            var out = (padded - eff) / s + ((padded - eff) % s > 0 ? 1 : 0) + 1
+            // The last window must start inside the input or its leading padding (a start
+            // too large for Int is outside too).
+            let (start, overflow) = (out - 1).multipliedReportingOverflow(by: s)
+            if overflow || start >= size + padBegin { out -= 1 }
             return out
         }
         let out = (h: outSize(paddedH, effH, stride.0, inH, pads.top), w: outSize(paddedW, effW, stride.1, inW, pads.left))
@@ -143,7 +149,7 @@ public struct ConvSpec: Equatable, Sendable {
         guard group >= 1 else { throw a.fail("group must be at least 1, got \(group)") }
         let m = w[0]
         guard m % group == 0 else { throw a.fail("weight has \(m) output channels, not divisible by group \(group)") }
-        guard d.c == w[1] * group else {
+        guard d.c == (try CheckedArithmetic(node, "the input channels of the weight").multiply(w[1], group)) else {
             throw a.fail("input has \(d.c) channels but weight \(shapeText(w)) with group \(group) expects \(w[1] * group)")
         }
         if let ks = try a.ints("kernel_shape"), ks != [w[2], w[3]] {

@@ -1,16 +1,18 @@
+import OrderedCollections
+
 /// What op semantics may look at while resolving a node: tensor types and constant values.
+/// Both are the graph's own storage (copy on write), so making one costs nothing.
 struct SpecContext {
     var types: [String: TensorType]
-    var constants: [String: Constant]
+    var constants: OrderedDictionary<String, Constant>
 
-    init(types: [String: TensorType], constants: [String: Constant]) {
+    init(types: [String: TensorType], constants: OrderedDictionary<String, Constant>) {
         self.types = types
         self.constants = constants
     }
 
     init(_ graph: Graph) {
-        self.types = graph.types
-        self.constants = Dictionary(uniqueKeysWithValues: graph.constants.map { ($0.key, $0.value) })
+        self.init(types: graph.types, constants: graph.constants)
     }
 
     func type(_ node: Node, _ i: Int) throws -> TensorType {
