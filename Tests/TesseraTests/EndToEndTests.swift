@@ -47,3 +47,35 @@ import Testing
         }
     }
 }
+
+/// Generated C that must still build warning-free in corners of the input: a weight beyond
+/// the largest half (an infinite half in the weights, `HUGE_VALF`, which needs <math.h>), and
+/// names that would spell C trigraphs (`??=` and so on) in the descriptor's string literals.
+@Suite struct GeneratedCCornerTests {
+    @Test func aWeightBeyondTheLargestHalfBuildsAtFP16() throws {
+        var b = ModelBuilder("big_weight", seed: 3)
+        b.input("x", [1, 4])
+        let w = b.constant("w", [4, 4], [1e5, 0.5, -0.25, 1, 0, 1, 0, 0, 0, 0, 1, 0, -1e5, 0, 0, 1])
+        b.output(b.node("MatMul", ["x", w], name: "mm", outputs: ["y"]))
+        let graph = try b.graph()
+        let model = try Compiler.compile(graph, options: CompileOptions(precision: .fp16))
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { TestEnvironment.remove(dir) }
+        let exe = try HostRunner.build(model, in: dir)
+        let x = TensorValue(shape: [1, 4], data: [0, 1, 0, 0])
+        let y = try #require(try HostRunner.run(executable: exe, inputs: ["x": x], in: dir)["y"])
+        // y is row 1 of w, (0, 1, 0, 0), but for column 0, where 0 times the infinite
+        // weights of rows 0 and 3 is NaN, as IEEE arithmetic has it.
+        #expect(y.data[0].isNaN && Array(y.data[1...]) == [1, 0, 0], "\(y.data)")
+    }
+
+    @Test func namesThatSpellTrigraphsBuild() throws {
+        var b = ModelBuilder("trigraphs", seed: 4)
+        b.input("in??/put", [1, 3])
+        b.output(b.node("Relu", ["in??/put"], name: "relu??!", outputs: ["out??'"]))
+        let graph = try b.graph()
+        let x = TensorValue(shape: [1, 3], data: [-1, 0.5, 2])
+        let y = try #require(try runOnHost(graph, ["in??/put": x])["out??'"])
+        #expect(y.data == [0, 0.5, 2])
+    }
+}

@@ -173,11 +173,13 @@ struct CEmitter {
                  " * each tensor starting on a \(plan.alignment)-byte boundary. Halves are written as",
                  " * TSR_F16(bits, value): the value where the compiler has _Float16, else its bits. */",
                  "#include \"\(prefix).h\"", ""]
-        l += blob(.float32, name: "\(prefix)_weights", type: "float", count: max(plan.weightsFloats, 1))
+        var arrays = blob(.float32, name: "\(prefix)_weights", type: "float", count: max(plan.weightsFloats, 1))
         if plan.weightsHalves > 0 {
-            l += [""] + blob(.float16, name: "\(prefix)_weights_f16", type: "tsr_f16", count: plan.weightsHalves)
+            arrays += [""] + blob(.float16, name: "\(prefix)_weights_f16", type: "tsr_f16", count: plan.weightsHalves)
         }
-        return l.joined(separator: "\n") + "\n"
+        // A weight beyond the largest half (65504) is an infinite half: HUGE_VALF.
+        if arrays.contains(where: { $0.contains("HUGE_VALF") }) { l.insert("#include <math.h>", at: l.count - 2) }
+        return (l + arrays).joined(separator: "\n") + "\n"
     }
 
     /// One weights array: every constant of `dtype`, in plan order, padded to alignment.

@@ -57,6 +57,7 @@ enum CSyntax {
             switch scalar {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
+            case "?": out += "\\?"  // no trigraph (`??=` ...) can form
             case _ where scalar.value < 0x20 || scalar.value >= 0x7F:
                 // Octal escapes of the UTF-8 bytes keep the literal pure ASCII.
                 for byte in String(scalar).utf8 { out += "\\" + String(byte, radix: 8).leftPadded(3) }

@@ -105,6 +105,8 @@ public enum FirmwareBuild {
         l.append("const int fw_io_half = \(half ? 1 : 0);")
         l.append("const int fw_dump_layers = \(dumpLayers ? 1 : 0);")
         l += ["", "int fw_run(void);", "int fw_run(void)", "{", "    return \(p)_run(fw_in, fw_out, fw_arena);", "}"]
+        // An input beyond the largest half (65504) is an infinite half: HUGE_VALF.
+        if half && l.contains(where: { $0.contains("HUGE_VALF") }) { l.insert("#include <math.h>", at: 1) }
         return l.joined(separator: "\n") + "\n"
     }
 
