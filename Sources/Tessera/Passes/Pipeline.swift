@@ -55,7 +55,6 @@ public enum Pipeline {
         guard unknown.isEmpty else {
             throw TesseraError.usage("unknown pass \(unknown.sorted().map { "\"\($0)\"" }.joined(separator: ", ")) (passes: \(passNames.joined(separator: ", ")), all)")
         }
-        for node in graph.nodes { try MemoryPlanner.checkConstantWeights(node, graph) }
         var g = graph
         for pass in passes {
             let rewritten = try pass.run(g, options)

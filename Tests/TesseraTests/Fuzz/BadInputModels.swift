@@ -138,10 +138,12 @@ enum BadInputModels {
     }
 
     /// A Conv whose weight another node computes.
-    static var onnxComputedConvWeight: B {
+    /// A Conv weight computed from a graph input (`runTimeWeight`), or from an initializer,
+    /// which constant folding turns into a constant.
+    static func onnxComputedConvWeight(runTimeWeight: Bool) -> B {
         var m = B(opset: 13)
         m.input("x", [1, 1, 4, 4])
-        m.initializer(B.tensor("w", [1, 1, 1, 1], floats: [2]))
+        if runTimeWeight { m.input("w", [1, 1, 1, 1]) } else { m.initializer(B.tensor("w", [1, 1, 1, 1], floats: [2])) }
         m.node("Relu", ["w"], ["w2"], name: "relu")
         m.node("Relu", ["x"], ["x2"], name: "relu_x")
         m.node("Conv", ["x2", "w2"], ["y"], name: "conv")

@@ -122,8 +122,9 @@ import Testing
         }
         try importONNX(BadInputModels.onnxBatchNormAfterBatchNorm)
         expectBadInput(#"nodes[2] "conv": the Conv weight "w2" is computed at run time; code generation needs constant convolution weights"#) {
-            try importONNX(BadInputModels.onnxComputedConvWeight)
+            try importONNX(BadInputModels.onnxComputedConvWeight(runTimeWeight: true))
         }
+        try importONNX(BadInputModels.onnxComputedConvWeight(runTimeWeight: false))  // folded to a constant
         // Tessera's own layout attribute in an ONNX file: as in model JSON (the import wrote
         // model JSON that did not load).
         expectBadInput(#"nodes[0] "conv": "data_layout" is set only by Tessera's layout pass"#) {
