@@ -25,21 +25,28 @@ public struct CheckedArithmetic: Sendable {
         .invalidModel(location: location, message: "\(quantity) overflows (\(expression))")
     }
 
-    public func add(_ a: Int, _ b: Int) throws -> Int {
+    public func add<T: FixedWidthInteger>(_ a: T, _ b: T) throws -> T {
         let (r, o) = a.addingReportingOverflow(b)
         if o { throw overflow("\(a) + \(b)") }
         return r
     }
 
-    public func subtract(_ a: Int, _ b: Int) throws -> Int {
+    public func subtract<T: FixedWidthInteger>(_ a: T, _ b: T) throws -> T {
         let (r, o) = a.subtractingReportingOverflow(b)
         if o { throw overflow("\(a) - \(b)") }
         return r
     }
 
-    public func multiply(_ a: Int, _ b: Int) throws -> Int {
+    public func multiply<T: FixedWidthInteger>(_ a: T, _ b: T) throws -> T {
         let (r, o) = a.multipliedReportingOverflow(by: b)
         if o { throw overflow("\(a) * \(b)") }
+        return r
+    }
+
+    /// a / b truncated toward zero; Int64.min / -1 overflows.
+    public func divide<T: FixedWidthInteger>(_ a: T, _ b: T) throws -> T {
+        let (r, o) = a.dividedReportingOverflow(by: b)
+        if o { throw overflow("\(a) / \(b)") }
         return r
     }
 
@@ -50,60 +57,21 @@ public struct CheckedArithmetic: Sendable {
         return a % b > 0 ? q + 1 : q
     }
 
-    public func sum(_ values: [Int]) throws -> Int {
-        var total = 0
+    public func sum<T: FixedWidthInteger>(_ values: [T]) throws -> T {
+        var total: T = 0
         for v in values {
             let (r, o) = total.addingReportingOverflow(v)
-            if o { throw overflow(values.map(String.init).joined(separator: " + ")) }
+            if o { throw overflow(values.map { "\($0)" }.joined(separator: " + ")) }
             total = r
         }
         return total
     }
 
-    public func product(_ values: [Int]) throws -> Int {
-        var total = 1
+    public func product<T: FixedWidthInteger>(_ values: [T]) throws -> T {
+        var total: T = 1
         for v in values {
             let (r, o) = total.multipliedReportingOverflow(by: v)
-            if o { throw overflow(values.map(String.init).joined(separator: " * ")) }
-            total = r
-        }
-        return total
-    }
-}
-
-/// The same checks on the 64-bit integers of ONNX tensors (shape arithmetic folded at
-/// import).
-extension CheckedArithmetic {
-    public func add(_ a: Int64, _ b: Int64) throws -> Int64 {
-        let (r, o) = a.addingReportingOverflow(b)
-        if o { throw overflow("\(a) + \(b)") }
-        return r
-    }
-
-    public func subtract(_ a: Int64, _ b: Int64) throws -> Int64 {
-        let (r, o) = a.subtractingReportingOverflow(b)
-        if o { throw overflow("\(a) - \(b)") }
-        return r
-    }
-
-    public func multiply(_ a: Int64, _ b: Int64) throws -> Int64 {
-        let (r, o) = a.multipliedReportingOverflow(by: b)
-        if o { throw overflow("\(a) * \(b)") }
-        return r
-    }
-
-    /// a / b truncated toward zero; Int64.min / -1 overflows.
-    public func divide(_ a: Int64, _ b: Int64) throws -> Int64 {
-        let (r, o) = a.dividedReportingOverflow(by: b)
-        if o { throw overflow("\(a) / \(b)") }
-        return r
-    }
-
-    public func product(_ values: [Int64]) throws -> Int64 {
-        var total: Int64 = 1
-        for v in values {
-            let (r, o) = total.multipliedReportingOverflow(by: v)
-            if o { throw overflow(values.map(String.init).joined(separator: " * ")) }
+            if o { throw overflow(values.map { "\($0)" }.joined(separator: " * ")) }
             total = r
         }
         return total
