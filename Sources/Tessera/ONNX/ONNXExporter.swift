@@ -262,23 +262,22 @@ private struct Export {
     }
 
     static func floats(_ name: String, _ shape: [Int], _ values: [Float]) -> Onnx_TensorProto {
-        var t = Onnx_TensorProto()
-        t.name = name
-        t.dims = shape.map(Int64.init)
-        t.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
-        var raw = Data(capacity: values.count * 4)
-        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
-        t.rawData = raw
-        return t
+        tensor(name, shape, .float, values.map(\.bitPattern))
     }
 
     static func int64s(_ name: String, _ shape: [Int], _ values: [Int64]) -> Onnx_TensorProto {
+        tensor(name, shape, .int64, values)
+    }
+
+    /// A tensor whose data are `words` in little-endian `raw_data` (the bits of each value).
+    private static func tensor<W: FixedWidthInteger>(_ name: String, _ shape: [Int], _ type: Onnx_TensorProto.DataType,
+                                                     _ words: [W]) -> Onnx_TensorProto {
         var t = Onnx_TensorProto()
         t.name = name
         t.dims = shape.map(Int64.init)
-        t.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
-        var raw = Data(capacity: values.count * 8)
-        for v in values { withUnsafeBytes(of: v.littleEndian) { raw.append(contentsOf: $0) } }
+        t.dataType = Int32(type.rawValue)
+        var raw = Data(capacity: words.count * MemoryLayout<W>.size)
+        for w in words { withUnsafeBytes(of: w.littleEndian) { raw.append(contentsOf: $0) } }
         t.rawData = raw
         return t
     }
