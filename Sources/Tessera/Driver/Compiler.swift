@@ -15,6 +15,12 @@ public struct CompileOptions: Sendable {
     public var io: DType
     /// Which depthwise layers write over their input (with `kernels` .best).
     public var inPlace: InPlacePolicy
+    /// Inputs and outputs live in the arena (TFLM's convention): the caller writes through
+    /// `<model>_input(i)` and reads through `<model>_output(i)` (`--io-in-arena`).
+    public var ioInArena: Bool = false
+    /// The layout of 4-D image inputs in the generated API: nchw (the model's, default) or
+    /// nhwc, which drops the input transpose (`--input-layout`).
+    public var inputLayout: DataLayout = .nchw
 
     public init(target: String = "host", precision: Precision? = nil, dumpIRAfter: Set<String> = [], verifyEachPass: Bool = true,
                 kernels: KernelChoice = .best, io: DType = .float32, inPlace: InPlacePolicy = .whenSmaller) {

@@ -50,6 +50,14 @@ public struct MemoryPlan: Equatable, Sendable {
         public var bytes: Int
     }
 
+    /// The placement strategy whose layout this is (`PlacementStrategy.rawValue`).
+    public var planner: String = PlacementStrategy.firstFit.rawValue
+    /// Whether the graph inputs and outputs live in the arena (`--io-in-arena`).
+    public var ioInArena: Bool = false
+
+    /// The most scratch bytes live at once (each kernel's scratch lives for its layer only).
+    public var scratchBytes: Int { scratch.values.map(\.bytes).max() ?? 0 }
+
     /// Bytes of read-only weights (both blobs).
     public var weightsBytes: Int { weightsFloats * 4 + weightsHalves * 2 }
 

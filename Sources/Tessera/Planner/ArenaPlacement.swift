@@ -1,0 +1,193 @@
+/// The arena placement problem, independent of graphs: buffers with sizes and inclusive
+/// lifetimes [first, last] (in steps), and offsets to choose so that buffers whose
+/// lifetimes intersect never share a byte, except where an overlap rule allows it;
+/// minimise the arena (the largest offset + bytes).
+///
+/// An overlap rule relaxes the constraint of one pair (a, b) of buffers live together:
+/// normally delta = offset[b] - offset[a] must lie outside the open interval
+/// (-bytes[b], bytes[a]) (disjoint); with a rule it must lie outside (lo, hi), a narrower
+/// interval (lo >= -bytes[b], hi <= bytes[a]; empty when lo >= hi). A layer's output b may
+/// so start below its input a by at least -lo bytes (a kernel walking forwards), or above
+/// it by at least hi bytes (walking backwards). See OverlapRules.swift.
+public struct PlacementProblem: Sendable, Equatable {
+    public struct Buffer: Sendable, Equatable {
+        /// A multiple of the alignment (the caller rounds up).
+        public var bytes: Int
+        public var first: Int
+        public var last: Int
+
+        public init(bytes: Int, first: Int, last: Int) {
+            self.bytes = bytes
+            self.first = first
+            self.last = last
+        }
+    }
+
+    /// An ordered pair of buffer indices (a: the input, b: the output written over it).
+    public struct Pair: Hashable, Sendable {
+        public var a: Int
+        public var b: Int
+
+        public init(_ a: Int, _ b: Int) {
+            self.a = a
+            self.b = b
+        }
+    }
+
+    /// The open interval of forbidden deltas offset[b] - offset[a]. lo and hi are
+    /// multiples of the alignment.
+    public struct Forbidden: Hashable, Sendable {
+        public var lo: Int
+        public var hi: Int
+
+        public init(lo: Int, hi: Int) {
+            self.lo = lo
+            self.hi = hi
+        }
+    }
+
+    public var buffers: [Buffer]
+    public var overlaps: [Pair: Forbidden]
+    public var alignment: Int
+
+    public init(buffers: [Buffer], overlaps: [Pair: Forbidden] = [:], alignment: Int = 16) {
+        self.buffers = buffers
+        self.overlaps = overlaps
+        self.alignment = alignment
+    }
+
+    /// Whether the lifetimes of buffers i and j intersect (inclusive bounds).
+    public func conflict(_ i: Int, _ j: Int) -> Bool {
+        buffers[i].first <= buffers[j].last && buffers[j].first <= buffers[i].last
+    }
+
+    /// The forbidden interval of offset[j] - offset[i] for two buffers live together.
+    public func forbidden(_ i: Int, _ j: Int) -> Forbidden {
+        if let f = overlaps[Pair(i, j)] { return f }
+        if let f = overlaps[Pair(j, i)] { return Forbidden(lo: -f.hi, hi: -f.lo) }
+        return Forbidden(lo: -buffers[j].bytes, hi: buffers[i].bytes)
+    }
+}
+
+/// Which algorithm placed the buffers.
+public enum PlacementStrategy: String, Sendable, CaseIterable {
+    /// In order of first use, each at the lowest offset that fits.
+    case firstFit = "first-fit"
+    /// Largest first, each in the smallest gap that fits (Pisarchyk and Lee 2020).
+    case greedyBySize = "greedy-by-size"
+    /// Step with the most live bytes first, its largest buffer at the lowest fitting offset (Glow).
+    case greedyByBreadth = "greedy-by-breadth"
+    /// Branch and bound over placement orders, the lower bound as cut-off, within limits.
+    case exact = "branch-and-bound"
+}
+
+public struct Placement: Sendable, Equatable {
+    public var offsets: [Int]
+    public var arenaBytes: Int
+    public var strategy: PlacementStrategy
+    /// The exact search finished within its limits (or the arena equals the lower bound).
+    public var provedOptimal: Bool
+}
+
+public enum ArenaPlacement {
+    /// No placement can use fewer bytes: the largest total live at any step, where each
+    /// overlap pair live at a step counts only the smallest union its rule allows.
+    public static func lowerBound(_ p: PlacementProblem) -> Int {
+        let steps = (p.buffers.map(\.last).max() ?? -1) + 1
+        guard steps > 0 else { return 0 }
+        var change = [Int](repeating: 0, count: steps + 1)
+        var largest = [Int](repeating: 0, count: steps)
+        for b in p.buffers where b.bytes > 0 {
+            change[b.first] += b.bytes
+            change[b.last + 1] -= b.bytes
+            for t in b.first...b.last { largest[t] = max(largest[t], b.bytes) }
+        }
+        var saving = [Int](repeating: 0, count: steps)
+        for (pair, f) in p.overlaps where p.conflict(pair.a, pair.b) {
+            let a = p.buffers[pair.a].bytes, b = p.buffers[pair.b].bytes
+            guard f.lo < f.hi, a > 0, b > 0 else { continue }
+            let union = min(max(a - f.lo, b), max(a, f.hi + b), a + b)
+            let from = max(p.buffers[pair.a].first, p.buffers[pair.b].first)
+            let to = min(p.buffers[pair.a].last, p.buffers[pair.b].last)
+            for t in from...to { saving[t] += a + b - union }
+        }
+        var live = 0, bound = 0
+        for t in 0..<steps {
+            live += change[t]
+            bound = max(bound, max(live - saving[t], largest[t]))
+        }
+        return bound
+    }
+
+    /// The violations of `offsets` (empty when the placement is valid): misaligned or
+    /// negative offsets, and pairs live together whose delta is forbidden.
+    public static func violations(_ p: PlacementProblem, _ offsets: [Int]) -> [String] {
+        var out: [String] = []
+        for (i, o) in offsets.enumerated() where o < 0 || o % p.alignment != 0 {
+            out.append("buffer \(i): offset \(o) is not a non-negative multiple of \(p.alignment)")
+        }
+        for i in p.buffers.indices where p.buffers[i].bytes > 0 {
+            for j in (i + 1)..<p.buffers.count where p.buffers[j].bytes > 0 && p.conflict(i, j) {
+                let f = p.forbidden(i, j), d = offsets[j] - offsets[i]
+                if d > f.lo && d < f.hi { out.append("buffers \(i) and \(j): delta \(d) lies in the forbidden (\(f.lo), \(f.hi))") }
+            }
+        }
+        return out
+    }
+
+    public static func arenaBytes(_ p: PlacementProblem, _ offsets: [Int]) -> Int {
+        zip(p.buffers, offsets).map { $0.bytes > 0 ? $1 + $0.bytes : 0 }.max() ?? 0
+    }
+
+    /// Places with `strategy`.
+    public static func place(_ p: PlacementProblem, _ strategy: PlacementStrategy) -> Placement {
+        let order = p.buffers.indices.sorted { (p.buffers[$0].first, $0) < (p.buffers[$1].first, $1) }
+        let offsets = lowestFit(p, order: order)
+        return Placement(offsets: offsets, arenaBytes: arenaBytes(p, offsets), strategy: strategy,
+                         provedOptimal: arenaBytes(p, offsets) == lowerBound(p))
+    }
+
+    /// Runs every strategy and keeps the smallest arena (ties: the first in
+    /// `PlacementStrategy.allCases`).
+    public static func best(_ p: PlacementProblem) -> Placement {
+        var best: Placement?
+        for s in PlacementStrategy.allCases {
+            let r = place(p, s)
+            if best == nil || r.arenaBytes < best!.arenaBytes { best = r }
+        }
+        return best!
+    }
+
+    /// Each buffer of `order` at the lowest aligned offset allowed by those placed before.
+    static func lowestFit(_ p: PlacementProblem, order: [Int]) -> [Int] {
+        var offsets = [Int](repeating: 0, count: p.buffers.count)
+        var placed: [Int] = []
+        for i in order {
+            offsets[i] = lowestOffset(p, i, placed, offsets)
+            placed.append(i)
+        }
+        return offsets
+    }
+
+    /// The lowest aligned offset for buffer i, given the placed buffers.
+    static func lowestOffset(_ p: PlacementProblem, _ i: Int, _ placed: [Int], _ offsets: [Int]) -> Int {
+        guard p.buffers[i].bytes > 0 else { return 0 }
+        // Forbidden open intervals of offset[i].
+        var intervals: [(Int, Int)] = []
+        for j in placed where p.buffers[j].bytes > 0 && p.conflict(i, j) {
+            let f = p.forbidden(j, i)
+            if f.lo < f.hi { intervals.append((offsets[j] + f.lo, offsets[j] + f.hi)) }
+        }
+        intervals.sort { $0.0 < $1.0 }
+        var x = 0
+        var moved = true
+        while moved {
+            moved = false
+            for (lo, hi) in intervals where x > lo && x < hi {
+                x = (hi + p.alignment - 1) / p.alignment * p.alignment
+                moved = true
+            }
+        }
+        return x
+    }
+}
