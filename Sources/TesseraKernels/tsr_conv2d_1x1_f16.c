@@ -14,13 +14,15 @@
 #include "tsr_simd.h"
 
 int tsr_conv2d_1x1_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
-                       const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output)
+                       const tsr_f16 *weights, const tsr_f16 *bias, const tsr_f16 *residual,
+                       tsr_f16 *output)
 {
     const tsr_window *w;
-    int32_t pixels, q, r, rows;
+    int32_t pixels, total, groups, g, r;
     tsr_mm_rows m;
     const tsr_f16 *a[TSR_MM_ROWS];
     tsr_f16 *y[TSR_MM_ROWS];
+    const tsr_f16 *res[TSR_MM_ROWS];
 
     if (p == NULL || input == NULL || weights == NULL || output == NULL) {
         return TSR_ERR_NULL;
@@ -33,16 +35,26 @@ int tsr_conv2d_1x1_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
         return TSR_ERR_PARAM;
     }
     pixels = w->out_h * w->out_w;
-    for (q = 0; q < w->batch * pixels; q += rows) {
-        rows = w->batch * pixels - q < TSR_MM_ROWS ? w->batch * pixels - q : TSR_MM_ROWS;
+    total = w->batch * pixels;
+    groups = (total + TSR_MM_ROWS - 1) / TSR_MM_ROWS;
+    /* Groups of TSR_MM_ROWS pixels, the same groups either way: from the first, or with
+     * TSR_WALK_BACKWARD from the last (an output placed above its input). */
+    for (g = 0; g < groups; ++g) {
+        const int32_t q = (p->walk == TSR_WALK_BACKWARD ? groups - 1 - g : g) * TSR_MM_ROWS;
+        const int32_t rows = total - q < TSR_MM_ROWS ? total - q : TSR_MM_ROWS;
         for (r = 0; r < rows; ++r) {
             const int32_t n = (q + r) / pixels, o = (q + r) % pixels;
             const int32_t ih = (o / w->out_w) * w->stride_h, iw = (o % w->out_w) * w->stride_w;
             a[r] = input + ((n * w->in_h + ih) * w->in_w + iw) * p->in_c;
             y[r] = output + (q + r) * p->out_c;
+            res[r] = residual != NULL ? residual + (q + r) * p->out_c : NULL;
         }
         tsr_mm_plain(&m, rows, p->in_c);
-        tsr_mm_f16(&m, a, weights, p->out_c, bias, &p->act, p->acc, y);
+        if (residual != NULL) {
+            tsr_mm_f16_residual(&m, a, weights, p->out_c, bias, &p->act, p->acc, res, y);
+        } else {
+            tsr_mm_f16(&m, a, weights, p->out_c, bias, &p->act, p->acc, y);
+        }
     }
     return TSR_OK;
 }

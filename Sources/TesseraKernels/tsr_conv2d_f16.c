@@ -26,7 +26,7 @@ static int conv2d_params_ok(const tsr_conv2d_params *p)
 }
 
 int tsr_conv2d_f16(const tsr_conv2d_params *p, const tsr_f16 *input, const tsr_f16 *weights,
-                   const tsr_f16 *bias, tsr_f16 *output)
+                   const tsr_f16 *bias, const tsr_f16 *residual, tsr_f16 *output)
 {
     const tsr_window *w;
     int32_t n, oh, ow, oc0, j, kh, kw;
@@ -93,10 +93,14 @@ int tsr_conv2d_f16(const tsr_conv2d_params *p, const tsr_f16 *input, const tsr_f
                         }
                         v = tsr_hacc_sum(&acc);
                         buf[j] = bias != NULL ? v + tsr_h2f(bias[oc]) : v;
+                        if (residual != NULL) { /* the sum rounded to half, as an Add sees it */
+                            buf[j] = tsr_h2f(tsr_f2h(buf[j])) + tsr_h2f(residual[oc]);
+                        }
                     }
                     tsr_f16_act_store(&p->act, buf, output + oc0, nb);
                 }
                 output += p->out_c;
+                residual = residual != NULL ? residual + p->out_c : NULL;
             }
         }
     }

@@ -24,7 +24,7 @@ static int conv2d_params_ok(const tsr_conv2d_params *p)
 }
 
 int tsr_conv2d_f32(const tsr_conv2d_params *p, const float *input, const float *weights,
-                   const float *bias, float *output)
+                   const float *bias, const float *residual, float *output)
 {
     const tsr_window *w;
     int32_t n, oh, ow, oc, kh, kw, ic;
@@ -72,10 +72,13 @@ int tsr_conv2d_f32(const tsr_conv2d_params *p, const float *input, const float *
                             }
                         }
                     }
-                    output[oc] = bias != NULL ? acc + bias[oc] : acc;
+                    acc = bias != NULL ? acc + bias[oc] : acc;
+                    /* Read before the write: residual may be output itself. */
+                    output[oc] = residual != NULL ? acc + residual[oc] : acc;
                 }
                 tsr_act_apply_n(&p->act, output, p->out_c);
                 output += p->out_c;
+                residual = residual != NULL ? residual + p->out_c : NULL;
             }
         }
     }

@@ -63,8 +63,8 @@ static void pack(const tsr_window *w, int32_t c, const tsr_f16 *x, int32_t ih0, 
 }
 
 int tsr_conv2d_im2col_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
-                          const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output,
-                          void *scratch, int32_t scratch_bytes)
+                          const tsr_f16 *weights, const tsr_f16 *bias, const tsr_f16 *residual,
+                          tsr_f16 *output, void *scratch, int32_t scratch_bytes)
 {
     const tsr_window *w;
     int32_t k, total, q, r, in_c, out_c, image, first;
@@ -74,6 +74,7 @@ int tsr_conv2d_im2col_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
     tsr_mm_rows m;
     const tsr_f16 *a[TSR_MM_ROWS];
     tsr_f16 *y[TSR_MM_ROWS];
+    const tsr_f16 *res[TSR_MM_ROWS];
 
     if (p == NULL || input == NULL || weights == NULL || output == NULL) {
         return TSR_ERR_NULL;
@@ -96,6 +97,7 @@ int tsr_conv2d_im2col_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
         for (r = 0; first >= 0 && r < TSR_MM_ROWS; ++r) { /* the common case */
             a[r] = input + first + r * s.step;
             y[r] = yq + r * out_c;
+            res[r] = residual != NULL ? residual + (yq - output) + r * out_c : NULL;
         }
         for (r = 0; first < 0 && r < m.rows; ++r, tsr_im2col_next(&s)) {
             if (tsr_im2col_in(&s)) {
@@ -108,8 +110,13 @@ int tsr_conv2d_im2col_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
                 m.stride[r] = m.seg;
             }
             y[r] = yq + r * out_c;
+            res[r] = residual != NULL ? residual + (yq - output) + r * out_c : NULL;
         }
-        tsr_mm_f16(&m, a, weights, out_c, bias, &p->act, p->acc, y);
+        if (residual != NULL) {
+            tsr_mm_f16_residual(&m, a, weights, out_c, bias, &p->act, p->acc, res, y);
+        } else {
+            tsr_mm_f16(&m, a, weights, out_c, bias, &p->act, p->acc, y);
+        }
     }
     return TSR_OK;
 }

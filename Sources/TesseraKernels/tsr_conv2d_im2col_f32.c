@@ -63,8 +63,8 @@ static void pack(const tsr_window *w, int32_t c, const float *x, int32_t ih0, in
 }
 
 int tsr_conv2d_im2col_f32(const tsr_conv2d_params *p, const float *input,
-                          const float *weights, const float *bias, float *output,
-                          void *scratch, int32_t scratch_bytes)
+                          const float *weights, const float *bias, const float *residual,
+                          float *output, void *scratch, int32_t scratch_bytes)
 {
     const tsr_window *w;
     int32_t k, total, q, r, in_c, out_c, image, first;
@@ -74,6 +74,7 @@ int tsr_conv2d_im2col_f32(const tsr_conv2d_params *p, const float *input,
     tsr_mm_rows m;
     const float *a[TSR_MM_ROWS];
     float *y[TSR_MM_ROWS];
+    const float *res[TSR_MM_ROWS];
 
     if (p == NULL || input == NULL || weights == NULL || output == NULL) {
         return TSR_ERR_NULL;
@@ -96,6 +97,7 @@ int tsr_conv2d_im2col_f32(const tsr_conv2d_params *p, const float *input,
         for (r = 0; first >= 0 && r < TSR_MM_ROWS; ++r) { /* the common case */
             a[r] = input + first + r * s.step;
             y[r] = yq + r * out_c;
+            res[r] = residual != NULL ? residual + (yq - output) + r * out_c : NULL;
         }
         for (r = 0; first < 0 && r < m.rows; ++r, tsr_im2col_next(&s)) {
             if (tsr_im2col_in(&s)) {
@@ -108,8 +110,13 @@ int tsr_conv2d_im2col_f32(const tsr_conv2d_params *p, const float *input,
                 m.stride[r] = m.seg;
             }
             y[r] = yq + r * out_c;
+            res[r] = residual != NULL ? residual + (yq - output) + r * out_c : NULL;
         }
-        tsr_mm_f32(&m, a, weights, out_c, bias, &p->act, y);
+        if (residual != NULL) {
+            tsr_mm_f32_residual(&m, a, weights, out_c, bias, &p->act, res, y);
+        } else {
+            tsr_mm_f32(&m, a, weights, out_c, bias, &p->act, y);
+        }
     }
     return TSR_OK;
 }

@@ -1,7 +1,8 @@
 /*
  * Tessera runtime: float to half conversion at a model's boundary (--io fp32 with FP16
  * inside): y[i] = x[i] rounded to nearest even, with subnormals, signed zeros, infinities
- * (also for overflow) and NaN (kept quiet). y must not overlap x.
+ * (also for overflow) and NaN (kept quiet). y may overlap x when it starts at or below
+ * x (element i is read before it is written, in order).
  */
 #include <stddef.h>
 

@@ -1,7 +1,7 @@
 /*
  * Tessera runtime: the output-pixel geometry of the vectorised depthwise kernels (internal,
- * not public API), shared by tsr_depthwise_conv2d_vec_f32.c and _f16.c, and the channel-range
- * entry points the in-place kernels (tsr_depthwise_conv2d_inplace_*.c) call. Portable C99.
+ * not public API), shared by tsr_depthwise_conv2d_vec_f32.c and _f16.c, and their
+ * channel-range entry points. Portable C99.
  *
  * The kernels walk one output row at a time. The kernel rows inside the input are worked
  * out once per row (tsr_dw_row_of), the columns whose windows lie inside the input once per
@@ -78,7 +78,7 @@ static inline tsr_dw_cols tsr_dw_cols_of(const tsr_window *w, int32_t c, int32_t
     return s;
 }
 
-/* The parameters the channel-vector and in-place kernels take (channel multiplier 1; the
+/* The parameters the channel-vector kernels take (channel multiplier 1; the
  * FP16 kernels check p->acc as well). */
 static inline int tsr_dw_vec_params_ok(const tsr_depthwise_conv2d_params *p)
 {
@@ -87,21 +87,9 @@ static inline int tsr_dw_vec_params_ok(const tsr_depthwise_conv2d_params *p)
            tsr_mul(tsr_mul(w->kernel_h, w->kernel_w), p->in_c) > 0;
 }
 
-/* Values of the in-place kernels' scratch: one block of channels of every output pixel
- * (TSR_ERR_PARAM for parameters they do not take, FP16's p->acc checked by the caller). */
-static inline int32_t tsr_dw_inplace_values(const tsr_depthwise_conv2d_params *p)
-{
-    const int32_t block = p->in_c < TSR_DW_INPLACE_CHANNELS ? p->in_c : TSR_DW_INPLACE_CHANNELS;
-    if (!tsr_dw_vec_params_ok(p)) {
-        return TSR_ERR_PARAM;
-    }
-    return tsr_mul(tsr_mul(tsr_mul(p->win.batch, p->win.out_h), p->win.out_w), block);
-}
-
 /* Channels [c0, c0 + nc) of a depthwise convolution with channel multiplier 1 whose
  * parameters the caller has checked: output pixel i's channel c0 + j at y[i * ys + j].
- * The channel-vector kernels are these over all channels, the in-place kernels these
- * over one block of channels at a time, into their scratch.
+ * The channel-vector kernels are these over all channels.
  * tsr_dw_vec_channels_*: tsr_depthwise_conv2d_vec_*.c;
  * tsr_dw_range_f16: the FP16 loop nest's arithmetic (tsr_depthwise_conv2d_f16.c), which
  * the portable tsr_dw_vec_channels_f16 uses for what its float path does not take. */

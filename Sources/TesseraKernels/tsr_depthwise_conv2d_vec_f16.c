@@ -16,8 +16,9 @@
  * arithmetic on RV32 Zfh) pixel by pixel, four channels at a time with their sums in
  * registers, in every accumulation mode, with the loop nest's bits.
  * Both are tsr_dw_vec_channels_f16 (tsr_depthwise.h), over any range of channels and any
- * output pixel stride: the whole output here, one block of scratch in
- * tsr_depthwise_conv2d_inplace_f16.
+ * output pixel stride. With p->walk == TSR_WALK_FORWARD Helium too goes pixel by pixel
+ * (every block of channels of a pixel before the next pixel), so that the memory planner
+ * may place the output over the input (the distance: Tessera's OverlapRules).
  *
  * Calls: tsr_depthwise_conv2d_f16.c
  */
@@ -210,6 +211,35 @@ void tsr_dw_vec_channels_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16
 
     tsr_dw_geom_of(&g, w, c, ys);
     slide = g.kw == 3 && g.tap == c && g.pix == c; /* pixels3() */
+    if (p->walk == TSR_WALK_FORWARD) { /* pixel by pixel: the output may lie over the input */
+        for (n = 0; n < w->batch; ++n) {
+            for (oh = 0; oh < w->out_h; ++oh) {
+                const tsr_dw_row r = tsr_dw_row_of(w, c, n, oh);
+                float16_t *yr = TSR_MVE_H(y) + ((n * w->out_h + oh) * w->out_w) * ys;
+                for (ow = 0; ow < w->out_w; ++ow) {
+                    const tsr_dw_cols s = tsr_dw_cols_of(w, c, ow);
+                    for (b0 = 0; b0 < nc; b0 += 8) {
+                        const int32_t nb = nc - b0 < 8 ? nc - b0 : 8;
+                        const mve_pred16_t pc = vctp16q((uint32_t)nb);
+                        const float16_t *bc = bias != NULL ? TSR_MVE_CH(bias + c0 + b0) : NULL;
+                        const float16x8_t bh = bc != NULL ? vldrhq_z_f16(bc, pc) : vdupq_n_f16(0);
+                        const float16_t *x = TSR_MVE_CH(input) + r.x + s.x + c0 + b0;
+                        const float16_t *wk = TSR_MVE_CH(weights) + r.wk + s.wk + c0 + b0;
+                        float32x4x2_t t0;
+                        t0.val[0] = vcvtbq_f32_f16(bh);
+                        t0.val[1] = vcvttq_f32_f16(bh);
+                        if (blocked && nb == 8) {
+                            one(&g, x, wk, r.nkh, s.nkw, bc, cl, yr + ow * ys + b0);
+                        } else {
+                            pixel(&g, p, x, wk, r.nkh, s.nkw, t0, pc,
+                                  (tsr_f16 *)(void *)(yr + ow * ys + b0), nb);
+                        }
+                    }
+                }
+            }
+        }
+        return;
+    }
     for (b0 = 0; b0 < nc; b0 += 8) {
         const int32_t nb = nc - b0 < 8 ? nc - b0 : 8;
         const mve_pred16_t pc = vctp16q((uint32_t)nb);

@@ -11,8 +11,9 @@
  * the other activations go one pixel at a time over the taps inside. Elsewhere (scalar FPU
  * cores) pixel by pixel, four channels at a time in registers, with the loop nest's bits.
  * Both are tsr_dw_vec_channels_f32 (tsr_depthwise.h), over any range of channels and any
- * output pixel stride: the whole output here, one block of scratch in
- * tsr_depthwise_conv2d_inplace_f32.
+ * output pixel stride. With p->walk == TSR_WALK_FORWARD Helium too goes pixel by pixel
+ * (every block of channels of a pixel before the next pixel), so that the memory planner
+ * may place the output over the input (the distance: Tessera's OverlapRules).
  */
 #include <stddef.h>
 
@@ -164,6 +165,31 @@ void tsr_dw_vec_channels_f32(const tsr_depthwise_conv2d_params *p, const float *
 
     tsr_dw_geom_of(&g, w, c, ys);
     slide = g.kw == 3 && g.tap == c && g.pix == c; /* pixels3() */
+    if (p->walk == TSR_WALK_FORWARD) { /* pixel by pixel: the output may lie over the input */
+        for (n = 0; n < w->batch; ++n) {
+            for (oh = 0; oh < w->out_h; ++oh) {
+                const tsr_dw_row r = tsr_dw_row_of(w, c, n, oh);
+                float *yr = y + ((n * w->out_h + oh) * w->out_w) * ys;
+                for (ow = 0; ow < w->out_w; ++ow) {
+                    const tsr_dw_cols s = tsr_dw_cols_of(w, c, ow);
+                    for (b0 = 0; b0 < nc; b0 += 4) {
+                        const int32_t nb = nc - b0 < 4 ? nc - b0 : 4;
+                        const mve_pred16_t pc = vctp32q((uint32_t)nb);
+                        const float32x4_t b = bias != NULL ? vldrwq_z_f32(bias + c0 + b0, pc)
+                                                           : vdupq_n_f32(0.0f);
+                        const float *x = input + r.x + s.x + c0 + b0;
+                        const float *wk = weights + r.wk + s.wk + c0 + b0;
+                        if (blocked && nb == 4) {
+                            one(&g, x, wk, r.nkh, s.nkw, b, &p->act, yr + ow * ys + b0);
+                        } else {
+                            pixel(&g, &p->act, x, wk, r.nkh, s.nkw, b, pc, yr + ow * ys + b0, nb);
+                        }
+                    }
+                }
+            }
+        }
+        return;
+    }
     for (b0 = 0; b0 < nc; b0 += 4) {
         const int32_t nb = nc - b0 < 4 ? nc - b0 : 4;
         const mve_pred16_t pc = vctp32q((uint32_t)nb);

@@ -52,4 +52,15 @@ void tsr_mm_f32(const tsr_mm_rows *m, const float *const a[], const float *w, in
 void tsr_mm_f16(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w, int32_t n,
                 const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc, tsr_f16 *const y[]);
 
+/* The same plus a residual row res_r added before the activation,
+ *     y_r[j] = act(round(bias[j] + sum_t a_r[t] * w[t][j]) + res_r[j]),
+ * the sum rounded to the element type first (what a separate Add reads). res_r may be
+ * y_r itself: each column block of the rows is saved before the block is computed. */
+void tsr_mm_f32_residual(const tsr_mm_rows *m, const float *const a[], const float *w,
+                         int32_t n, const float *bias, const tsr_act *act,
+                         const float *const res[], float *const y[]);
+void tsr_mm_f16_residual(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+                         int32_t n, const tsr_f16 *bias, const tsr_act *act,
+                         tsr_acc_mode acc, const tsr_f16 *const res[], tsr_f16 *const y[]);
+
 #endif /* TSR_MM_H */

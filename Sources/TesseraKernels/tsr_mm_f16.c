@@ -577,3 +577,33 @@ void tsr_mm_f16(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w
         block(m, a, w + j0 * k, nb, bias != NULL ? bias + j0 : NULL, act, acc, yb);
     }
 }
+
+void tsr_mm_f16_residual(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+                         int32_t n, const tsr_f16 *bias, const tsr_act *act,
+                         tsr_acc_mode acc, const tsr_f16 *const res[], tsr_f16 *const y[])
+{
+    const int32_t k = m->nseg * m->seg;
+    tsr_act none;
+    int32_t j0, r, j;
+    none.kind = TSR_ACT_NONE, none.min = 0.0f, none.max = 0.0f, none.alpha = 0.0f;
+    none.beta = 0.0f;
+    for (j0 = 0; j0 < n; j0 += TSR_PACK_COLS_F16) {
+        const int32_t nb = n - j0 < TSR_PACK_COLS_F16 ? n - j0 : TSR_PACK_COLS_F16;
+        tsr_f16 keep[TSR_MM_ROWS][TSR_PACK_COLS_F16];
+        tsr_f16 *yb[TSR_MM_ROWS];
+        float buf[TSR_PACK_COLS_F16];
+        for (r = 0; r < m->rows; ++r) {
+            yb[r] = y[r] + j0;
+            for (j = 0; j < nb; ++j) {
+                keep[r][j] = res[r][j0 + j];
+            }
+        }
+        tsr_mm_f16(m, a, w + j0 * k, nb, bias != NULL ? bias + j0 : NULL, &none, acc, yb);
+        for (r = 0; r < m->rows; ++r) {
+            for (j = 0; j < nb; ++j) {
+                buf[j] = tsr_h2f(yb[r][j]) + tsr_h2f(keep[r][j]);
+            }
+            tsr_f16_act_store(act, buf, yb[r], nb);
+        }
+    }
+}

@@ -214,3 +214,32 @@ void tsr_mm_f32(const tsr_mm_rows *m, const float *const a[], const float *w, in
         block(m, a, w + j0 * k, nb, bias != NULL ? bias + j0 : NULL, act, yb);
     }
 }
+
+void tsr_mm_f32_residual(const tsr_mm_rows *m, const float *const a[], const float *w,
+                         int32_t n, const float *bias, const tsr_act *act,
+                         const float *const res[], float *const y[])
+{
+    const int32_t k = m->nseg * m->seg;
+    tsr_act none;
+    int32_t j0, r, j;
+    none.kind = TSR_ACT_NONE, none.min = 0.0f, none.max = 0.0f, none.alpha = 0.0f;
+    none.beta = 0.0f;
+    for (j0 = 0; j0 < n; j0 += TSR_PACK_COLS_F32) {
+        const int32_t nb = n - j0 < TSR_PACK_COLS_F32 ? n - j0 : TSR_PACK_COLS_F32;
+        float keep[TSR_MM_ROWS][TSR_PACK_COLS_F32];
+        float *yb[TSR_MM_ROWS];
+        for (r = 0; r < m->rows; ++r) {
+            yb[r] = y[r] + j0;
+            for (j = 0; j < nb; ++j) {
+                keep[r][j] = res[r][j0 + j];
+            }
+        }
+        tsr_mm_f32(m, a, w + j0 * k, nb, bias != NULL ? bias + j0 : NULL, &none, yb);
+        for (r = 0; r < m->rows; ++r) {
+            for (j = 0; j < nb; ++j) {
+                yb[r][j] += keep[r][j];
+            }
+            tsr_act_apply_n(act, yb[r], nb);
+        }
+    }
+}

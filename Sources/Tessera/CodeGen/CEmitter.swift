@@ -32,7 +32,7 @@ struct CEmitter {
             let dtype = try MemoryPlanner.computeType(node, graph)
             let variant = plan.variants[i]
             let scratch = plan.scratch[i].map { (pointer: "((uint8_t *)arena + \($0.offset))", bytes: $0.bytes) }
-            let call = try KernelCalls.make(node, spec, variant: variant, scratch: scratch, isAlias: isAlias, dtype: dtype, acc: acc,
+            let call = try KernelCalls.make(node, spec, variant: variant, scratch: scratch, walk: plan.walks[i], isAlias: isAlias, dtype: dtype, acc: acc,
                                             input: { pointer(variant.packing($0, spec, dtype).key(node.inputs[$0])) },
                                             output: { pointer(node.outputs[$0]) })
             kernels.formUnion(call.kernels)

@@ -13,8 +13,9 @@ enum KernelCalls {
     /// `tsr_acc_mode` of FP16 dot products.
     /// `variant` is the kernel family chosen for the node; `scratch` its arena scratch
     /// (a C pointer expression and the size), when the variant needs one.
+    /// `walk`: the order the planner's overlap of output and input needs (OverlapRules).
     static func make(_ node: Node, _ spec: NodeSpec, variant: KernelVariant = .loopNest, scratch: (pointer: String, bytes: Int)? = nil,
-                     isAlias: Bool, dtype: DType, acc: String,
+                     walk: OverlapRules.Walk? = nil, isAlias: Bool, dtype: DType, acc: String,
                      input: (Int) -> String, output: (Int) -> String) throws -> KernelCall {
         let t = dtype == .float16 ? "f16" : "f32"
         let accField = dtype == .float16 ? [".acc = \(acc)"] : []
@@ -40,25 +41,26 @@ enum KernelCalls {
         switch spec {
         case let .conv(s):
             try requireNHWC(s.layout)
+            let walkField = walk.map { [".walk = \($0 == .forward ? "TSR_WALK_FORWARD" : "TSR_WALK_BACKWARD")"] } ?? []
             if s.isDepthwise {
-                let fields = [window(s.batch, s.geometry), ".in_c = \(s.inChannels)", ".multiplier = \(s.outChannels / s.inChannels)", act(s.activation)] + accField
-                if variant == .depthwiseInPlace {  // y is x's storage
-                    guard let scratch else { throw TesseraError.internalError("\(node.location): the in-place depthwise kernel has no scratch planned") }
-                    return call("tsr_depthwise_conv2d_inplace_\(t)", "tsr_depthwise_conv2d_params", fields,
-                                [y, operand(1), operand(2), scratch.pointer, "\(scratch.bytes)"])
-                }
+                let fields = [window(s.batch, s.geometry), ".in_c = \(s.inChannels)", ".multiplier = \(s.outChannels / s.inChannels)", act(s.activation)]
+                    + accField + walkField
                 let kernel = variant == .depthwiseVector ? "tsr_depthwise_conv2d_vec_\(t)" : "tsr_depthwise_conv2d_\(t)"
                 return call(kernel, "tsr_depthwise_conv2d_params", fields, [x, operand(1), operand(2), y])
             }
-            let fields = [window(s.batch, s.geometry), ".in_c = \(s.inChannels)", ".out_c = \(s.outChannels)", ".groups = \(s.group)", act(s.activation)] + accField
+            let fields = [window(s.batch, s.geometry), ".in_c = \(s.inChannels)", ".out_c = \(s.outChannels)", ".groups = \(s.group)", act(s.activation)]
+                + accField + walkField
+            // The residual operand (ResidualFusion): added before the activation; the
+            // planner usually gives the output the residual's storage.
+            let residual = node.input(Op.residualInput) != nil ? input(Op.residualInput) : "NULL"
             switch variant {
             case .conv1x1:
-                return call("tsr_conv2d_1x1_\(t)", "tsr_conv2d_params", fields, [x, operand(1), operand(2), y])
+                return call("tsr_conv2d_1x1_\(t)", "tsr_conv2d_params", fields, [x, operand(1), operand(2), residual, y])
             case .convIm2col:
                 guard let scratch else { throw TesseraError.internalError("\(node.location): the im2col kernel has no scratch planned") }
-                return call("tsr_conv2d_im2col_\(t)", "tsr_conv2d_params", fields, [x, operand(1), operand(2), y, scratch.pointer, "\(scratch.bytes)"])
+                return call("tsr_conv2d_im2col_\(t)", "tsr_conv2d_params", fields, [x, operand(1), operand(2), residual, y, scratch.pointer, "\(scratch.bytes)"])
             default:
-                return call("tsr_conv2d_\(t)", "tsr_conv2d_params", fields, [x, operand(1), operand(2), y])
+                return call("tsr_conv2d_\(t)", "tsr_conv2d_params", fields, [x, operand(1), operand(2), residual, y])
             }
         case let .gemm(s) where variant == .fullyConnected || variant == .fullyConnectedHalfWeights:
             let kernel = variant == .fullyConnectedHalfWeights ? "tsr_fully_connected_w16_f32" : "tsr_fully_connected_\(t)"

@@ -69,7 +69,8 @@ public enum Compiler {
         // 2. Per-layer figures: parameters, MACs, activation sizes.
         let summary = try ModelSummary(graph)
         // 3. Memory: weights blob layout, activation lifetimes and arena offsets.
-        let plan = try MemoryPlanner.plan(graph, kernels: options.kernels, simd: target.kernelSIMD, inPlace: options.inPlace)
+        let plan = try MemoryPlanner.plan(graph, kernels: options.kernels, simd: target.kernelSIMD, inPlace: options.inPlace,
+                                          ioInArena: options.ioInArena)
         // 4. C code: header with the memory contract, schedule, weights.
         let (sources, kernels) = try CEmitter(graph: graph, plan: plan, acc: precision.accumulation(on: target), io: options.io).emit()
         // 5. The runtime kernel files the schedule calls, and their headers; with half I/O

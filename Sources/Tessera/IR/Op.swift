@@ -70,7 +70,8 @@ public enum Op: String, CaseIterable, Sendable {
     /// How many inputs the node may list (omitted optional inputs count as "").
     public var inputArity: ClosedRange<Int> {
         switch self {
-        case .conv, .gemm: return 2...3
+        case .conv: return 2...4  // X, W, optional B, optional residual (Op.residualInput)
+        case .gemm: return 2...3
         case .matMul, .add, .sub, .mul, .div, .max, .min, .pow, .pRelu, .reshape: return 2...2
         case .clip, .dropout: return 1...3
         case .batchNormalization: return 5...5
@@ -143,6 +144,11 @@ public enum Op: String, CaseIterable, Sendable {
     public static let fusionAttributes: [String: AttributeKind] = [
         "fused_activation": .string, "fused_min": .float, "fused_max": .float, "fused_alpha": .float, "fused_beta": .float,
     ]
+
+    /// Conv's optional fourth input: a tensor of the output's shape added to the
+    /// convolution before its activation, y = act(conv(x) + bias + residual) (written by
+    /// ResidualFusion, which folds a residual Add into the convolution).
+    public static let residualInput = 3
 
     /// Tessera's attribute naming the physical layout of a spatial op's activations
     /// ("NCHW", the default, or "NHWC"; see LayoutLowering).

@@ -79,6 +79,9 @@ public enum PlacementStrategy: String, Sendable, CaseIterable {
     case greedyByBreadth = "greedy-by-breadth"
     /// Branch and bound over placement orders, the lower bound as cut-off, within limits.
     case exact = "branch-and-bound"
+    /// In order of first use, each where it grows the extent least, the highest such
+    /// offset (chains of overlapped layers; ArenaPlacement+Chain.swift).
+    case chain = "chain"
 }
 
 public struct Placement: Sendable, Equatable {
@@ -142,7 +145,7 @@ public enum ArenaPlacement {
     /// Places with `strategy`.
     public static func place(_ p: PlacementProblem, _ strategy: PlacementStrategy) -> Placement {
         let order = p.buffers.indices.sorted { (p.buffers[$0].first, $0) < (p.buffers[$1].first, $1) }
-        let offsets = lowestFit(p, order: order)
+        let offsets = strategy == .chain ? chainPlacement(p) : lowestFit(p, order: order)
         return Placement(offsets: offsets, arenaBytes: arenaBytes(p, offsets), strategy: strategy,
                          provedOptimal: arenaBytes(p, offsets) == lowerBound(p))
     }

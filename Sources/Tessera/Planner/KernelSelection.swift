@@ -18,10 +18,6 @@ public enum KernelVariant: String, Sendable {
     case convIm2col = "im2col"
     /// `tsr_depthwise_conv2d_vec_*`: depthwise, vectorised over channels.
     case depthwiseVector = "channel-vector depthwise"
-    /// `tsr_depthwise_conv2d_inplace_*`: depthwise (multiplier 1) writing over its input,
-    /// a block of `inPlaceChannels` channels at a time through scratch. Chosen by the
-    /// memory planner (InPlacePlanning), not by `select`.
-    case depthwiseInPlace = "in-place depthwise"
     /// `tsr_fully_connected_*`: matrix micro-kernel on packed weights.
     case fullyConnected = "fully connected"
     /// `tsr_fully_connected_w16_f32`: float activations times half weights and bias, the
@@ -30,9 +26,6 @@ public enum KernelVariant: String, Sendable {
 
     /// Rows (output pixels) the matrix micro-kernel takes per call: TSR_MM_ROWS in tsr_mm.h.
     public static let microKernelRows = 3
-
-    /// Channels per block of the in-place depthwise kernels: TSR_DW_INPLACE_CHANNELS.
-    public static let inPlaceChannels = 8
 
     /// Columns per block of packed weights: TSR_PACK_COLS_F32 / TSR_PACK_COLS_F16.
     public static func packColumns(_ dtype: DType) -> Int { dtype == .float16 ? 16 : 8 }
@@ -91,17 +84,13 @@ public enum KernelVariant: String, Sendable {
         }
     }
 
-    /// Bytes of caller-owned scratch the kernel needs (tsr_conv2d_im2col_*_scratch_bytes,
-    /// tsr_depthwise_conv2d_inplace_*_scratch_bytes).
+    /// Bytes of caller-owned scratch the kernel needs (tsr_conv2d_im2col_*_scratch_bytes).
     func scratchBytes(_ spec: NodeSpec, _ dtype: DType) -> Int {
         guard case let .conv(c) = spec else { return 0 }
         switch self {
         case .convIm2col:
             let k = c.geometry.kernel.h * c.geometry.kernel.w * c.inChannels
             return Self.microKernelRows * k * dtype.byteSize
-        case .depthwiseInPlace:
-            let pixels = c.batch * c.geometry.output.h * c.geometry.output.w
-            return pixels * min(c.inChannels, Self.inPlaceChannels) * dtype.byteSize
         default:
             return 0
         }

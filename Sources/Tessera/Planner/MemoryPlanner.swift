@@ -54,6 +54,9 @@ public struct MemoryPlan: Equatable, Sendable {
     public var planner: String = PlacementStrategy.firstFit.rawValue
     /// Whether the graph inputs and outputs live in the arena (`--io-in-arena`).
     public var ioInArena: Bool = false
+    /// The layers whose output the placement put over their own input, and the walk
+    /// their kernel must take (OverlapRules).
+    public var walks: [Int: OverlapRules.Walk] = [:]
 
     /// The most scratch bytes live at once (each kernel's scratch lives for its layer only).
     public var scratchBytes: Int { scratch.values.map(\.bytes).max() ?? 0 }
@@ -84,10 +87,12 @@ public enum MemoryPlanner {
     /// `kernels` and the target's `simd` pick the kernel variants (and with them weight
     /// packings and scratch); `inPlace` which depthwise layers write over their input.
     public static func plan(_ graph: Graph, kernels: KernelChoice = .best, simd: String = "none",
-                            inPlace: InPlacePolicy = .whenSmaller) throws -> MemoryPlan {
+                            inPlace: InPlacePolicy = .whenSmaller, ioInArena: Bool = false) throws -> MemoryPlan {
         var locations: [String: MemoryPlan.Location] = [:]
-        for (i, input) in graph.inputs.enumerated() { locations[input.name] = .input(i) }
-        for (i, output) in graph.outputs.enumerated() { locations[output] = .output(i) }
+        if !ioInArena {
+            for (i, input) in graph.inputs.enumerated() { locations[input.name] = .input(i) }
+            for (i, output) in graph.outputs.enumerated() { locations[output] = .output(i) }
+        }
 
         // Weights: float constants read as data (not shape operands), in first-use order,
         // in the packing of the kernel that reads them.
@@ -118,18 +123,17 @@ public enum MemoryPlanner {
             }
         }
 
-        // Activations and scratch, then the depthwise layers that run in place where that
-        // lowers the arena (InPlacePlanning).
-        var layout = try arena(graph, specs, variants, dtypes, locations, inPlace: [])
-        let candidates = kernels == .best ? inPlaceCandidates(graph, specs, locations, layout) : []
-        let chosen = try searchInPlace(candidates, policy: inPlace, start: layout) { set in
-            try arena(graph, specs, variants, dtypes, locations, inPlace: set)
-        }
-        if !chosen.isEmpty { layout = try arena(graph, specs, variants, dtypes, locations, inPlace: chosen) }
-        for t in chosen { variants[t] = .depthwiseInPlace }
-        return MemoryPlan(locations: layout.locations, buffers: layout.buffers, arenaBytes: layout.arenaBytes, alignment: alignment,
-                          lowerBoundBytes: layout.lowerBoundBytes, weights: weights, weightsFloats: blob[.float32]!,
-                          weightsHalves: blob[.float16]!, variants: variants, scratch: layout.scratch)
+        // Activations, scratch and (with ioInArena) inputs and outputs, placed by every
+        // strategy of ArenaPlacement with the overlap rules of OverlapRules, keeping the
+        // smallest arena.
+        let layout = try arena(graph, specs, variants, dtypes, locations, simd: simd, overlap: inPlace, ioInArena: ioInArena)
+        var plan = MemoryPlan(locations: layout.locations, buffers: layout.buffers, arenaBytes: layout.arenaBytes, alignment: alignment,
+                              lowerBoundBytes: layout.lowerBoundBytes, weights: weights, weightsFloats: blob[.float32]!,
+                              weightsHalves: blob[.float16]!, variants: variants, scratch: layout.scratch)
+        plan.planner = layout.planner
+        plan.walks = layout.walks
+        plan.ioInArena = ioInArena
+        return plan
     }
 
     /// The arena part of a plan.
@@ -139,34 +143,44 @@ public enum MemoryPlanner {
         var arenaBytes: Int
         var lowerBoundBytes: Int
         var scratch: [Int: MemoryPlan.Scratch]
+        var planner: String
+        var walks: [Int: OverlapRules.Walk]
     }
 
-    /// Places the activations and scratch in the arena. `locations` holds the graph inputs,
-    /// outputs and weights; the depthwise nodes in `inPlace` write over their input (their
-    /// output joins the input's buffer and their scratch is the in-place kernel's).
+    /// Places the activations and scratch in the arena. `placed` holds the graph inputs,
+    /// outputs and weights (with `ioInArena`, only the weights).
     static func arena(_ graph: Graph, _ specs: [NodeSpec], _ variants: [KernelVariant], _ dtypes: [DType],
-                      _ placed: [String: MemoryPlan.Location], inPlace: Set<Int>) throws -> ArenaLayout {
+                      _ placed: [String: MemoryPlan.Location], simd: String, overlap: InPlacePolicy, ioInArena: Bool) throws -> ArenaLayout {
         var locations = placed
-        // Activations: one buffer per produced tensor; views and in-place outputs join their
-        // input's buffer.
+        let steps = max(graph.nodes.count, 1)
+        // Activations: one buffer per produced tensor; views, and convolutions that add
+        // their result into a residual operand, join their input's buffer.
         var bufferOf: [String: Int] = [:]
         var buffers: [MemoryPlan.Buffer] = []
+        if ioInArena {
+            for input in graph.inputs {
+                locations[input.name] = nil
+                bufferOf[input.name] = buffers.count
+                buffers.append(.init(tensors: [input.name], offset: 0, bytes: roundUp(input.type.byteCount, alignment), first: 0, last: 0))
+            }
+            for output in graph.outputs where bufferOf[output] == nil { locations[output] = nil }
+        }
         for (t, node) in graph.nodes.enumerated() {
             // Data outputs (every Split output); extra outputs such as Dropout's mask are
             // never stored.
             let dataOutputs = specs[t].outputShapes.count
             for extra in node.outputs.dropFirst(dataOutputs) { locations[extra] = MemoryPlan.Location.none }
-            for out in node.outputs.prefix(dataOutputs) where locations[out] == nil {  // graph outputs are placed
+            for out in node.outputs.prefix(dataOutputs) where locations[out] == nil && bufferOf[out] == nil {
                 let bytes = roundUp(try graph.type(of: out).byteCount, alignment)
-                if isView(node, specs[t]) || inPlace.contains(t) {
-                    if let b = bufferOf[node.inputs[0]] {  // an activation: share its buffer
+                if let source = sharedInput(node, specs[t]) {
+                    if let b = bufferOf[source] {  // an activation: share its buffer
                         bufferOf[out] = b
                         buffers[b].tensors.append(out)
                         buffers[b].bytes = max(buffers[b].bytes, bytes)
                         continue
                     }
-                    if let source = locations[node.inputs[0]], !inPlace.contains(t) {  // a graph input, output or weights
-                        locations[out] = source
+                    if let location = locations[source], isView(node, specs[t]) {  // a graph input, output or weights
+                        locations[out] = location
                         continue
                     }
                 }
@@ -179,56 +193,78 @@ public enum MemoryPlanner {
                 if let b = bufferOf[input] { buffers[b].last = max(buffers[b].last, t) }
             }
         }
+        if ioInArena {
+            for output in graph.outputs {
+                if let b = bufferOf[output] { buffers[b].last = steps - 1 }
+            }
+        }
+        let activations = buffers.count
         // Scratch: a buffer live during its node only.
         var scratchBuffer: [Int: Int] = [:]
         for (t, node) in graph.nodes.enumerated() {
-            let variant = inPlace.contains(t) ? KernelVariant.depthwiseInPlace : variants[t]
-            let bytes = variant.scratchBytes(specs[t], dtypes[t])
+            let bytes = variants[t].scratchBytes(specs[t], dtypes[t])
             guard bytes > 0 else { continue }
             scratchBuffer[t] = buffers.count
             buffers.append(.init(tensors: ["scratch of \(node.location)"], offset: 0, bytes: roundUp(bytes, alignment), first: t, last: t))
         }
 
-        // First fit in time order: lowest offset not overlapping any placed buffer whose
-        // lifetime intersects (inclusive bounds). The placed buffers live at each node and
-        // those starting at each node find the intersecting ones without comparing every
-        // pair: a buffer intersects [first, last] when it is live at `first` or starts in
-        // (first, last].
-        let steps = graph.nodes.count
-        var liveAt = [[Int]](repeating: [], count: steps), startsAt = [[Int]](repeating: [], count: steps)
-        let scratchIndices = Set(scratchBuffer.values)
-        for i in buffers.indices {
-            let b = buffers[i]
-            var conflicts = liveAt[b.first].map { buffers[$0] }
-            if b.last > b.first {
-                for t in (b.first + 1)...b.last { conflicts += startsAt[t].map { buffers[$0] } }
+        // Overlap rules: a node's output over an input that dies there.
+        var rules: [PlacementProblem.Pair: PlacementProblem.Forbidden] = [:]
+        var ruleNode: [PlacementProblem.Pair: Int] = [:]
+        if overlap != .never {
+            for (t, node) in graph.nodes.enumerated() {
+                guard let out = node.outputs.first, let b = bufferOf[out], buffers[b].first == t, buffers[b].tensors.first == out,
+                      specs[t].outputShapes.count == 1 else { continue }
+                for (k, input) in node.inputs.enumerated() where !input.isEmpty {
+                    guard let a = bufferOf[input], a != b, buffers[a].last == t, node.inputs.filter({ $0 == input }).count == 1,
+                          let inType = graph.types[input], let outType = graph.types[out],
+                          let d = OverlapRules.distances(node, specs[t], variant: variants[t], simd: simd, input: k,
+                                                         inElement: inType.dtype.byteSize, outElement: outType.dtype.byteSize, in: graph)
+                    else { continue }
+                    let pair = PlacementProblem.Pair(a, b)
+                    rules[pair] = OverlapRules.forbidden(d, inBytes: buffers[a].bytes, outBytes: buffers[b].bytes, alignment: alignment)
+                    ruleNode[pair] = t
+                }
             }
-            conflicts.sort { $0.offset < $1.offset }
-            var offset = 0
-            for other in conflicts where other.offset < offset + b.bytes {
-                offset = max(offset, other.offset + other.bytes)
+        }
+        let problem = PlacementProblem(buffers: buffers.map { .init(bytes: $0.bytes, first: $0.first, last: $0.last) },
+                                       overlaps: rules, alignment: alignment)
+        var placement = ArenaPlacement.best(problem)
+        var used = rules
+        if overlap == .whenSmaller && !rules.isEmpty {
+            // Overlapped layers may run a slower walk: keep them only where they pay.
+            var disjoint = problem
+            disjoint.overlaps = [:]
+            let plain = ArenaPlacement.best(disjoint)
+            if plain.arenaBytes <= placement.arenaBytes {
+                placement = plain
+                used = [:]
             }
-            buffers[i].offset = offset
-            for t in b.first...b.last { liveAt[t].append(i) }
-            startsAt[b.first].append(i)
-            if !scratchIndices.contains(i) {
-                for name in b.tensors { locations[name] = .arena(offset) }
-            }
+        }
+        for i in buffers.indices { buffers[i].offset = placement.offsets[i] }
+        for i in 0..<activations {
+            for name in buffers[i].tensors { locations[name] = .arena(buffers[i].offset) }
+        }
+        // The walk of every layer whose output the placement put over its input.
+        var walks: [Int: OverlapRules.Walk] = [:]
+        for (pair, f) in used {
+            let a = buffers[pair.a], b = buffers[pair.b]
+            guard a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes, let t = ruleNode[pair] else { continue }
+            let delta = b.offset - a.offset
+            walks[t] = delta <= f.lo ? .forward : .backward
         }
         let scratch = scratchBuffer.mapValues { MemoryPlan.Scratch(offset: buffers[$0].offset, bytes: buffers[$0].bytes) }
-        // The largest total of live bytes at any node, by a sweep over lifetime ends.
-        var change = [Int](repeating: 0, count: steps + 1)
-        for b in buffers {
-            change[b.first] += b.bytes
-            change[b.last + 1] -= b.bytes
-        }
-        var lowerBound = 0, live = 0
-        for t in 0..<steps {
-            live += change[t]
-            lowerBound = max(lowerBound, live)
-        }
-        return ArenaLayout(locations: locations, buffers: buffers, arenaBytes: buffers.map { $0.offset + $0.bytes }.max() ?? 0,
-                           lowerBoundBytes: lowerBound, scratch: scratch)
+        let bound = ArenaPlacement.lowerBound(PlacementProblem(buffers: problem.buffers, overlaps: used, alignment: alignment))
+        return ArenaLayout(locations: locations, buffers: buffers, arenaBytes: placement.arenaBytes, lowerBoundBytes: bound,
+                           scratch: scratch, planner: placement.strategy.rawValue, walks: walks)
+    }
+
+    /// The input whose buffer the node's output joins: a view's input, or the residual
+    /// operand a convolution adds its result into (KernelCalls passes it as the output).
+    static func sharedInput(_ node: Node, _ spec: NodeSpec) -> String? {
+        if isView(node, spec) { return node.inputs[0] }
+        if node.op == .conv, let r = node.input(Op.residualInput) { return r }
+        return nil
     }
 
     /// The kernels read convolution weights packed at compile time: a Conv weight computed
