@@ -50,7 +50,14 @@ enum ReferenceOps {
     static func evaluate(_ spec: NodeSpec, _ x: TensorValue, _ inputs: [TensorValue?]) -> [TensorValue] {
         func input(_ i: Int) -> TensorValue? { i < inputs.count ? inputs[i] : nil }
         switch spec {
-        case let .conv(s): return [conv(s, x, input(1)!, input(2))]
+        case let .conv(s):
+            guard let r = input(Op.residualInput) else { return [conv(s, x, input(1)!, input(2))] }
+            // The residual is added before the activation (ResidualFusion).
+            var linear = s
+            linear.activation = .none
+            var y = conv(linear, x, input(1)!, input(2))
+            for i in y.data.indices { y.data[i] = Float(s.activation.apply(Double(y.data[i]) + Double(r.data[i]))) }
+            return [y]
         case let .gemm(s): return [gemm(s, x, input(1)!, input(2))]
         case let .matMul(s): return [matMul(s, x, input(1)!)]
         case let .activation(shape, act): return [TensorValue(shape: shape, data: x.data.map { Float(act.apply(Double($0))) })]

@@ -38,6 +38,9 @@ public enum Pipeline {
         Pass(name: "remove-identities-2", summary: "remove transposes that cancel after layout lowering", run: IdentityRemoval.run),
         // FP16 precisions: weights and activations in half, Convert at the graph's boundary.
         Pass(name: "lower-precision", summary: "store weights and activations in float16 (FP16 precisions)", run: PrecisionLowering.run),
+        // Fold a residual Add into the convolution producing one operand: it accumulates
+        // into the other operand's storage.
+        Pass(name: "fuse-residual-add", summary: "fold residual Adds into the convolution producing an operand", run: ResidualFusion.run),
         // Remove nodes and constants nothing reads.
         Pass(name: "eliminate-dead-code", summary: "remove unused nodes and constants", run: DeadCodeElimination.run),
     ]

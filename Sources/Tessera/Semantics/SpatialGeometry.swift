@@ -163,8 +163,16 @@ public struct ConvSpec: Equatable, Sendable {
             guard b == [m] else { throw a.fail("Conv bias must have shape [\(m)], got \(shapeText(b))") }
             hasBias = true
         }
-        return ConvSpec(batch: d.n, inChannels: d.c, outChannels: m, group: group, geometry: geometry, hasBias: hasBias,
-                        layout: layout, activation: try Activation.fused(node))
+        let spec = ConvSpec(batch: d.n, inChannels: d.c, outChannels: m, group: group, geometry: geometry, hasBias: hasBias,
+                            layout: layout, activation: try Activation.fused(node))
+        if node.input(Op.residualInput) != nil {
+            let r = try ctx.floatShape(node, Op.residualInput)
+            guard r == spec.outputShape else {
+                throw a.fail("Conv residual must have the output's shape \(shapeText(spec.outputShape)), got \(shapeText(r))")
+            }
+            guard group == 1 else { throw a.fail("a Conv with a residual input must have group 1, got \(group)") }
+        }
+        return spec
     }
 }
 
