@@ -105,11 +105,11 @@ import TesseraKernels
             let weights = packing.pack(v[1]!.data, shapes[1])
             let status: Int32
             if s.isDepthwise {
-                var p = tsr_depthwise_conv2d_params(win: window(s.batch, s.geometry), in_c: Int32(cin), multiplier: Int32(cout / cin), act: cAct(s.activation), acc: TSR_ACC_F32)
+                var p = tsr_depthwise_conv2d_params(win: window(s.batch, s.geometry), in_c: Int32(cin), multiplier: Int32(cout / cin), act: cAct(s.activation), acc: TSR_ACC_F32, walk: TSR_WALK_ANY)
                 status = tsr_depthwise_conv2d_f32(&p, v[0]!.data, weights, v[2]!.data, &y)
             } else {
-                var p = tsr_conv2d_params(win: window(s.batch, s.geometry), in_c: Int32(cin), out_c: Int32(cout), groups: Int32(group), act: cAct(s.activation), acc: TSR_ACC_F32)
-                status = tsr_conv2d_f32(&p, v[0]!.data, weights, v[2]!.data, &y)
+                var p = tsr_conv2d_params(win: window(s.batch, s.geometry), in_c: Int32(cin), out_c: Int32(cout), groups: Int32(group), act: cAct(s.activation), acc: TSR_ACC_F32, walk: TSR_WALK_ANY)
+                status = tsr_conv2d_f32(&p, v[0]!.data, weights, v[2]!.data, nil, &y)
             }
             #expect(status == TSR_OK.rawValue)
             check(y, expected, "conv \(shapes) \(attributes)")
@@ -126,34 +126,48 @@ import TesseraKernels
         if s.isDepthwise {
             guard s.outChannels == s.inChannels else { return }
             var y = [Float](repeating: .nan, count: expected.count)
-            var p = tsr_depthwise_conv2d_params(win: window(s.batch, g), in_c: Int32(s.inChannels), multiplier: 1, act: cAct(s.activation), acc: TSR_ACC_F32)
-            let weights = WeightPacking.hwm.pack(v[1]!.data, shapes[1])
-            #expect(tsr_depthwise_conv2d_vec_f32(&p, v[0]!.data, weights, v[2]!.data, &y) == TSR_OK.rawValue)
-            check(y, expected, "vector depthwise " + what)
-            // In place: the same bits, over the input's storage (the larger of the two).
-            let bytes = KernelVariant.depthwiseInPlace.scratchBytes(.conv(s), .float32)
-            #expect(Int(tsr_depthwise_conv2d_inplace_f32_scratch_bytes(&p)) == bytes, "in-place scratch size of \(what)")
-            var data = v[0]!.data + [Float](repeating: .nan, count: max(0, expected.count - v[0]!.data.count))
-            var scratch = [UInt8](repeating: 0xFF, count: bytes)
-            #expect(tsr_depthwise_conv2d_inplace_f32(&p, &data, weights, v[2]!.data, &scratch, Int32(bytes - 1)) == TSR_ERR_SCRATCH.rawValue)
-            #expect(tsr_depthwise_conv2d_inplace_f32(&p, &data, weights, v[2]!.data, &scratch, Int32(bytes)) == TSR_OK.rawValue)
-            #expect(Array(data.prefix(y.count)).map(\.bitPattern) == y.map(\.bitPattern), "in-place depthwise \(what)")
+            for walk in [TSR_WALK_ANY, TSR_WALK_FORWARD] {
+                var y = [Float](repeating: .nan, count: expected.count)
+                var p = tsr_depthwise_conv2d_params(win: window(s.batch, g), in_c: Int32(s.inChannels), multiplier: 1, act: cAct(s.activation), acc: TSR_ACC_F32, walk: walk)
+                let weights = WeightPacking.hwm.pack(v[1]!.data, shapes[1])
+                #expect(tsr_depthwise_conv2d_vec_f32(&p, v[0]!.data, weights, v[2]!.data, &y) == TSR_OK.rawValue)
+                check(y, expected, "vector depthwise (walk \(walk.rawValue)) " + what)
+            }
             return
         }
         guard s.group == 1 else { return }
         let packed = WeightPacking.convColumns(KernelVariant.packColumns(.float32)).pack(v[1]!.data, shapes[1])
-        var p = tsr_conv2d_params(win: window(s.batch, g), in_c: Int32(s.inChannels), out_c: Int32(s.outChannels), groups: 1, act: cAct(s.activation), acc: TSR_ACC_F32)
+        var p = tsr_conv2d_params(win: window(s.batch, g), in_c: Int32(s.inChannels), out_c: Int32(s.outChannels), groups: 1, act: cAct(s.activation), acc: TSR_ACC_F32, walk: TSR_WALK_ANY)
         let bytes = KernelVariant.convIm2col.scratchBytes(.conv(s), .float32)
         #expect(Int(tsr_conv2d_im2col_f32_scratch_bytes(&p)) == bytes, "scratch size of \(what)")
         var scratch = [UInt8](repeating: 0xFF, count: bytes)
         var y = [Float](repeating: .nan, count: expected.count)
-        #expect(tsr_conv2d_im2col_f32(&p, v[0]!.data, packed, v[2]!.data, &y, &scratch, Int32(bytes - 1)) == TSR_ERR_SCRATCH.rawValue)
-        #expect(tsr_conv2d_im2col_f32(&p, v[0]!.data, packed, v[2]!.data, &y, &scratch, Int32(bytes)) == TSR_OK.rawValue)
+        #expect(tsr_conv2d_im2col_f32(&p, v[0]!.data, packed, v[2]!.data, nil, &y, &scratch, Int32(bytes - 1)) == TSR_ERR_SCRATCH.rawValue)
+        #expect(tsr_conv2d_im2col_f32(&p, v[0]!.data, packed, v[2]!.data, nil, &y, &scratch, Int32(bytes)) == TSR_OK.rawValue)
         check(y, expected, "im2col " + what)
+        // A residual operand, added before the activation; passed as the output itself
+        // (the planner's usual placement), each kernel reads an element before writing it.
+        var linear = s
+        linear.activation = .none
+        let plain = ReferenceOps.conv(linear, v[0]!, v[1]!, v[2])
+        let residual = (0..<expected.count).map { Float(($0 * 7919) % 23) / 11 - 1 }
+        let withResidual = TensorValue(shape: expected.shape, data: zip(plain.data, residual).map { Float(s.activation.apply(Double($0) + Double($1))) })
+        var loop = residual
+        #expect(loop.withUnsafeMutableBufferPointer { b in tsr_conv2d_f32(&p, v[0]!.data, WeightPacking.ohwi.pack(v[1]!.data, shapes[1]), v[2]!.data, b.baseAddress, b.baseAddress) } == TSR_OK.rawValue)
+        check(loop, withResidual, "loop nest with residual " + what)
+        var blocked = residual
+        #expect(blocked.withUnsafeMutableBufferPointer { b in tsr_conv2d_im2col_f32(&p, v[0]!.data, packed, v[2]!.data, b.baseAddress, b.baseAddress, &scratch, Int32(bytes)) } == TSR_OK.rawValue)
+        check(blocked, withResidual, "im2col with residual " + what)
         if g.kernel == (1, 1) && g.pads == (0, 0, 0, 0) {
-            y = [Float](repeating: .nan, count: expected.count)
-            #expect(tsr_conv2d_1x1_f32(&p, v[0]!.data, packed, v[2]!.data, &y) == TSR_OK.rawValue)
-            check(y, expected, "1x1 " + what)
+            for walk in [TSR_WALK_ANY, TSR_WALK_BACKWARD] {
+                p.walk = walk
+                y = [Float](repeating: .nan, count: expected.count)
+                #expect(tsr_conv2d_1x1_f32(&p, v[0]!.data, packed, v[2]!.data, nil, &y) == TSR_OK.rawValue)
+                check(y, expected, "1x1 (walk \(walk.rawValue)) " + what)
+                var r = residual
+                #expect(r.withUnsafeMutableBufferPointer { b in tsr_conv2d_1x1_f32(&p, v[0]!.data, packed, v[2]!.data, b.baseAddress, b.baseAddress) } == TSR_OK.rawValue)
+                check(r, withResidual, "1x1 with residual (walk \(walk.rawValue)) " + what)
+            }
         }
     }
 
@@ -305,8 +319,8 @@ import TesseraKernels
         #expect(tsr_activation_f32(&act, x, &y) == TSR_ERR_PARAM.rawValue)
         #expect(tsr_copy_f32(-3, x, &y) == TSR_ERR_PARAM.rawValue)
         let g = SpatialGeometry(kernel: (2, 2), stride: (1, 1), dilation: (1, 1), pads: (0, 0, 0, 0), input: (2, 2), output: (1, 1))
-        var conv = tsr_conv2d_params(win: window(1, g), in_c: 3, out_c: 2, groups: 2, act: cAct(.none), acc: TSR_ACC_F32)  // 3 channels, 2 groups
-        #expect(tsr_conv2d_f32(&conv, x, x, nil, &y) == TSR_ERR_PARAM.rawValue)
+        var conv = tsr_conv2d_params(win: window(1, g), in_c: 3, out_c: 2, groups: 2, act: cAct(.none), acc: TSR_ACC_F32, walk: TSR_WALK_ANY)  // 3 channels, 2 groups
+        #expect(tsr_conv2d_f32(&conv, x, x, nil, nil, &y) == TSR_ERR_PARAM.rawValue)
         var softmax = tsr_softmax_params(outer: 1, axis: 0, inner: 1, log: 0)
         #expect(tsr_softmax_f32(&softmax, x, &y) == TSR_ERR_PARAM.rawValue)
         var clip = tsr_activation_params(size: 4, act: cAct(.clip(min: 2, max: 3)))

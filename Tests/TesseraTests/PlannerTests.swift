@@ -2,8 +2,9 @@ import Foundation
 import Testing
 @testable import Tessera
 
-/// Invariants of the memory plan, not golden offsets: live buffers never overlap,
-/// alignment holds, the arena is at least the lower bound, no layer writes over its inputs.
+/// Invariants of the memory plan, not golden offsets: live buffers never overlap except a
+/// layer's output over an input that dies there (an overlap the plan records with the walk
+/// its kernel takes), alignment holds, the arena is at least the lower bound.
 @Suite struct PlannerTests {
     static var graphs: [(String, Graph)] {
         get throws {
@@ -21,7 +22,9 @@ import Testing
                 #expect(a.offset + a.bytes <= plan.arenaBytes)
                 for b in plan.buffers[(i + 1)...] where a.first <= b.last && b.first <= a.last {
                     let disjoint = a.offset + a.bytes <= b.offset || b.offset + b.bytes <= a.offset
-                    #expect(disjoint, "\(name): \(a.tensors) and \(b.tensors) are live together but overlap")
+                    // Allowed: an input dying at node t under the output node t writes.
+                    let overlap = (a.last == b.first && plan.walks[b.first] != nil) || (b.last == a.first && plan.walks[a.first] != nil)
+                    #expect(disjoint || overlap, "\(name): \(a.tensors) and \(b.tensors) are live together but overlap")
                 }
             }
             #expect(plan.arenaBytes >= plan.lowerBoundBytes)
@@ -29,10 +32,12 @@ import Testing
         }
     }
 
+    /// Except where the plan overlaps them (walks) or the convolution adds into its
+    /// residual operand's storage.
     @Test func noLayerWritesOverItsInputs() throws {
         for (name, graph) in try Self.graphs {
             let plan = try MemoryPlanner.plan(graph)
-            for (t, node) in graph.nodes.enumerated() where !node.op.isView && plan.variants[t] != .depthwiseInPlace {
+            for (t, node) in graph.nodes.enumerated() where !node.op.isView && plan.walks[t] == nil && node.input(Op.residualInput) == nil {
                 guard case let .arena(out)? = plan.locations[node.outputs[0]] else { continue }
                 let outBytes = try graph.type(of: node.outputs[0]).byteCount
                 for input in node.inputs where !input.isEmpty {
@@ -48,7 +53,11 @@ import Testing
         let graph = try FrontEnd.load(path: TestEnvironment.repositoryRoot.path + "/Examples/digits_cnn.json")
         let plan = try MemoryPlanner.plan(graph)
         // conv1's output (2 KiB) dies at relu1: pool1's output reuses its space.
-        #expect(plan.locations["pool1_out"] == plan.locations["conv1_out"])
+        guard case let .arena(pool1)? = plan.locations["pool1_out"], case let .arena(conv1)? = plan.locations["conv1_out"] else {
+            Issue.record("not in the arena")
+            return
+        }
+        #expect(pool1 < conv1 + 2048 && conv1 < pool1 + 512)
         #expect(plan.arenaBytes < plan.buffers.map(\.bytes).reduce(0, +))
         // Flatten shares pool2's storage.
         #expect(plan.locations["flat"] == plan.locations["pool2_out"])
@@ -69,28 +78,25 @@ import Testing
         return try b.graph()
     }
 
-    @Test func depthwiseRunsInPlaceWhereThatLowersTheArena() throws {
+    @Test func depthwiseOutputOverlapsItsInputWhereThatLowersTheArena() throws {
+        // expand (c channels) -> dw 3x3 pads 1 -> project: the depthwise layer's input and
+        // output are the peak. Its loop nest writes pixel p after reading the windows of
+        // pixels before it: the output may start (12 + 2) pixels below the input.
         let c = 24, bytes = 12 * 12 * c * 4
         let graph = try Pipeline.run(try Self.depthwiseChain(c, wideFirst: false))
         let dw = try #require(graph.nodes.firstIndex { $0.name == "dw" })
         let plan = try MemoryPlanner.plan(graph)
         let never = try MemoryPlanner.plan(graph, inPlace: .never)
-        #expect(plan.variants[dw] == .depthwiseInPlace)
-        #expect(never.variants[dw] != .depthwiseInPlace)
-        // The output takes its input's storage; the scratch is one block of 8 channels.
-        #expect(plan.locations[graph.nodes[dw].outputs[0]] == plan.locations[graph.nodes[dw].inputs[0]])
-        #expect(plan.scratch[dw]?.bytes == 12 * 12 * 8 * 4)
-        // The arena saves the output buffer less the scratch.
-        #expect(never.arenaBytes - plan.arenaBytes == bytes - 12 * 12 * 8 * 4)
-        // The baseline keeps the loop nests and a separate output.
-        #expect(try MemoryPlanner.plan(graph, kernels: .baseline).variants[dw] != .depthwiseInPlace)
-        // Where the peak is elsewhere, in place would only cost time.
+        #expect(plan.walks[dw] == .forward)
+        #expect(never.walks.isEmpty)
+        guard case let .arena(input)? = plan.locations[graph.nodes[dw].inputs[0]],
+              case let .arena(output)? = plan.locations[graph.nodes[dw].outputs[0]] else { Issue.record("not in the arena"); return }
+        #expect(input - output == (12 + 2) * c * 4)
+        #expect(plan.arenaBytes <= bytes + (12 + 2) * c * 4 + 64)
+        #expect(never.arenaBytes == 2 * bytes)
+        // Where the peak is elsewhere, no overlap (auto) unless asked (always).
         let wide = try Pipeline.run(try Self.depthwiseChain(c, wideFirst: true))
         let wideDW = try #require(wide.nodes.firstIndex { $0.name == "dw" })
-        #expect(try MemoryPlanner.plan(wide).variants[wideDW] != .depthwiseInPlace)
-        #expect(try MemoryPlanner.plan(wide, inPlace: .always).variants[wideDW] == .depthwiseInPlace)
-        // Eight channels or fewer: the scratch would be the whole output.
-        let narrow = try Pipeline.run(try Self.depthwiseChain(8, wideFirst: false))
-        #expect(try MemoryPlanner.plan(narrow, inPlace: .always).variants.allSatisfy { $0 != .depthwiseInPlace })
+        #expect(try MemoryPlanner.plan(wide).walks[wideDW] == nil)
     }
 }

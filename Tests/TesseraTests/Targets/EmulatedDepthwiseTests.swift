@@ -43,7 +43,7 @@ import Testing
 
     @Test(arguments: [Precision.fp32, .fp16, .fp16Acc16, .fp16Acc32])
     func everyPathOnHelium(_ precision: Precision) throws {
-        // Out of place (EmulatedInPlaceTests covers the in-place kernels).
+        // Out of place (EmulatedOverlapTests covers outputs over their inputs).
         let model = try EmulatedKernelTests.runAndCompare(try Self.model().graph(), target: "corstone300", precision: precision,
                                                           seed: 52, inPlace: .never)
         let chosen = model.plan.variants.filter { $0 == .depthwiseVector }.count
@@ -66,6 +66,6 @@ import Testing
         let inputs = randomInputs(graph, seed: 53)
         let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
         let loops = try EmulatorRunner.run(baseline, target: baseline.target, inputs: ordered)
-        try EmulatedInPlaceTests.expectSameBits(best.outputs, loops.outputs, "\(target) at \(precision.rawValue), against the loop nests")
+        try EmulatedOverlapTests.expectSameBits(best.outputs, loops.outputs, "\(target) at \(precision.rawValue), against the loop nests")
     }
 }

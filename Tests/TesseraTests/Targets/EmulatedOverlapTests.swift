@@ -3,14 +3,14 @@ import OrderedCollections
 import Testing
 @testable import Tessera
 
-/// The in-place depthwise kernels (tsr_depthwise_conv2d_inplace_*): every depthwise layer
-/// that can run in place does (InPlacePolicy.always), on corstone300 (Helium), rv32zfh and
-/// the host (portable C), against the reference interpreter and, bit for bit, against the same
-/// model with every layer out of place. The shapes reach several channel blocks and a last
+/// Depthwise outputs placed over their inputs (OverlapRules, InPlacePolicy.always; on
+/// Helium the kernels then walk pixel by pixel, TSR_WALK_FORWARD), on corstone300, rv32zfh
+/// and the host (portable C), against the reference interpreter and, bit for bit, against
+/// the same model with every output disjoint from its input. The shapes reach several channel blocks and a last
 /// partial one, stride 2, outputs larger than their inputs (wide padding), activations in
 /// registers and through a buffer, a 7x7 kernel, two images and two depthwise layers in a
 /// row (the second writes over the first's output, which wrote over its input).
-@Suite struct EmulatedInPlaceTests {
+@Suite struct EmulatedOverlapTests {
     /// (channels, h, w, kernel, strides, pads t l b r, activation).
     static let shapes: [(Int, Int, Int, Int, [Int], [Int], (String, [(String, JSONValue)])?)] = [
         (16, 9, 13, 3, [1, 1], [1, 1, 1, 1], ("Relu", [])),
@@ -44,6 +44,12 @@ import Testing
 
     static let layers = shapes.count + 2
 
+    /// The depthwise layers whose output the plan put over their input (the placement
+    /// overlaps those where it shrinks the arena: 5 of the 8 here).
+    static func overlapped(_ model: CompiledModel) -> Int {
+        model.graph.nodes.indices.filter { model.plan.walks[$0] != nil && model.graph.nodes[$0].name.hasPrefix("dw") }.count
+    }
+
     static let emulated: [(String, Precision)] = [Precision.fp32, .fp16, .fp16Acc16, .fp16Acc32].map { ("corstone300", $0) } + [("rv32zfh", .fp16)]
 
     @Test(arguments: emulated)
@@ -52,8 +58,8 @@ import Testing
         let graph = try Self.model().graph()
         let inPlace = try EmulatedKernelTests.runAndCompareOutputs(graph, target: target, precision: precision, seed: 62, inPlace: .always)
         let outOfPlace = try EmulatedKernelTests.runAndCompareOutputs(graph, target: target, precision: precision, seed: 62, inPlace: .never)
-        #expect(inPlace.model.plan.variants.filter { $0 == .depthwiseInPlace }.count == Self.layers)
-        #expect(outOfPlace.model.plan.variants.filter { $0 == .depthwiseInPlace }.isEmpty)
+        #expect(Self.overlapped(inPlace.model) >= Self.layers / 2)
+        #expect(outOfPlace.model.plan.walks.isEmpty)
         if target == "corstone300" {
             #expect(outOfPlace.model.plan.variants.filter { $0 == .depthwiseVector }.count == Self.layers)
         }
@@ -68,7 +74,7 @@ import Testing
         var results: [OrderedDictionary<String, TensorValue>] = []
         for policy in [InPlacePolicy.always, .never] {
             let model = try Compiler.compile(graph, options: CompileOptions(precision: precision, inPlace: policy))
-            #expect(model.plan.variants.filter { $0 == .depthwiseInPlace }.count == (policy == .always ? Self.layers : 0))
+            #expect(policy == .always ? Self.overlapped(model) >= Self.layers / 2 : Self.overlapped(model) == 0)
             let outputs = try HostRunner.compileAndRun(model, inputs: ordered)
             let expected = try ReferenceInterpreter.run(model.graph, inputs: inputs)
             for name in graph.outputs {
