@@ -21,6 +21,11 @@ public struct CompileOptions: Sendable {
     /// The layout of 4-D image inputs in the generated API: nchw (the model's, default) or
     /// nhwc, which drops the input transpose (`--input-layout`).
     public var inputLayout: DataLayout = .nchw
+    /// Byte alignment of arena offsets: the target's (16 unless its description says
+    /// otherwise) when nil.
+    public var arenaAlignment: Int?
+    /// Test only: see MemoryPlanner.ArenaOptions.overlapSlack.
+    var overlapSlack = 0
 
     public init(target: String = "host", precision: Precision? = nil, dumpIRAfter: Set<String> = [], verifyEachPass: Bool = true,
                 kernels: KernelChoice = .best, io: DType = .float32, inPlace: InPlacePolicy = .whenSmaller) {
@@ -69,8 +74,11 @@ public enum Compiler {
         // 2. Per-layer figures: parameters, MACs, activation sizes.
         let summary = try ModelSummary(graph)
         // 3. Memory: weights blob layout, activation lifetimes and arena offsets.
-        let plan = try MemoryPlanner.plan(graph, kernels: options.kernels, simd: target.kernelSIMD, inPlace: options.inPlace,
-                                          ioInArena: options.ioInArena)
+        let alignment = options.arenaAlignment ?? target.arenaAlignment
+        guard alignment >= 4 && alignment % 4 == 0 else { throw TesseraError.usage("the arena alignment must be a positive multiple of 4, got \(alignment)") }
+        let plan = try MemoryPlanner.plan(graph, kernels: options.kernels, simd: target.kernelSIMD,
+                                          arena: .init(overlap: options.inPlace, ioInArena: options.ioInArena, alignment: alignment,
+                                                       overlapSlack: options.overlapSlack))
         // 4. C code: header with the memory contract, schedule, weights.
         let (sources, kernels) = try CEmitter(graph: graph, plan: plan, acc: precision.accumulation(on: target), io: options.io).emit()
         // 5. The runtime kernel files the schedule calls, and their headers; with half I/O

@@ -82,12 +82,29 @@ public struct PackedWeight: Equatable, Sendable {
 }
 
 public enum MemoryPlanner {
+    /// The weights blobs' alignment, and the arena's by default.
     public static let alignment = 16
+
+    /// What the arena placement may do besides the defaults.
+    struct ArenaOptions {
+        var overlap: InPlacePolicy = .whenSmaller
+        var ioInArena = false
+        /// Byte alignment of arena offsets (a multiple of 4).
+        var alignment = MemoryPlanner.alignment
+        /// Test only: bytes by which every overlap rule lets an output come closer to its
+        /// input than its kernel allows (a planted bug the checks must catch).
+        var overlapSlack = 0
+    }
 
     /// `kernels` and the target's `simd` pick the kernel variants (and with them weight
     /// packings and scratch); `inPlace` which depthwise layers write over their input.
     public static func plan(_ graph: Graph, kernels: KernelChoice = .best, simd: String = "none",
-                            inPlace: InPlacePolicy = .whenSmaller, ioInArena: Bool = false) throws -> MemoryPlan {
+                            inPlace: InPlacePolicy = .whenSmaller, ioInArena: Bool = false, arenaAlignment: Int = alignment) throws -> MemoryPlan {
+        try plan(graph, kernels: kernels, simd: simd, arena: ArenaOptions(overlap: inPlace, ioInArena: ioInArena, alignment: arenaAlignment))
+    }
+
+    static func plan(_ graph: Graph, kernels: KernelChoice, simd: String, arena options: ArenaOptions) throws -> MemoryPlan {
+        let ioInArena = options.ioInArena
         var locations: [String: MemoryPlan.Location] = [:]
         if !ioInArena {
             for (i, input) in graph.inputs.enumerated() { locations[input.name] = .input(i) }
@@ -126,8 +143,8 @@ public enum MemoryPlanner {
         // Activations, scratch and (with ioInArena) inputs and outputs, placed by every
         // strategy of ArenaPlacement with the overlap rules of OverlapRules, keeping the
         // smallest arena.
-        let layout = try arena(graph, specs, variants, dtypes, locations, simd: simd, overlap: inPlace, ioInArena: ioInArena)
-        var plan = MemoryPlan(locations: layout.locations, buffers: layout.buffers, arenaBytes: layout.arenaBytes, alignment: alignment,
+        let layout = try arena(graph, specs, variants, dtypes, locations, simd: simd, options)
+        var plan = MemoryPlan(locations: layout.locations, buffers: layout.buffers, arenaBytes: layout.arenaBytes, alignment: options.alignment,
                               lowerBoundBytes: layout.lowerBoundBytes, weights: weights, weightsFloats: blob[.float32]!,
                               weightsHalves: blob[.float16]!, variants: variants, scratch: layout.scratch)
         plan.planner = layout.planner
@@ -150,7 +167,8 @@ public enum MemoryPlanner {
     /// Places the activations and scratch in the arena. `placed` holds the graph inputs,
     /// outputs and weights (with `ioInArena`, only the weights).
     static func arena(_ graph: Graph, _ specs: [NodeSpec], _ variants: [KernelVariant], _ dtypes: [DType],
-                      _ placed: [String: MemoryPlan.Location], simd: String, overlap: InPlacePolicy, ioInArena: Bool) throws -> ArenaLayout {
+                      _ placed: [String: MemoryPlan.Location], simd: String, _ options: ArenaOptions) throws -> ArenaLayout {
+        let overlap = options.overlap, ioInArena = options.ioInArena, alignment = options.alignment
         var locations = placed
         let steps = max(graph.nodes.count, 1)
         // Activations: one buffer per produced tensor; views, and convolutions that add
@@ -222,7 +240,12 @@ public enum MemoryPlanner {
                                                          inElement: inType.dtype.byteSize, outElement: outType.dtype.byteSize, in: graph)
                     else { continue }
                     let pair = PlacementProblem.Pair(a, b)
-                    rules[pair] = OverlapRules.forbidden(d, inBytes: buffers[a].bytes, outBytes: buffers[b].bytes, alignment: alignment)
+                    var f = OverlapRules.forbidden(d, inBytes: buffers[a].bytes, outBytes: buffers[b].bytes, alignment: alignment)
+                    if options.overlapSlack != 0 && f.lo < f.hi {
+                        f.lo += options.overlapSlack
+                        f.hi -= options.overlapSlack
+                    }
+                    rules[pair] = f
                     ruleNode[pair] = t
                 }
             }

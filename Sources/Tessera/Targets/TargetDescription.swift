@@ -53,6 +53,8 @@ public struct TargetDescription: Sendable {
     public var sram: [Region]
     public var arenaRegion: Region?
     public var stackBytes: Int
+    /// Byte alignment of the arena's buffers (`memory.arena_alignment`, default 16).
+    public var arenaAlignment: Int = 16
     public var fpu: String
     public var fp16Arithmetic: Bool
     public var fp16Storage: Bool
@@ -137,7 +139,9 @@ extension TargetDescription {
         }
         let caps = try value(json["capabilities"], "capabilities")
         let cpi = try value(json["cpi"], "cpi")
-        return TargetDescription(
+        let alignment = try m["arena_alignment"].map { Int(try number($0, "memory.arena_alignment")) } ?? 16
+        guard alignment >= 4 && alignment % 4 == 0 else { throw fail("memory.arena_alignment", "must be a positive multiple of 4") }
+        var target = TargetDescription(
             name: try string(json["name"], "name"), description: try string(json["description"], "description"),
             board: try string(json["board"], "board"), core: try string(json["core"], "core"), isa: try string(json["isa"], "isa"),
             clockMHz: try number(json["clock_mhz"], "clock_mhz"), compiler: compiler,
@@ -147,6 +151,8 @@ extension TargetDescription {
             fp16Arithmetic: caps["fp16_arithmetic"] == .bool(true), fp16Storage: caps["fp16_storage"] == .bool(true),
             simd: try string(caps["simd"], "capabilities.simd"), emulator: emulator,
             cpi: try number(cpi["value"], "cpi.value"), cpiSource: try string(cpi["source"], "cpi.source"))
+        target.arenaAlignment = alignment
+        return target
     }
 }
 
