@@ -21,6 +21,9 @@ public struct CompileOptions: Sendable {
     /// The layout of 4-D image inputs in the generated API: nchw (the model's, default) or
     /// nhwc, which drops the input transpose (`--input-layout`).
     public var inputLayout: DataLayout = .nchw
+    /// Test-only: edits the memory plan after planning, before code generation (the
+    /// memory checking tests plant wrong plans with it). Internal; nil everywhere else.
+    var planEdit: (@Sendable (inout MemoryPlan) -> Void)?
 
     public init(target: String = "host", precision: Precision? = nil, dumpIRAfter: Set<String> = [], verifyEachPass: Bool = true,
                 kernels: KernelChoice = .best, io: DType = .float32, inPlace: InPlacePolicy = .whenSmaller) {
@@ -69,7 +72,8 @@ public enum Compiler {
         // 2. Per-layer figures: parameters, MACs, activation sizes.
         let summary = try ModelSummary(graph)
         // 3. Memory: weights blob layout, activation lifetimes and arena offsets.
-        let plan = try MemoryPlanner.plan(graph, kernels: options.kernels, simd: target.kernelSIMD, inPlace: options.inPlace)
+        var plan = try MemoryPlanner.plan(graph, kernels: options.kernels, simd: target.kernelSIMD, inPlace: options.inPlace)
+        options.planEdit?(&plan)
         // 4. C code: header with the memory contract, schedule, weights.
         let (sources, kernels) = try CEmitter(graph: graph, plan: plan, acc: precision.accumulation(on: target), io: options.io).emit()
         // 5. The runtime kernel files the schedule calls, and their headers; with half I/O
