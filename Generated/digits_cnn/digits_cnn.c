@@ -14,6 +14,34 @@ static const tsr_io_desc digits_cnn_outputs[1] = {
     { "probabilities", 2, { 1, 10, 0, 0, 0, 0 }, 10 },
 };
 
+#ifdef TSR_CHECK_MEMORY
+/* Names and state of the memory checking mode (tsr_types.h). */
+static const char *const digits_cnn_check_nodes[9] = {
+    "node \"image_to_nhwc\"",
+    "nodes[0] \"conv1\"",
+    "nodes[2] \"pool1\"",
+    "nodes[3] \"conv2\"",
+    "nodes[5] \"pool2\"",
+    "node \"pool2_out_to_nchw\"",
+    "nodes[6] \"flatten\"",
+    "nodes[7] \"fc\"",
+    "nodes[8] \"softmax\"",
+};
+static const char *const digits_cnn_check_buffers[6] = {
+    "\"relu1_out\"",
+    "\"pool1_out\"",
+    "\"relu2_out\"",
+    "\"pool2_out\"",
+    "\"pool2_out__nchw\", \"flat\"",
+    "\"logits\"",
+};
+static uint32_t digits_cnn_check_sums[6];
+static int32_t digits_cnn_check_writers[6];
+static const tsr_check_table digits_cnn_check_table = {
+    9, 6, digits_cnn_check_nodes, digits_cnn_check_buffers, digits_cnn_check_sums, digits_cnn_check_writers
+};
+#endif
+
 const tsr_model_desc digits_cnn_desc = {
     "digits_cnn", DIGITS_CNN_ARENA_BYTES, DIGITS_CNN_ARENA_ALIGN, DIGITS_CNN_WEIGHTS_BYTES,
     DIGITS_CNN_NUM_INPUTS, DIGITS_CNN_NUM_OUTPUTS, digits_cnn_inputs, digits_cnn_outputs, digits_cnn_run, NULL
@@ -30,6 +58,8 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
     (void)a;
     (void)h;
 
+    TSR_CHECK_BEGIN(digits_cnn_check_table, arena);
+
     /* node "image_to_nhwc": Transpose perm [0, 2, 3, 1], [1, 1, 8, 8] -> [1, 8, 8, 1] */
     /* view: same bytes in the same order, no code */
     TSR_LAYER_DONE(0, 0, inputs[0], 64, 0);
@@ -44,8 +74,10 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
         if (status != TSR_OK) return status;
     }
     TSR_LAYER_DONE(1, 0, (a + 0), 512, 0);
+    TSR_CHECK_WRITTEN(1, 0, ((uint8_t *)arena + 0), 2048);
 
     /* nodes[2] "pool1": MaxPool 2x2 stride 2x2, [1, 8, 8, 8] -> [1, 4, 4, 8] */
+    TSR_CHECK_READ(2, 0, ((uint8_t *)arena + 0), 2048);
     {
         static const tsr_pool2d_params p = {
             .win = { 1, 8, 8, 4, 4, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0 }, .channels = 8,
@@ -55,8 +87,11 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
         if (status != TSR_OK) return status;
     }
     TSR_LAYER_DONE(2, 0, (a + 512), 128, 0);
+    TSR_CHECK_WRITTEN(2, 1, ((uint8_t *)arena + 2048), 512);
+    TSR_CHECK_POISON(2, ((uint8_t *)arena + 1024), 1024);
 
     /* nodes[3] "conv2": Conv 3x3 pads [1, 1, 1, 1] + Relu, [1, 4, 4, 8] -> [1, 4, 4, 16], 18432 MACs */
+    TSR_CHECK_READ(3, 1, ((uint8_t *)arena + 2048), 512);
     {
         static const tsr_conv2d_params p = {
             .win = { 1, 4, 4, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 }, .in_c = 8, .out_c = 16,
@@ -66,8 +101,11 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
         if (status != TSR_OK) return status;
     }
     TSR_LAYER_DONE(3, 0, (a + 0), 256, 0);
+    TSR_CHECK_WRITTEN(3, 2, ((uint8_t *)arena + 0), 1024);
+    TSR_CHECK_POISON(3, ((uint8_t *)arena + 2048), 512);
 
     /* nodes[5] "pool2": MaxPool 2x2 stride 2x2, [1, 4, 4, 16] -> [1, 2, 2, 16] */
+    TSR_CHECK_READ(4, 2, ((uint8_t *)arena + 0), 1024);
     {
         static const tsr_pool2d_params p = {
             .win = { 1, 4, 4, 2, 2, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0 }, .channels = 16,
@@ -77,8 +115,11 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
         if (status != TSR_OK) return status;
     }
     TSR_LAYER_DONE(4, 0, (a + 256), 64, 0);
+    TSR_CHECK_WRITTEN(4, 3, ((uint8_t *)arena + 1024), 256);
+    TSR_CHECK_POISON(4, ((uint8_t *)arena + 256), 768);
 
     /* node "pool2_out_to_nchw": Transpose perm [0, 3, 1, 2], [1, 2, 2, 16] -> [1, 16, 2, 2] */
+    TSR_CHECK_READ(5, 3, ((uint8_t *)arena + 1024), 256);
     {
         static const tsr_strided_copy_params p = {
             .rank = 4, .out_shape = { 1, 16, 2, 2, 0, 0 }, .in_stride = { 64, 1, 32, 16, 0, 0 },
@@ -88,12 +129,16 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
         if (status != TSR_OK) return status;
     }
     TSR_LAYER_DONE(5, 0, (a + 0), 64, 0);
+    TSR_CHECK_WRITTEN(5, 4, ((uint8_t *)arena + 0), 256);
+    TSR_CHECK_POISON(5, ((uint8_t *)arena + 1024), 256);
 
     /* nodes[6] "flatten": Flatten, [1, 16, 2, 2] -> [1, 64] */
+    TSR_CHECK_READ(6, 4, ((uint8_t *)arena + 0), 256);
     /* view: shares the input's storage, no code */
     TSR_LAYER_DONE(6, 0, (a + 0), 64, 0);
 
     /* nodes[7] "fc": Gemm 1x64 * 64x10 (B transposed), [1, 64] -> [1, 10], 640 MACs */
+    TSR_CHECK_READ(7, 4, ((uint8_t *)arena + 0), 256);
     {
         static const tsr_gemm_params p = {
             .m = 1, .n = 10, .k = 64, .trans_a = 0, .trans_b = 1, .alpha = 1.0f, .beta = 1.0f,
@@ -103,8 +148,11 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
         if (status != TSR_OK) return status;
     }
     TSR_LAYER_DONE(7, 0, (a + 64), 10, 0);
+    TSR_CHECK_WRITTEN(7, 5, ((uint8_t *)arena + 256), 40);
+    TSR_CHECK_POISON(7, ((uint8_t *)arena + 0), 256);
 
     /* nodes[8] "softmax": Softmax, [1, 10] -> [1, 10] */
+    TSR_CHECK_READ(8, 5, ((uint8_t *)arena + 256), 40);
     {
         static const tsr_softmax_params p = {
             .outer = 1, .axis = 10, .inner = 1, .log = 0,
@@ -113,6 +161,7 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
         if (status != TSR_OK) return status;
     }
     TSR_LAYER_DONE(8, 0, outputs[0], 10, 0);
+    TSR_CHECK_POISON(8, ((uint8_t *)arena + 256), 48);
     return status;
 }
 

@@ -32,6 +32,7 @@ extern "C" {
 #define DIGITS_CNN_NUM_OUTPUTS 1
 #define DIGITS_CNN_INPUT_0_ELEMS 64 /* "image": float32 [1, 1, 8, 8] */
 #define DIGITS_CNN_OUTPUT_0_ELEMS 10 /* "probabilities": float32 [1, 10] */
+#define DIGITS_CNN_CHECK_SHADOW_BYTES 0u /* shadow area of -DTSR_CHECK_MEMORY (tsr_types.h) */
 
 /* Descriptor for generic drivers (names, shapes, sizes, entry point). */
 extern const tsr_model_desc digits_cnn_desc;

@@ -14,6 +14,25 @@ static const tsr_io_desc tiny_mlp_outputs[1] = {
     { "scores", 2, { 1, 2, 0, 0, 0, 0 }, 2 },
 };
 
+#ifdef TSR_CHECK_MEMORY
+/* Names and state of the memory checking mode (tsr_types.h). */
+static const char *const tiny_mlp_check_nodes[4] = {
+    "nodes[0] \"flatten\"",
+    "nodes[1] \"fc1\"",
+    "nodes[3] \"fc2\"",
+    "nodes[4] \"softmax\"",
+};
+static const char *const tiny_mlp_check_buffers[2] = {
+    "\"h_relu\"",
+    "\"logits\"",
+};
+static uint32_t tiny_mlp_check_sums[2];
+static int32_t tiny_mlp_check_writers[2];
+static const tsr_check_table tiny_mlp_check_table = {
+    4, 2, tiny_mlp_check_nodes, tiny_mlp_check_buffers, tiny_mlp_check_sums, tiny_mlp_check_writers
+};
+#endif
+
 const tsr_model_desc tiny_mlp_desc = {
     "tiny_mlp", TINY_MLP_ARENA_BYTES, TINY_MLP_ARENA_ALIGN, TINY_MLP_WEIGHTS_BYTES,
     TINY_MLP_NUM_INPUTS, TINY_MLP_NUM_OUTPUTS, tiny_mlp_inputs, tiny_mlp_outputs, tiny_mlp_run, NULL
@@ -30,6 +49,8 @@ int tiny_mlp_run(const float *const inputs[], float *const outputs[], void *aren
     (void)a;
     (void)h;
 
+    TSR_CHECK_BEGIN(tiny_mlp_check_table, arena);
+
     /* nodes[0] "flatten": Reshape, [1, 2, 2] -> [1, 4] */
     /* view: shares the input's storage, no code */
     TSR_LAYER_DONE(0, 0, inputs[0], 4, 0);
@@ -44,8 +65,10 @@ int tiny_mlp_run(const float *const inputs[], float *const outputs[], void *aren
         if (status != TSR_OK) return status;
     }
     TSR_LAYER_DONE(1, 0, (a + 0), 3, 0);
+    TSR_CHECK_WRITTEN(1, 0, ((uint8_t *)arena + 0), 12);
 
     /* nodes[3] "fc2": Gemm 1x3 * 3x2, [1, 3] -> [1, 2], 6 MACs */
+    TSR_CHECK_READ(2, 0, ((uint8_t *)arena + 0), 12);
     {
         static const tsr_gemm_params p = {
             .m = 1, .n = 2, .k = 3, .trans_a = 0, .trans_b = 0, .alpha = 1.0f, .beta = 1.0f,
@@ -55,8 +78,11 @@ int tiny_mlp_run(const float *const inputs[], float *const outputs[], void *aren
         if (status != TSR_OK) return status;
     }
     TSR_LAYER_DONE(2, 0, (a + 4), 2, 0);
+    TSR_CHECK_WRITTEN(2, 1, ((uint8_t *)arena + 16), 8);
+    TSR_CHECK_POISON(2, ((uint8_t *)arena + 0), 16);
 
     /* nodes[4] "softmax": Softmax, [1, 2] -> [1, 2] */
+    TSR_CHECK_READ(3, 1, ((uint8_t *)arena + 16), 8);
     {
         static const tsr_softmax_params p = {
             .outer = 1, .axis = 2, .inner = 1, .log = 0,
@@ -65,6 +91,7 @@ int tiny_mlp_run(const float *const inputs[], float *const outputs[], void *aren
         if (status != TSR_OK) return status;
     }
     TSR_LAYER_DONE(3, 0, outputs[0], 2, 0);
+    TSR_CHECK_POISON(3, ((uint8_t *)arena + 16), 16);
     return status;
 }
 

@@ -28,6 +28,7 @@ extern "C" {
 #define TINY_MLP_NUM_OUTPUTS 1
 #define TINY_MLP_INPUT_0_ELEMS 4 /* "pixels": float32 [1, 2, 2] */
 #define TINY_MLP_OUTPUT_0_ELEMS 2 /* "scores": float32 [1, 2] */
+#define TINY_MLP_CHECK_SHADOW_BYTES 0u /* shadow area of -DTSR_CHECK_MEMORY (tsr_types.h) */
 
 /* Descriptor for generic drivers (names, shapes, sizes, entry point). */
 extern const tsr_model_desc tiny_mlp_desc;

@@ -108,6 +108,46 @@ void tsr_layer_done(int32_t layer, int32_t output, const void *data, int32_t cou
 #define TSR_LAYER_DONE(layer, output, data, count, half) ((void)0)
 #endif
 
+/* Memory checking mode. A build with -DTSR_CHECK_MEMORY links Targets/common/tsr_check.c,
+ * and a generated model then checks its memory plan while it runs: every arena buffer's
+ * checksum is recorded after the layer that writes it (TSR_CHECK_WRITTEN) and verified
+ * before every layer that reads it (TSR_CHECK_READ); the arena bytes whose buffers died at
+ * a layer are poisoned after it (TSR_CHECK_POISON); a layer whose output the plan placed
+ * over one of its inputs also runs into a shadow area (TSR_CHECK_SHADOW), compared with
+ * the real output (TSR_CHECK_SAME). `node` is the layer index in the schedule, `buffer` the
+ * index of the arena buffer in the plan (the model's check table names both). A failure
+ * prints "tessera check: ..." and exits with status 3. Without the define the hooks
+ * compile to nothing and no table is emitted. */
+#ifdef TSR_CHECK_MEMORY
+typedef struct {
+    int32_t num_nodes;
+    int32_t num_buffers;
+    const char *const *nodes;   /* each layer's location: nodes[3] "conv2" */
+    const char *const *buffers; /* each arena buffer's tensors: "x", "x_flat" */
+    uint32_t *sums;             /* state: each buffer's checksum at its last write */
+    int32_t *writers;           /* state: the layer that last wrote it, -1: none */
+} tsr_check_table;
+void tsr_check_begin(const tsr_check_table *table, const void *arena);
+void tsr_check_written(int32_t node, int32_t buffer, const void *data, uint32_t bytes);
+void tsr_check_read(int32_t node, int32_t buffer, const void *data, uint32_t bytes);
+void tsr_check_poison(int32_t node, void *data, uint32_t bytes);
+void *tsr_check_shadow(uint32_t bytes);
+void tsr_check_same(int32_t node, int32_t buffer, const void *data, const void *shadow, uint32_t bytes);
+#define TSR_CHECK_BEGIN(table, arena) tsr_check_begin(&(table), (arena))
+#define TSR_CHECK_WRITTEN(node, buffer, data, bytes) tsr_check_written((node), (buffer), (data), (bytes))
+#define TSR_CHECK_READ(node, buffer, data, bytes) tsr_check_read((node), (buffer), (data), (bytes))
+#define TSR_CHECK_POISON(node, data, bytes) tsr_check_poison((node), (data), (bytes))
+#define TSR_CHECK_SHADOW(bytes) tsr_check_shadow((bytes))
+#define TSR_CHECK_SAME(node, buffer, data, shadow, bytes) tsr_check_same((node), (buffer), (data), (shadow), (bytes))
+#else
+#define TSR_CHECK_BEGIN(table, arena) ((void)0)
+#define TSR_CHECK_WRITTEN(node, buffer, data, bytes) ((void)0)
+#define TSR_CHECK_READ(node, buffer, data, bytes) ((void)0)
+#define TSR_CHECK_POISON(node, data, bytes) ((void)0)
+#define TSR_CHECK_SHADOW(bytes) ((void *)0)
+#define TSR_CHECK_SAME(node, buffer, data, shadow, bytes) ((void)0)
+#endif
+
 /* One graph input or output of a generated model, as the model sees it. */
 typedef struct {
     const char *name;

@@ -28,6 +28,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Compare every layer's output with the reference interpreter and print the first that differs.")
     var compareLayers = false
 
+    @Flag(help: "Build with the memory checking mode (-DTSR_CHECK_MEMORY): every arena buffer is checksummed after its writer and verified before each reader, freed space is poisoned, and a layer placed over its input is compared with a shadow run; a violation names the layer and the buffer and fails the run.")
+    var checkMemory = false
+
     @Option(help: "Relative tolerance of --compare and --compare-layers (max|a - b| / max|b| per tensor); default 1e-5 at fp32, 1e-2 at fp16 and fp16-acc32, 3e-2 at fp16-acc16.")
     var tolerance: Double?
 
@@ -42,7 +45,8 @@ struct Run: ParsableCommand {
         }
         if let tolerance, !(tolerance >= 0) { throw TesseraError.usage("--tolerance must be a non-negative number, got \(tolerance)") }
         let result = try RunDriver.run(graph, inputs: inputs, options: .init(compile: try target.options, emulator: emulatorChoice,
-                                                                              compare: compare, compareLayers: compareLayers, tolerance: tolerance))
+                                                                              compare: compare, compareLayers: compareLayers, tolerance: tolerance,
+                                                                              checkMemory: checkMemory))
         CompileTarget.printDumps(result.model)
         try TensorsJSON.write(result.outputs, to: output)
         print("ran \"\(graph.name)\" on \(target.target) (\(result.emulator == .qemu ? "qemu \(result.model.target.emulator.machine)" : "host harness")): wrote \(result.outputs.count) output(s) to \(output)")

@@ -61,7 +61,7 @@ import Testing
         let model = try Compiler.compile(graph, options: CompileOptions(precision: .fp16))
         let dir = try TestEnvironment.temporaryDirectory()
         defer { TestEnvironment.remove(dir) }
-        let exe = try HostRunner.build(model, in: dir)
+        let exe = try HostRunner.build(model, in: dir, checkMemory: true)
         let x = TensorValue(shape: [1, 4], data: [0, 1, 0, 0])
         let y = try #require(try HostRunner.run(executable: exe, inputs: ["x": x], in: dir)["y"])
         // y is row 1 of w, (0, 1, 0, 0), but for column 0, where 0 times the infinite

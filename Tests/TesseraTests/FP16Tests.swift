@@ -44,7 +44,7 @@ import TesseraKernels
     static func runOnHostAndCompare(_ model: CompiledModel, _ graph: Graph, seed: UInt64, tolerance: Double, _ label: String) throws {
         let inputs = randomInputs(graph, seed: seed)
         let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
-        let actual = try HostRunner.compileAndRun(model, inputs: ordered)
+        let actual = try HostRunner.compileAndRun(model, inputs: ordered, checkMemory: true)
         let expected = try ReferenceInterpreter.run(model.graph, inputs: inputs)
         for output in graph.outputs {
             let c = Comparison(try #require(actual[output]), try #require(expected[output]))

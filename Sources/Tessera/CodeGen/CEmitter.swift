@@ -11,6 +11,8 @@ struct CEmitter {
     /// The element type of the inputs and outputs.
     let io: DType
     var macro: String { prefix.uppercased() }
+    /// The hooks of the memory checking mode (MemoryCheck.swift).
+    var check: MemoryCheck { MemoryCheck(graph: graph, plan: plan, prefix: prefix) }
     /// The C element type of the inputs and outputs.
     var ioType: String { io == .float16 ? "tsr_f16" : "float" }
 
@@ -32,9 +34,11 @@ struct CEmitter {
             let dtype = try MemoryPlanner.computeType(node, graph)
             let variant = plan.variants[i]
             let scratch = plan.scratch[i].map { (pointer: "((uint8_t *)arena + \($0.offset))", bytes: $0.bytes) }
-            let call = try KernelCalls.make(node, spec, variant: variant, scratch: scratch, walk: plan.walks[i], isAlias: isAlias, dtype: dtype, acc: acc,
-                                            input: { pointer(variant.packing($0, spec, dtype).key(node.inputs[$0])) },
-                                            output: { pointer(node.outputs[$0]) })
+            func make(_ output: (Int) -> String) throws -> KernelCall {
+                try KernelCalls.make(node, spec, variant: variant, scratch: scratch, walk: plan.walks[i], isAlias: isAlias, dtype: dtype, acc: acc,
+                                     input: { pointer(variant.packing($0, spec, dtype).key(node.inputs[$0])) }, output: output)
+            }
+            let call = try make { pointer(node.outputs[$0]) }
             kernels.formUnion(call.kernels)
             let inShape = try graph.type(of: node.inputs[0]).shape
             let outShape = try graph.type(of: node.outputs[0]).shape
@@ -44,6 +48,7 @@ struct CEmitter {
             if let s = plan.scratch[i] { comment += ", \(s.bytes) B scratch" }
             if i > 0 { body.append("") }
             body.append("    /* \(CSyntax.comment(comment)) */")
+            body += try check.before(i, output: { pointer(node.outputs[$0]) }, make)  // MemoryCheck.swift
             if call.kernels.isEmpty {
                 body += call.lines.map { "    " + $0 }
             } else {
@@ -56,6 +61,7 @@ struct CEmitter {
                 let half = graph.types[node.outputs[k]]?.dtype == .float16 ? 1 : 0
                 body.append("    TSR_LAYER_DONE(\(i), \(k), \(pointer(node.outputs[k])), \(shape.reduce(1, *)), \(half));")
             }
+            body += check.after(i)  // MemoryCheck.swift
         }
         return ([("\(prefix).h", header()), ("\(prefix).c", source(body)), ("\(prefix)_weights.c", weights())], kernels.sorted())
     }
@@ -106,6 +112,7 @@ struct CEmitter {
         for (i, output) in graph.outputs.enumerated() {
             l.append("#define \(macro)_OUTPUT_\(i)_ELEMS \(graph.types[output]?.elementCount ?? 0) /* \(CSyntax.comment(ioDescription(output))) */")
         }
+        l += check.header()  // MemoryCheck.swift
         l += ["",
               "/* Descriptor for generic drivers (names, shapes, sizes, entry point). */",
               "extern const tsr_model_desc \(prefix)_desc;", "",
@@ -142,6 +149,7 @@ struct CEmitter {
         }
         l += ioTable("inputs", graph.inputs.map(\.name))
         l += ioTable("outputs", graph.outputs)
+        l += check.table()  // MemoryCheck.swift
         l += ["const tsr_model_desc \(prefix)_desc = {",
               "    \(CSyntax.string(graph.name)), \(macro)_ARENA_BYTES, \(macro)_ARENA_ALIGN, \(macro)_WEIGHTS_BYTES,",
               "    \(macro)_NUM_INPUTS, \(macro)_NUM_OUTPUTS, \(prefix)_inputs, \(prefix)_outputs, " +
@@ -155,6 +163,7 @@ struct CEmitter {
               "    if (((uintptr_t)arena & (\(macro)_ARENA_ALIGN - 1u)) != 0u) return TSR_ERR_ALIGN;",
               "    (void)a;",
               "    (void)h;", ""]
+        l += check.begin()  // MemoryCheck.swift
         l += body
         l += ["    return status;", "}", "",
               "static float \(prefix)_arena[\(arenaFloats)] TSR_ALIGNED(\(plan.alignment));", "",

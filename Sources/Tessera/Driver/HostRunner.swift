@@ -12,9 +12,11 @@ public enum HostRunner {
 
     /// Writes `model` into `directory`/model, builds the harness there and returns the
     /// executable's path.
-    /// With `layerHook` the harness also dumps every layer's outputs (`--compare-layers`).
+    /// With `layerHook` the harness also dumps every layer's outputs (`--compare-layers`);
+    /// with `checkMemory` the model checks its memory plan as it runs (`--check-memory`:
+    /// -DTSR_CHECK_MEMORY and Targets/common/tsr_check.c; a violation exits with status 3).
     public static func build(_ model: CompiledModel, in directory: String, compiler cc: String = compiler, optimize: String = "-O2",
-                             layerHook: Bool = false) throws -> String {
+                             layerHook: Bool = false, checkMemory: Bool = false) throws -> String {
         let modelDir = (directory as NSString).appendingPathComponent("model")
         try Compiler.write(model, to: modelDir)
         let harness = ResourcePaths.targets.appendingPathComponent("host/harness.c").path
@@ -22,7 +24,7 @@ public enum HostRunner {
             throw TesseraError.internalError("host harness not found at \(harness) (set TESSERA_TARGETS)")
         }
         let exe = (directory as NSString).appendingPathComponent("harness")
-        let (flags, sources) = compileArguments(model, modelDirectory: modelDir, optimize: optimize, layerHook: layerHook)
+        let (flags, sources) = compileArguments(model, modelDirectory: modelDir, optimize: optimize, layerHook: layerHook, checkMemory: checkMemory)
         let result = try Shell.run(cc, flags + sources + linkLibraries + ["-o", exe])
         guard result.status == 0 else {
             var output = result.output
@@ -37,16 +39,27 @@ public enum HostRunner {
     /// The compiler flags and the C sources of the harness build of `model`, written into
     /// `modelDirectory` (the harness, the layer dump with `layerHook`, the model's files).
     static func compileArguments(_ model: CompiledModel, modelDirectory modelDir: String, optimize: String = "-O2",
-                                 layerHook: Bool = false) -> (flags: [String], sources: [String]) {
+                                 layerHook: Bool = false, checkMemory: Bool = false) -> (flags: [String], sources: [String]) {
         let harness = ResourcePaths.targets.appendingPathComponent("host/harness.c").path
         let p = model.symbolPrefix
         let hook = layerHook ? ["-DTSR_LAYER_HOOK"] : []
         let io = model.io == .float16 ? ["-DTSR_IO_F16"] : []
-        let flags = strictFlags + io + hook + [optimize, "-DTSR_MODEL_HEADER=\"\(p).h\"", "-DTSR_MODEL_DESC=\(p)_desc", "-I", modelDir]
+        let check = checkMemory ? checkMemoryFlags(model) : []
+        let flags = strictFlags + io + hook + check + [optimize, "-DTSR_MODEL_HEADER=\"\(p).h\"", "-DTSR_MODEL_DESC=\(p)_desc", "-I", modelDir]
         let dump = layerHook ? [ResourcePaths.targets.appendingPathComponent("host/layer_dump.c").path] : []
         let sources = model.files.map(\.name).filter { $0.hasSuffix(".c") }.map { (modelDir as NSString).appendingPathComponent($0) }
-        return (flags, [harness] + dump + sources)
+        let checker = checkMemory ? [checkRuntime] : []
+        return (flags, [harness] + dump + checker + sources)
     }
+
+    /// The defines of a memory checking build of `model` (harness or firmware): the mode,
+    /// and the size of the shadow area tsr_check.c provides (the model header's).
+    static func checkMemoryFlags(_ model: CompiledModel) -> [String] {
+        ["-DTSR_CHECK_MEMORY", "-DTSR_CHECK_SHADOW_BYTES=\(model.symbolPrefix.uppercased())_CHECK_SHADOW_BYTES"]
+    }
+
+    /// The runtime of the memory checking mode, shared by the harness and the firmware.
+    static var checkRuntime: String { ResourcePaths.targets.appendingPathComponent("common/tsr_check.c").path }
 
     /// The libraries the harness links: json-c and libm.
     static let linkLibraries = ["-ljson-c", "-lm"]
@@ -69,19 +82,20 @@ public enum HostRunner {
     }
 
     /// Compiles, builds and runs in a fresh temporary directory (removed afterwards).
-    public static func compileAndRun(_ model: CompiledModel, inputs: OrderedDictionary<String, TensorValue>) throws -> OrderedDictionary<String, TensorValue> {
+    public static func compileAndRun(_ model: CompiledModel, inputs: OrderedDictionary<String, TensorValue>,
+                                     checkMemory: Bool = false) throws -> OrderedDictionary<String, TensorValue> {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let exe = try build(model, in: dir)
+        let exe = try build(model, in: dir, checkMemory: checkMemory)
         return try run(executable: exe, inputs: inputs, in: dir)
     }
 
     /// Builds with the layer hook, runs, and returns the outputs and every layer's outputs.
-    public static func runWithLayers(_ model: CompiledModel, inputs: OrderedDictionary<String, TensorValue>)
+    public static func runWithLayers(_ model: CompiledModel, inputs: OrderedDictionary<String, TensorValue>, checkMemory: Bool = false)
         throws -> (outputs: OrderedDictionary<String, TensorValue>, layers: [LayerKey: [Float]]) {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let exe = try build(model, in: dir, layerHook: true)
+        let exe = try build(model, in: dir, layerHook: true, checkMemory: checkMemory)
         let layersFile = dir + "/layers.txt"
         let outputs = try run(executable: exe, inputs: inputs, in: dir, layersFile: layersFile)
         let text = (try? String(contentsOfFile: layersFile, encoding: .utf8)) ?? ""

@@ -14,9 +14,13 @@ public enum RunDriver {
         public var compareLayers: Bool
         /// Relative tolerance of both comparisons; nil: `defaultTolerance` of the precision.
         public var tolerance: Double?
+        /// Build with the memory checking mode (`--check-memory`, -DTSR_CHECK_MEMORY): the
+        /// model verifies its memory plan as it runs and a violation fails the run.
+        public var checkMemory: Bool
 
         public init(compile: CompileOptions, emulator: Emulator? = nil, compare: Bool = false, compareLayers: Bool = false,
-                    tolerance: Double? = nil) {
+                    tolerance: Double? = nil, checkMemory: Bool = false) {
+            self.checkMemory = checkMemory
             self.compile = compile
             self.emulator = emulator
             self.compare = compare
@@ -90,12 +94,13 @@ public enum RunDriver {
         switch emulator {
         case .host:
             if options.compareLayers {
-                (outputs, dumps) = try HostRunner.runWithLayers(model, inputs: ordered)
+                (outputs, dumps) = try HostRunner.runWithLayers(model, inputs: ordered, checkMemory: options.checkMemory)
             } else {
-                outputs = try HostRunner.compileAndRun(model, inputs: ordered)
+                outputs = try HostRunner.compileAndRun(model, inputs: ordered, checkMemory: options.checkMemory)
             }
         case .qemu:
-            let run = try EmulatorRunner.run(model, target: model.target, inputs: ordered, dumpLayers: options.compareLayers)
+            let run = try EmulatorRunner.run(model, target: model.target, inputs: ordered, dumpLayers: options.compareLayers,
+                                             checkMemory: options.checkMemory)
             outputs = run.outputs
             dumps = run.layerOutputs
             report = EmulatorRunner.report(run, model: model, target: model.target, precision: model.precision.rawValue,

@@ -27,19 +27,24 @@ public enum EmulatorRunner {
     public static let timeout = 600.0
 
     public static func run(_ model: CompiledModel, target t: TargetDescription, inputs: OrderedDictionary<String, TensorValue>,
-                           dumpLayers: Bool = false) throws -> EmulatorRun {
+                           dumpLayers: Bool = false, checkMemory: Bool = false) throws -> EmulatorRun {
         try FirmwareBuild.require(t.emulator.binary, package: t.emulator.debianPackage)
         let dir = try HostRunner.temporaryDirectory()
         // TESSERA_KEEP_BUILD=1 keeps the firmware sources and ELF for debugging.
         let keep = ProcessInfo.processInfo.environment["TESSERA_KEEP_BUILD"] != nil
         if keep { FileHandle.standardError.write(Data("tessera: firmware build kept in \(dir)\n".utf8)) }
         defer { if !keep { try? FileManager.default.removeItem(atPath: dir) } }
-        let image = try FirmwareBuild.build(model, target: t, inputs: inputs, dumpLayers: dumpLayers, in: dir)
+        let image = try FirmwareBuild.build(model, target: t, inputs: inputs, dumpLayers: dumpLayers, checkMemory: checkMemory, in: dir)
         let args = ["-M", t.emulator.machine] + t.emulator.arguments + [
             "-nographic", "-monitor", "none", "-semihosting-config", "enable=on,target=native",
             "-icount", "shift=\(t.emulator.icountShift),sleep=off", "-kernel", image.elf,
         ]
         let r = try Shell.run(t.emulator.binary, args, timeout: timeout)
+        // --check-memory: tsr_check.c reported a violation (and exited with status 3).
+        let violations = r.output.split(separator: "\n").filter { $0.hasPrefix("tessera check: ") }
+        if checkMemory && !violations.isEmpty {
+            throw TesseraError.toolFailed(tool: "firmware (\(t.name))", status: 3, output: violations.joined(separator: "\n"))
+        }
         guard r.status == 0 else {
             throw TesseraError.toolFailed(tool: "\(t.emulator.binary) (\(t.name))", status: r.status, output: r.output)
         }

@@ -35,7 +35,7 @@ public enum FirmwareBuild {
     }
 
     public static func build(_ model: CompiledModel, target t: TargetDescription, inputs: OrderedDictionary<String, TensorValue>,
-                             dumpLayers: Bool, in directory: String) throws -> Image {
+                             dumpLayers: Bool, checkMemory: Bool = false, in directory: String) throws -> Image {
         let c = t.compiler
         try require(c.cc, package: c.debianPackage)
         if let linker = c.linker { try require(linker, package: c.linkerPackage ?? linker) }
@@ -45,9 +45,10 @@ public enum FirmwareBuild {
         try write(dataSource(model, inputs: inputs, dumpLayers: dumpLayers), to: directory + "/fw_data.c")
         try write(LinkerScript.text(for: t), to: directory + "/link.ld")
         let firmware = ResourcePaths.targets.appendingPathComponent("qemu/firmware.c").path
-        let flags = compileFlags(for: t) + ["-DTSR_LAYER_HOOK", "-DTSR_MODEL_HEADER=\"\(p).h\"", "-DTSR_MODEL_DESC=\(p)_desc", "-I", modelDir]
+        let check = checkMemory ? HostRunner.checkMemoryFlags(model) : []
+        let flags = compileFlags(for: t) + check + ["-DTSR_LAYER_HOOK", "-DTSR_MODEL_HEADER=\"\(p).h\"", "-DTSR_MODEL_DESC=\(p)_desc", "-I", modelDir]
         var objects: [String] = []
-        let sources = [firmware, directory + "/fw_data.c"] + model.files.map(\.name).filter { $0.hasSuffix(".c") }.map { modelDir + "/" + $0 }
+        let sources = [firmware, directory + "/fw_data.c"] + (checkMemory ? [HostRunner.checkRuntime] : []) + model.files.map(\.name).filter { $0.hasSuffix(".c") }.map { modelDir + "/" + $0 }
         for source in sources {
             let object = source.hasPrefix(modelDir) ? source + ".o" : directory + "/" + URL(fileURLWithPath: source).lastPathComponent + ".o"
             let r = try Shell.run(c.cc, flags + ["-c", source, "-o", object])

@@ -110,7 +110,7 @@ enum FP16Accuracy {
         defer { TestEnvironment.remove(dir) }
         func build(_ g: Graph, _ p: Precision, _ sub: String) throws -> String {
             try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true)
-            return try HostRunner.build(try Compiler.compile(g, options: CompileOptions(precision: p)), in: dir + "/" + sub)
+            return try HostRunner.build(try Compiler.compile(g, options: CompileOptions(precision: p)), in: dir + "/" + sub, checkMemory: true)
         }
         let reference = try build(graph, .fp32, "fp32")
         let executables = try candidates.map { try build($0.1, $0.2, $0.0) }

@@ -85,7 +85,7 @@ struct SharedModelTests {
         let model = try Compiler.compile(graph)
         let dir = try TestEnvironment.temporaryDirectory()
         defer { TestEnvironment.remove(dir) }
-        let exe = try HostRunner.build(model, in: dir)
+        let exe = try HostRunner.build(model, in: dir, checkMemory: true)
         for k in 0..<3 {
             let ref = try SharedModels.reference(name, k)
             let actual = try HostRunner.run(executable: exe, inputs: .init(uniqueKeysWithValues: ref.inputs.sorted { $0.key < $1.key }), in: dir)

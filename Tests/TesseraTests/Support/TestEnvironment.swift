@@ -59,12 +59,12 @@ enum TestEnvironment {
 }
 
 /// Compiles `graph`, builds it with `compiler` through the host harness, runs it on
-/// `inputs` and returns the outputs.
+/// `inputs` and returns the outputs, in the memory checking mode (a wrong plan fails).
 func runOnHost(_ graph: Graph, _ inputs: [String: TensorValue], compiler: String = "cc") throws -> [String: TensorValue] {
     let model = try Compiler.compile(graph)
     let dir = try TestEnvironment.temporaryDirectory()
     defer { TestEnvironment.remove(dir) }
-    let exe = try HostRunner.build(model, in: dir, compiler: compiler)
+    let exe = try HostRunner.build(model, in: dir, compiler: compiler, checkMemory: true)
     var ordered = OrderedDictionary<String, TensorValue>()
     for input in graph.inputs { ordered[input.name] = inputs[input.name] }
     let outputs = try HostRunner.run(executable: exe, inputs: ordered, in: dir)
