@@ -19,8 +19,14 @@ struct CompileTarget: ParsableArguments {
     @Option(help: "Element type of the generated API's inputs and outputs: fp32 (float) or fp16 (tsr_f16, IEEE half).")
     var io: String = "fp32"
 
-    @Option(help: "Depthwise layers writing over their input: auto (where that lowers the arena), always or never.")
+    @Option(help: "Layer outputs placed over their own input (at the distance each kernel allows): auto (where that lowers the arena), always or never.")
     var inPlace: String = "auto"
+
+    @Flag(help: "Inputs and outputs live in the arena (TFLite Micro's convention): <model>_input(arena, i), <model>_invoke(arena), <model>_output(arena, i).")
+    var ioInArena = false
+
+    @Option(help: "Byte alignment of the arena's buffers (a multiple of 4; default: the target's, 16).")
+    var arenaAlignment: Int?
 
     var options: CompileOptions {
         get throws {
@@ -43,7 +49,10 @@ struct CompileTarget: ParsableArguments {
             guard let policy = InPlacePolicy(rawValue: inPlace) else {
                 throw TesseraError.usage("unknown --in-place \"\(inPlace)\" (available: \(InPlacePolicy.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            return CompileOptions(target: target, precision: p, dumpIRAfter: Set(dumpIRAfter), kernels: choice, io: ioType, inPlace: policy)
+            var options = CompileOptions(target: target, precision: p, dumpIRAfter: Set(dumpIRAfter), kernels: choice, io: ioType, inPlace: policy)
+            options.ioInArena = ioInArena
+            options.arenaAlignment = arenaAlignment
+            return options
         }
     }
 

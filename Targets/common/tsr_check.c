@@ -60,6 +60,9 @@ static void check_fail(const char *fmt, ...)
 
 static const char *node_name(int32_t node)
 {
+    if (node == -2) {
+        return "the caller (an input in the arena)";
+    }
     return check_table != NULL && node >= 0 && node < check_table->num_nodes ? check_table->nodes[node] : "(unknown node)";
 }
 

@@ -63,6 +63,7 @@ struct CEmitter {
             }
             body += check.after(i)  // MemoryCheck.swift
         }
+        if plan.ioInArena { kernels.insert(copyKernel) }
         return ([("\(prefix).h", header()), ("\(prefix).c", source(body)), ("\(prefix)_weights.c", weights())], kernels.sorted())
     }
 
@@ -93,8 +94,10 @@ struct CEmitter {
               " *   arena    \(plan.arenaBytes) bytes, \(plan.alignment)-byte aligned, caller-owned for \(prefix)_run()",
               " *            (\(prefix)_infer() uses a static arena of that size);",
               " *   weights  \(plan.weightsBytes) bytes of const \(plan.weightsHalves > 0 ? "float16 and float32" : "float32") in \(prefix)_weights.c (flash);",
-              " *   inputs and outputs are caller-owned \(io == .float16 ? "IEEE half (tsr_f16)" : "float32") buffers, row-major (NCHW), never",
-              " *   aliased by the arena\(io == .float16 ? " (tsr_convert_f32_to_f16/tsr_convert_f16_to_f32 convert float data)" : "").",
+              plan.ioInArena
+                ? " *   inputs and outputs live in the arena (\(io == .float16 ? "IEEE half (tsr_f16)" : "float32"), row-major), at the offsets below;"
+                : " *   inputs and outputs are caller-owned \(io == .float16 ? "IEEE half (tsr_f16)" : "float32") buffers, row-major, never",
+              plan.ioInArena ? " *   \(prefix)_run() copies caller buffers in and out." : " *   aliased by the arena\(io == .float16 ? " (tsr_convert_f32_to_f16/tsr_convert_f16_to_f32 convert float data)" : "").",
               " *   Arena offsets of the activations (bytes):"]
         for b in plan.buffers {
             l.append(" *     [\(String(b.offset).leftPadded(7, with: " ")), +\(b.bytes)) \(CSyntax.comment(b.tensors.joined(separator: ", ")))  nodes \(b.first)..\(b.last)")
@@ -112,6 +115,7 @@ struct CEmitter {
         for (i, output) in graph.outputs.enumerated() {
             l.append("#define \(macro)_OUTPUT_\(i)_ELEMS \(graph.types[output]?.elementCount ?? 0) /* \(CSyntax.comment(ioDescription(output))) */")
         }
+        if plan.ioInArena { l += arenaIOHeaderLines() }  // ArenaIO.swift
         l += check.header()  // MemoryCheck.swift
         l += ["",
               "/* Descriptor for generic drivers (names, shapes, sizes, entry point). */",
@@ -122,7 +126,8 @@ struct CEmitter {
               "/* Runs the model with a caller-owned arena of \(macro)_ARENA_BYTES bytes aligned to",
               " * \(macro)_ARENA_ALIGN. inputs[i] / outputs[i] follow the order of the descriptor.",
               " * Returns TSR_OK (0) or a negative tsr_status. Reentrant given distinct arenas. */",
-              "int \(prefix)_run(const \(ioType) *const inputs[], \(ioType) *const outputs[], void *arena);", "",
+              "int \(prefix)_run(const \(ioType) *const inputs[], \(ioType) *const outputs[], void *arena);", ""]
+            + (plan.ioInArena ? arenaIODeclarations() : []) + [
               "/* Same, with the model's static arena (not reentrant). */",
               "int \(prefix)_infer(\(inferParameters()));", "",
               "#ifdef __cplusplus", "}", "#endif", "", "#endif /* \(guardName) */", ""]
@@ -155,18 +160,23 @@ struct CEmitter {
               "    \(macro)_NUM_INPUTS, \(macro)_NUM_OUTPUTS, \(prefix)_inputs, \(prefix)_outputs, " +
                 (io == .float16 ? "NULL, \(prefix)_run" : "\(prefix)_run, NULL"),
               "};", "",
-              "int \(prefix)_run(const \(ioType) *const inputs[], \(ioType) *const outputs[], void *arena)", "{",
-              "    float *const a = (float *)arena;",
-              "    tsr_f16 *const h = (tsr_f16 *)arena;",
-              "    int status = TSR_OK;", "",
-              "    if (inputs == NULL || outputs == NULL || arena == NULL) return TSR_ERR_NULL;",
-              "    if (((uintptr_t)arena & (\(macro)_ARENA_ALIGN - 1u)) != 0u) return TSR_ERR_ALIGN;",
-              "    (void)a;",
-              "    (void)h;", ""]
-        l += check.begin()  // MemoryCheck.swift
-        l += body
-        l += ["    return status;", "}", "",
-              "static float \(prefix)_arena[\(arenaFloats)] TSR_ALIGNED(\(plan.alignment));", "",
+              ]
+        if plan.ioInArena {
+            l += arenaIOSource(body)  // ArenaIO.swift
+        } else {
+            l += ["int \(prefix)_run(const \(ioType) *const inputs[], \(ioType) *const outputs[], void *arena)", "{",
+                  "    float *const a = (float *)arena;",
+                  "    tsr_f16 *const h = (tsr_f16 *)arena;",
+                  "    int status = TSR_OK;", "",
+                  "    if (inputs == NULL || outputs == NULL || arena == NULL) return TSR_ERR_NULL;",
+                  "    if (((uintptr_t)arena & (\(macro)_ARENA_ALIGN - 1u)) != 0u) return TSR_ERR_ALIGN;",
+                  "    (void)a;",
+                  "    (void)h;", ""]
+            l += check.begin()  // MemoryCheck.swift
+            l += body
+            l += ["    return status;", "}", ""]
+        }
+        l += ["static float \(prefix)_arena[\(arenaFloats)] TSR_ALIGNED(\(plan.alignment));", "",
               "int \(prefix)_infer(\(inferParameters()))", "{"]
         let ins = graph.inputs.count == 1 ? ["input"] : graph.inputs.indices.map { "input_\($0)" }
         let outs = graph.outputs.count == 1 ? ["output"] : graph.outputs.indices.map { "output_\($0)" }

@@ -106,6 +106,17 @@ struct MemoryCheck {
     }
 
     /// The first statement of run(), after the argument checks.
+    /// With the inputs in the arena (ArenaIO.swift): what the caller wrote there counts as
+    /// written by "the caller" (node -2).
+    func inputsInArena() -> [String] {
+        var l: [String] = []
+        for input in graph.inputs {
+            guard let b = buffer(of: input.name), case let .arena(offset)? = plan.locations[input.name] else { continue }
+            l.append("    TSR_CHECK_WRITTEN(-2, \(b), \(arenaPointer(offset)), \(bytes(input.name)));")
+        }
+        return l.isEmpty ? [] : l + [""]
+    }
+
     func begin() -> [String] { ["    TSR_CHECK_BEGIN(\(prefix)_check_table, arena);", ""] }
 
     /// Before node `i`'s call: the read checks, then the shadow call. `make` is the node's
