@@ -122,7 +122,7 @@ void tsr_check_read(int32_t node, int32_t buffer, const void *data, uint32_t byt
     uint32_t i = 0;
     check_buffer(node, buffer);
     writer = check_table->writers[buffer];
-    if (writer < 0) {
+    if (writer == -1) { /* -2: the caller, for an input in the arena */
         check_fail("%s: reads buffer %s (arena+%ld, %lu B) which no layer has written yet", node_name(node),
                    buffer_name(buffer), arena_offset(data), (unsigned long)bytes);
     }

@@ -165,9 +165,12 @@ struct MemoryCheck {
 
     /// The arena byte ranges to poison after node `i`: the union of the buffers whose
     /// lifetime ends at `i` minus the union of those live at `i + 1` (scratch included).
+    /// Outputs in the arena (`--io-in-arena`) stay: the caller reads them after the run.
     func poisonRanges(after i: Int) -> [Range<Int>] {
+        let outputs = Set(graph.outputs)
+        let kept = plan.buffers.filter { b in b.tensors.contains { outputs.contains($0) } }.map { $0.offset..<($0.offset + $0.bytes) }
         let dead = plan.buffers.filter { $0.last == i }.map { $0.offset..<($0.offset + $0.bytes) }
-        let live = plan.buffers.filter { $0.first <= i + 1 && i + 1 <= $0.last }.map { $0.offset..<($0.offset + $0.bytes) }
+        let live = plan.buffers.filter { $0.first <= i + 1 && i + 1 <= $0.last }.map { $0.offset..<($0.offset + $0.bytes) } + kept
         return Self.subtract(Self.union(dead), Self.union(live))
     }
 
