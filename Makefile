@@ -5,12 +5,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Every Debian package that make demo, test, conformance and bench use, installed without
 # recommends: the host C compiler and its C library headers, json-c for the host harness;
 # the Arm and RISC-V cross toolchains, picolibc and QEMU for the emulated MCU targets;
-# Python with venv for the onnx/onnxruntime environment. SystemPackageTests (run by make
+# Python with venv for the onnx/onnxruntime and tflite-micro environments; libxml2, which
+# Foundation's XMLParser (FoundationXML, the SVG test) loads. SystemPackageTests (run by make
 # test) fails when a build uses a file from any package this list does not bring.
 APT_PACKAGES := gcc libc6-dev libjson-c-dev \
                 gcc-arm-none-eabi picolibc-arm-none-eabi gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf \
                 qemu-system-arm qemu-system-misc \
-                python3 python3-venv
+                python3 python3-venv libxml2
 
 TESSERA := .build/debug/tessera
 DEMO_MODEL ?= Examples/digits_cnn.json

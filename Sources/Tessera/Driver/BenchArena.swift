@@ -65,9 +65,7 @@ extension Bench {
     /// network. Fails (never skips) when the python or the package is missing.
     public static func measureTFLM(python: String, files: [String]) throws -> [String: TFLMArena] {
         guard !files.isEmpty else { return [:] }
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            throw TesseraError.usage("TensorFlow Lite Micro's Python \(python) does not exist: `make bench` makes it (Scripts/python-env.sh --bench, .venv-tflm); or pass --tflm-python")
-        }
+        try checkTFLMPython(python)
         let r = try Shell.run(python, [tflmScript] + files, timeout: 1800)
         guard r.status == 0 else {
             throw TesseraError.toolFailed(tool: "Scripts/tflm_arena.py", status: r.status, output: r.output)
@@ -170,8 +168,15 @@ extension Bench {
         return l
     }
 
+    static func checkTFLMPython(_ python: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw TesseraError.usage("TensorFlow Lite Micro's Python \(python) does not exist: `make bench` makes it (Scripts/python-env.sh --bench, .venv-tflm); or pass --tflm-python")
+        }
+    }
+
     /// The tflite-micro version of `python`'s environment.
     public static func tflmVersion(python: String) throws -> String {
+        try checkTFLMPython(python)
         let r = try Shell.run(python, [tflmScript, "--version"], timeout: 120)
         guard r.status == 0 else { throw TesseraError.toolFailed(tool: "Scripts/tflm_arena.py --version", status: r.status, output: r.output) }
         return r.output.trimmingCharacters(in: .whitespacesAndNewlines)
