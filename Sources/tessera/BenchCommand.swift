@@ -16,8 +16,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Comma-separated precisions.")
     var precision: String = "fp32"
 
-    @Option(help: "Comma-separated models of the arena table (compiled at fp32 and fp16 for the first target, against TFLM on their .tflite files); \"none\" for no arena table.")
-    var arenaModels: String = "ic_resnet8,vww_mobilenetv1_025,kws_dscnn,ad_autoencoder"
+    @Option(help: "Comma-separated models of the arena table (compiled at fp32 and fp16 for the first target, against TensorFlow Lite Micro on their .tflite files of the models folder, which needs --tflm-python); \"none\" (the default) for no arena table. make bench passes the four MLPerf Tiny networks.")
+    var arenaModels: String = "none"
 
     @Option(help: "The python of TensorFlow Lite Micro's environment (make bench: Scripts/python-env.sh --bench).")
     var tflmPython: String = ".venv-tflm/bin/python"

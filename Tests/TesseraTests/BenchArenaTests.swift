@@ -95,6 +95,22 @@ import Testing
         #expect(line.contains("| 196,608 |"))
     }
 
+    /// `tessera bench --arena-only`, as make bench's arena part: compilation and TFLM only.
+    @Test func benchArenaOnlyWritesTheTable() throws {
+        guard Self.skipUnlessModels() else { return }
+        let python = try Self.tflmPython()
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { TestEnvironment.remove(dir) }
+        let r = try TestEnvironment.cli(["bench", "--arena-only", "--arena-models", "\(SharedModels.directory)/ic_resnet8.onnx",
+                                         "--targets", "corstone300", "--tflm-python", python, "-o", dir + "/B.md"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let md = try String(contentsOfFile: dir + "/B.md", encoding: .utf8)
+        #expect(md.contains("## Arena: Tessera against TensorFlow Lite Micro"))
+        let line = try #require(md.split(separator: "\n").first { $0.hasPrefix("| ic_resnet8 |") })
+        #expect(line.contains("| 196,608 |"))
+        #expect(!md.contains("| model | target | precision |"), "--arena-only has no run table")
+    }
+
     /// The table says where TFLM has no figure: DS-CNN has no float32 .tflite.
     @Test func arenaTableSaysWhereTFLMHasNoFigure() throws {
         let row = Bench.ArenaRow(model: "kws_dscnn", target: "corstone300",
@@ -115,7 +131,7 @@ import Testing
     @Test func benchFailsClearlyWithoutTFLM() throws {
         let dir = try TestEnvironment.temporaryDirectory()
         defer { TestEnvironment.remove(dir) }
-        let r = try TestEnvironment.cli(["bench", "--arena-only", "--targets", "corstone300", "--tflm-python", dir + "/no-such-python",
+        let r = try TestEnvironment.cli(["bench", "--arena-only", "--arena-models", "ic_resnet8", "--targets", "corstone300", "--tflm-python", dir + "/no-such-python",
                                          "-o", dir + "/B.md"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("TensorFlow Lite Micro"), "\(r.stderr)")
