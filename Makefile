@@ -5,12 +5,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Every Debian package that make demo, test, conformance and bench use, installed without
 # recommends: the host C compiler and its C library headers, json-c for the host harness;
 # the Arm and RISC-V cross toolchains, picolibc and QEMU for the emulated MCU targets;
-# Python with venv for the onnx/onnxruntime environment. SystemPackageTests (run by make
+# Python with venv for the onnx/onnxruntime and tflite-micro environments; libxml2, which
+# Foundation's XMLParser (FoundationXML, the SVG test) loads. SystemPackageTests (run by make
 # test) fails when a build uses a file from any package this list does not bring.
 APT_PACKAGES := gcc libc6-dev libjson-c-dev \
                 gcc-arm-none-eabi picolibc-arm-none-eabi gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf \
                 qemu-system-arm qemu-system-misc \
-                python3 python3-venv
+                python3 python3-venv libxml2
 
 TESSERA := .build/debug/tessera
 DEMO_MODEL ?= Examples/digits_cnn.json
@@ -85,12 +86,23 @@ CONFORMANCE_ARGS ?=
 conformance: build python-env
 	Scripts/conformance.sh --check-readme README.md $(CONFORMANCE_ARGS)
 
-# Measure the MLPerf Tiny networks on the emulated MCUs and rewrite BENCHMARKS.md.
+# Measure the MLPerf Tiny networks on the emulated MCUs and rewrite BENCHMARKS.md, with the
+# arena table: Tessera's arenas of BENCH_ARENA_MODELS against TensorFlow Lite Micro's,
+# measured in the same run by Scripts/tflm_arena.py in .venv-tflm/ (tflite-micro from PyPI,
+# made by Scripts/python-env.sh --bench). Without TFLM the bench fails; it never skips it.
 BENCH_MODELS ?= ic_resnet8,vww_mobilenetv1_025,kws_dscnn
 BENCH_TARGETS ?= corstone300,stm32h743,rv32zfh
 BENCH_PRECISIONS ?= fp32,fp16,fp16-acc16
-bench: build
-	$(TESSERA) bench --models $(BENCH_MODELS) --targets $(BENCH_TARGETS) --precision $(BENCH_PRECISIONS) -o BENCHMARKS.md
+BENCH_ARENA_MODELS ?= ic_resnet8,vww_mobilenetv1_025,kws_dscnn,ad_autoencoder
+
+.PHONY: tflm-env
+tflm-env: deps
+	@Scripts/python-env.sh --bench >/dev/null || { \
+	  echo "make bench: cannot set up TensorFlow Lite Micro's environment (.venv-tflm: tflite-micro from PyPI for $(PYTHON)); the arena table needs it" >&2; exit 1; }
+
+bench: build tflm-env
+	$(TESSERA) bench --models $(BENCH_MODELS) --targets $(BENCH_TARGETS) --precision $(BENCH_PRECISIONS) \
+	  --arena-models $(BENCH_ARENA_MODELS) --tflm-python $$(Scripts/python-env.sh --bench) -o BENCHMARKS.md
 
 # Fuzz model loading, inspect, compile and ONNX import (tessera-fuzz, in process) for
 # FUZZ_SECONDS with FUZZ_SEED (default: a fresh seed from the clock, printed), starting

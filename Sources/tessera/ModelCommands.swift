@@ -51,8 +51,27 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Show the graph as loaded, before the optimisation passes.")
     var original = false
 
+    @Flag(help: "Print the arena timeline (one row per buffer: offset, size, lifetime over the node indices; the peak step; arena, lower bound, efficiency, planner, scratch) and draw it as SVG.")
+    var memory = false
+
+    @Option(help: "With --memory: where to write the SVG (default: <model>.memory.svg in the current directory).")
+    var svg: String?
+
     func run() throws {
         guard format == "text" || format == "json" else { throw TesseraError.usage("--format must be text or json, got \"\(format)\"") }
+        if svg != nil && !memory { throw TesseraError.usage("--svg goes with --memory") }
+        if memory {
+            guard !original, format == "text" else { throw TesseraError.usage("--memory shows the compiled plan as text (no --original, no --format json)") }
+            let m = try InspectReport.memory(try model.load(), options: try target.options)
+            let path = svg ?? "\(m.symbolPrefix).memory.svg"
+            do {
+                try Data(m.svg.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                throw TesseraError.io(path: path, message: "cannot write the SVG (\(error.localizedDescription))")
+            }
+            print(m.text + "  svg         \(path)")
+            return
+        }
         print(try InspectReport.report(try model.load(), options: try target.options, original: original, json: format == "json"), terminator: "")
     }
 }

@@ -15,10 +15,17 @@ enum Report {
         ])
     }
 
+    /// Every byte of activations the model needs at run time: the arena plus the
+    /// caller-owned input and output buffers, or the arena alone when they live in it.
+    static func totalActivationBytes(_ plan: MemoryPlan, inputBytes: Int, outputBytes: Int) -> Int {
+        plan.ioInArena ? plan.arenaBytes : plan.arenaBytes + inputBytes + outputBytes
+    }
+
     static func json(graph: Graph, plan: MemoryPlan, summary: ModelSummary, kernels: [String], precision: Precision,
                      target: TargetDescription) -> JSONValue {
         let inputBytes = graph.inputs.map(\.type.byteCount).reduce(0, +)
         let outputBytes = graph.outputs.compactMap { graph.types[$0]?.byteCount }.reduce(0, +)
+        let timeline = MemoryTimeline(graph: graph, plan: plan)
         func location(_ name: String) -> JSONValue {
             switch plan.locations[name] {
             case let .input(i)?: return .string("input \(i)")
@@ -55,7 +62,14 @@ enum Report {
             ("params", .int(summary.params)),
             ("memory", .object([
                 ("arena_bytes", .int(plan.arenaBytes)),
-                ("arena_lower_bound_bytes", .int(plan.lowerBoundBytes)),
+                ("arena_lower_bound_bytes", .int(plan.lowerBoundBytes)),  // the old name of lower_bound_bytes
+                ("lower_bound_bytes", .int(plan.lowerBoundBytes)),
+                ("scratch_bytes", .int(plan.scratchBytes)),
+                ("planner", .string(plan.planner)),
+                ("io_in_arena", .bool(plan.ioInArena)),
+                ("total_activation_bytes", .int(totalActivationBytes(plan, inputBytes: inputBytes, outputBytes: outputBytes))),
+                ("efficiency", .double(timeline.efficiency)),
+                ("buffers", timeline.json),
                 ("arena_alignment", .int(plan.alignment)),
                 ("weights_bytes", .int(plan.weightsBytes)),
                 ("weights_padding_bytes", .int(plan.weightsBytes - plan.weights.map { $0.count * $0.dtype.byteSize }.reduce(0, +))),

@@ -60,12 +60,18 @@ public enum Bench {
         return rows
     }
 
-    /// The Markdown report.
-    public static func markdown(_ rows: [Row], command: String) -> String {
+    /// The Markdown report: the emulated runs' tables (when `rows` has any) and the arena
+    /// table (when `arena` has rows).
+    public static func markdown(_ rows: [Row], arena: [ArenaRow] = [], tflmVersion: String = "", command: String) -> String {
         func g(_ n: Int) -> String { InspectReport.grouped(n) }
         func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
-        var l = ["# Benchmarks", "",
-                 "Written by `\(command)`. Do not edit: every figure is measured by that run on QEMU with",
+        var l = ["# Benchmarks", ""]
+        guard !rows.isEmpty else {
+            l += ["Written by `\(command)`. Do not edit: every figure is measured by that run."]
+            l += arenaMarkdown(arena, tflmVersion: tflmVersion)
+            return l.joined(separator: "\n") + "\n"
+        }
+        l += ["Written by `\(command)`. Do not edit: every figure is measured by that run on QEMU with",
                  "`-icount` (instruction counts are deterministic; latency is instructions x the target's",
                  "CPI assumption / clock, an estimate). The baseline is the same model built with the plain C",
                  "loop-nest kernels, run in the same invocation.", "",
@@ -87,6 +93,7 @@ public enum Bench {
                     + "\(f(Double(h.weightsBytes) / Double(max(s.weightsBytes, 1)), 3)) |")
             }
         }
+        if !arena.isEmpty { l += arenaMarkdown(arena, tflmVersion: tflmVersion) }
         return l.joined(separator: "\n") + "\n"
     }
 }

@@ -15,6 +15,14 @@ public enum InspectReport {
         return dumps + (json ? JSONWriter.write(InspectReport.json(m.graph, m.summary, m.plan)) : text(m.graph, m.summary, m.plan))
     }
 
+    /// What `tessera inspect --memory` shows: the arena timeline of the plan `compile`
+    /// makes with `options`, as text, and the same as SVG.
+    public static func memory(_ graph: Graph, options: CompileOptions = .init()) throws -> (timeline: MemoryTimeline, text: String, svg: String, symbolPrefix: String) {
+        let m = try Compiler.compile(graph, options: options)
+        let timeline = MemoryTimeline(graph: m.graph, plan: m.plan)
+        return (timeline, timeline.text(), MemorySVG.svg(timeline), m.symbolPrefix)
+    }
+
     public static func text(_ graph: Graph, _ summary: ModelSummary, _ plan: MemoryPlan) -> String {
         let header = ["#", "node", "op", "output shape", "params", "MACs", "activation B"]
         var rows: [[String]] = summary.layers.map {
