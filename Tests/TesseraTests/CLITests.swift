@@ -144,9 +144,10 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir + "/neg.json"))
     }
 
-    /// --in-place: auto runs a depthwise layer at the arena's peak over its input, never keeps
-    /// it out of place, and the arena the report states follows.
-    @Test func inPlaceOptionChoosesTheDepthwiseKernel() throws {
+    /// --in-place: auto places the output of a depthwise layer at the arena's peak over its
+    /// input (its kernel then walks pixel by pixel), never keeps them apart, and the arena the
+    /// report states follows: the output starts (12 + 2) pixels below the input.
+    @Test func inPlaceOptionPlacesTheDepthwiseOutputOverItsInput() throws {
         let dir = try TestEnvironment.temporaryDirectory()
         defer { TestEnvironment.remove(dir) }
         let model = dir + "/chain.json"
@@ -156,12 +157,12 @@ import Testing
             let r = try TestEnvironment.cli(["compile", model, "--target", "corstone300", "--precision", "fp32", "--in-place", policy, "-o", dir + "/" + policy])
             #expect(r.status == 0, "\(r.stderr)")
             let source = try String(contentsOfFile: dir + "/\(policy)/chain.c", encoding: .utf8)
-            #expect(source.contains("; in-place depthwise kernel, 4608 B scratch") == (policy == "auto"), "--in-place \(policy)")
-            #expect(source.contains("tsr_depthwise_conv2d_inplace_f32(&p, ") == (policy == "auto"))
+            #expect(source.contains("; output over its input, walking forwards") == (policy == "auto"), "--in-place \(policy)")
+            #expect(source.contains(".walk = TSR_WALK_FORWARD") == (policy == "auto"))
             let report = try JSONParser.parse(try Data(contentsOf: URL(fileURLWithPath: dir + "/\(policy)/report.json")), file: "report.json")
             arena[policy] = report["memory"]?["arena_bytes"]?.number
         }
-        #expect(arena["never"]! - arena["auto"]! == Double(12 * 12 * 24 * 4 - 4608))
+        #expect(arena["never"]! - arena["auto"]! == Double(12 * 12 * 24 * 4 - (12 + 2) * 24 * 4))
         let bad = try TestEnvironment.cli(["compile", model, "--in-place", "sometimes", "-o", dir + "/bad"])
         #expect(bad.status == 2 && bad.stderr.contains("unknown --in-place \"sometimes\" (available: auto, always, never)"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/bad"))

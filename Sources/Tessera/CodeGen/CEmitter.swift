@@ -46,6 +46,8 @@ struct CEmitter {
             if spec.macs > 0 { comment += ", \(spec.macs) MACs" }
             if variant != .loopNest { comment += "; \(variant.rawValue) kernel" }
             if let s = plan.scratch[i] { comment += ", \(s.bytes) B scratch" }
+            if let walk = plan.walks[i] { comment += "; output over its input, walking \(walk == .forward ? "forwards" : "backwards")" }
+            if node.input(Op.residualInput) != nil { comment += "; adds the residual \(node.inputs[Op.residualInput]) in place" }
             if i > 0 { body.append("") }
             body.append("    /* \(CSyntax.comment(comment)) */")
             body += try check.before(i, output: { pointer(node.outputs[$0]) }, make)  // MemoryCheck.swift
