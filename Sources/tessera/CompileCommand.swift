@@ -22,6 +22,9 @@ struct CompileTarget: ParsableArguments {
     @Option(help: "Depthwise layers writing over their input: auto (where that lowers the arena), always or never.")
     var inPlace: String = "auto"
 
+    @Option(help: "Layout of the generated API's 4-D image inputs: nchw (the model's) or nhwc (channels last: no input transpose).")
+    var inputLayout: String = "nchw"
+
     var options: CompileOptions {
         get throws {
             var p: Precision?
@@ -43,7 +46,12 @@ struct CompileTarget: ParsableArguments {
             guard let policy = InPlacePolicy(rawValue: inPlace) else {
                 throw TesseraError.usage("unknown --in-place \"\(inPlace)\" (available: \(InPlacePolicy.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            return CompileOptions(target: target, precision: p, dumpIRAfter: Set(dumpIRAfter), kernels: choice, io: ioType, inPlace: policy)
+            guard let layout = DataLayout(rawValue: inputLayout.uppercased()) else {
+                throw TesseraError.usage("unknown --input-layout \"\(inputLayout)\" (available: nchw, nhwc)")
+            }
+            var options = CompileOptions(target: target, precision: p, dumpIRAfter: Set(dumpIRAfter), kernels: choice, io: ioType, inPlace: policy)
+            options.inputLayout = layout
+            return options
         }
     }
 
