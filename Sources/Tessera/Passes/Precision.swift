@@ -171,7 +171,9 @@ enum PrecisionLowering {
             }
             for (k, name) in node.inputs.enumerated() where !name.isEmpty && !node.op.constantInputs.contains(k) && !(k == 0 && readsHalf) {
                 if let c = g.constants[name] {
-                    guard half, !keepsFloat(node, k, computesFloat: computes == .float32, in: g), let values = c.floats,
+                    // (Asked of the original node: an input already renamed to its
+                    // converted copy has no type yet, and its spec would not resolve.)
+                    guard half, !keepsFloat(original, k, computesFloat: computes == .float32, in: g), let values = c.floats,
                           c.type.dtype == .float32 else { continue }
                     if halfConstant[name] == nil {
                         let target = readAsFloat.contains(name) ? names.fresh("\(name)__f16") : name
