@@ -105,7 +105,10 @@ enum PrecisionLowering {
     /// With float I/O: the fully connected layers (constant half-able weights) that read a
     /// graph input or write a graph output, through views, and those views. They compute in
     /// float with half weights, so the model's float input and output are read and written
-    /// directly and only their other side, the layer's small vector, is converted.
+    /// directly and only their other side, the layer's small vector, is converted: where
+    /// that side is the smaller (reading the input: n <= k, the float result and its half
+    /// copy replace the half input copy; writing the output: k <= n, a float copy of the
+    /// input replaces the half output), so the boundary never costs more than before.
     static func boundaryLayers(_ g: Graph) -> Set<String> {
         var producers: [String: Int] = [:]
         for (i, node) in g.nodes.enumerated() { for o in node.outputs { producers[o] = i } }
@@ -119,7 +122,7 @@ enum PrecisionLowering {
             var views: [String] = []
             var tensor = node.inputs[0]
             while let p = producers[tensor], g.nodes[p].op.isView { views.append(g.nodes[p].name); tensor = g.nodes[p].inputs[0] }
-            if g.isGraphInput(tensor) { result.insert(node.name); result.formUnion(views) }
+            if g.isGraphInput(tensor) && spec.n <= spec.k { result.insert(node.name); result.formUnion(views) }
             // Forward through views read only by the next one to a graph output.
             views = []
             tensor = node.outputs[0]
@@ -127,7 +130,7 @@ enum PrecisionLowering {
                 views.append(g.nodes[r[0]].name)
                 tensor = g.nodes[r[0]].outputs[0]
             }
-            if outputs.contains(tensor) { result.insert(node.name); result.formUnion(views) }
+            if outputs.contains(tensor) && spec.k <= spec.n { result.insert(node.name); result.formUnion(views) }
         }
         return result
     }
