@@ -5,7 +5,7 @@
  * in float (the mean divides by `reduce` at the end), then round to half once: the FP32
  * kernel's arithmetic on the same values. The inner axis is processed in blocks of
  * TSR_F16_BLOCK float sums on the stack, so the innermost loop still runs over contiguous
- * elements. Max and min compare halves and are exact; they propagate NaN. y must not
+ * elements (the loops: tsr_reduce_f16.h). Max and min compare halves and are exact; they propagate NaN. y must not
  * overlap x.
  */
 #include <stddef.h>
@@ -13,6 +13,7 @@
 #include "tsr_kernels.h"
 #include "tsr_internal.h"
 #include "tsr_simd.h"
+#include "tsr_reduce_f16.h"
 
 static int reduce_op_valid(tsr_reduce_op op)
 {
@@ -29,7 +30,7 @@ static int reduce_op_valid(tsr_reduce_op op)
 
 int tsr_reduce_f16(const tsr_reduce_params *p, const tsr_f16 *x, tsr_f16 *y)
 {
-    int32_t o, r, i, i0, inner, reduce;
+    int32_t o, r, i, inner, reduce;
 
     if (p == NULL || x == NULL || y == NULL) {
         return TSR_ERR_NULL;
@@ -61,28 +62,9 @@ int tsr_reduce_f16(const tsr_reduce_params *p, const tsr_f16 *x, tsr_f16 *y)
         }
         case TSR_REDUCE_MEAN:
         case TSR_REDUCE_SUM:
-        default: {
-            float sum[TSR_F16_BLOCK];
-            const float count = (float)reduce;
-            for (i0 = 0; i0 < inner; i0 += TSR_F16_BLOCK) {
-                const int32_t nb = inner - i0 < TSR_F16_BLOCK ? inner - i0 : TSR_F16_BLOCK;
-                const tsr_f16 *x_r = x + i0;
-                tsr_h2f_n(x_r, sum, nb);
-                for (r = 1; r < reduce; ++r) {
-                    x_r += inner;
-                    for (i = 0; i < nb; ++i) {
-                        sum[i] += tsr_h2f(x_r[i]);
-                    }
-                }
-                if (p->op == TSR_REDUCE_MEAN) {
-                    for (i = 0; i < nb; ++i) {
-                        sum[i] /= count;
-                    }
-                }
-                tsr_f2h_n(sum, y + i0, nb);
-            }
+        default:
+            tsr_reduce_sum_f16_run(x, reduce, inner, p->op == TSR_REDUCE_MEAN, y, NULL);
             break;
-        }
         }
         x += reduce * inner;
         y += inner;

@@ -28,6 +28,9 @@ struct CompileTarget: ParsableArguments {
     @Option(help: "Byte alignment of the arena's buffers (a multiple of 4; default: the target's, 16).")
     var arenaAlignment: Int?
 
+    @Option(help: "Layout of the generated API's 4-D image inputs: nchw (the model's) or nhwc (channels last: no input transpose).")
+    var inputLayout: String = "nchw"
+
     var options: CompileOptions {
         get throws {
             var p: Precision?
@@ -49,7 +52,11 @@ struct CompileTarget: ParsableArguments {
             guard let policy = InPlacePolicy(rawValue: inPlace) else {
                 throw TesseraError.usage("unknown --in-place \"\(inPlace)\" (available: \(InPlacePolicy.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
+            guard let layout = DataLayout(rawValue: inputLayout.uppercased()) else {
+                throw TesseraError.usage("unknown --input-layout \"\(inputLayout)\" (available: nchw, nhwc)")
+            }
             var options = CompileOptions(target: target, precision: p, dumpIRAfter: Set(dumpIRAfter), kernels: choice, io: ioType, inPlace: policy)
+            options.inputLayout = layout
             options.ioInArena = ioInArena
             options.arenaAlignment = arenaAlignment
             return options

@@ -84,6 +84,7 @@ struct CEmitter {
 
     private func ioDescription(_ name: String) -> String {
         "\"\(name)\": \(io.rawValue) \(shapeText(graph.types[name]?.shape ?? []))"
+            + (graph.inputs.contains { $0.name == name && $0.layout == .nhwc } ? " (NHWC: channels last)" : "")
     }
 
     private func header() -> String {

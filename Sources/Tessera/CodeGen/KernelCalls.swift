@@ -97,10 +97,16 @@ enum KernelCalls {
                         [x, operand(1), operand(2), y])
         case let .pool(kind, s):
             try requireNHWC(s.layout)
-            return call(kind == .max ? "tsr_maxpool2d_\(t)" : "tsr_avgpool2d_\(t)", "tsr_pool2d_params",
+            // An AveragePool of the FP16 float head reads half and writes float.
+            let mixed = s.outputDType == .float32 && kind == .average
+            return call(kind == .max ? "tsr_maxpool2d_\(t)" : mixed ? "tsr_avgpool2d_f16_f32" : "tsr_avgpool2d_\(t)", "tsr_pool2d_params",
                         [window(s.batch, s.geometry), ".channels = \(s.channels)", ".count_include_pad = \(s.countIncludePad ? 1 : 0)"], [x, y])
         case let .reduce(s):
-            return call("tsr_reduce_\(t)", "tsr_reduce_params",
+            // A mean or sum of the FP16 float head reads half and writes float.
+            if s.outputDType == .float32, s.kind != .mean && s.kind != .sum {
+                throw TesseraError.internalError("\(node.location): only mean and sum reductions write float from half")
+            }
+            return call(s.outputDType == .float32 ? "tsr_reduce_f16_f32" : "tsr_reduce_\(t)", "tsr_reduce_params",
                         [".op = TSR_REDUCE_\(s.kind.rawValue.uppercased())", ".outer = \(s.outer)", ".reduce = \(s.reduce)", ".inner = \(s.inner)"], [x, y])
         case let .concat(s):
             let inputs = node.inputs.indices.map(input)
@@ -133,9 +139,12 @@ enum KernelCalls {
         case let .view(shape):
             if isAlias { return KernelCall(kernels: [], lines: ["/* view: shares the input's storage, no code */"]) }
             return call("tsr_copy_\(t)", nil, [], ["\(shape.reduce(1, *))", x, y])
-        case let .convert(shape, to):
-            let kernel = to == .float16 ? "tsr_convert_f32_to_f16" : "tsr_convert_f16_to_f32"
-            return call(kernel, nil, [], ["\(shape.reduce(1, *))", x, y])
+        case let .convert(s, to, perm):
+            let direction = to == .float16 ? "f32_to_f16" : "f16_to_f32"
+            if perm != nil {  // a Transpose converting on the way: one strided pass
+                return call("tsr_strided_convert_\(direction)", "tsr_strided_copy_params", stridedCopyFields(s), [x, y])
+            }
+            return call("tsr_convert_\(direction)", nil, [], ["\(s.outputShape.reduce(1, *))", x, y])
         case let .softmax(s, _):
             return call("tsr_softmax_\(t)", "tsr_softmax_params",
                         [".outer = \(s.outer)", ".axis = \(s.axis)", ".inner = \(s.inner)", ".log = \(s.log ? 1 : 0)"], [x, y])
@@ -223,6 +232,8 @@ enum KernelCalls {
             return "\(node.op.name) \(g.kernel.h)x\(g.kernel.w) stride \(g.stride.h)x\(g.stride.w)"
         case let .copy(_, perm?):
             return "Transpose perm \(shapeText(perm))"
+        case let .convert(_, to, perm?):
+            return "Convert to \(to.rawValue), transposed perm \(shapeText(perm))"
         case let .activation(_, a):
             return "\(a)"
         case let .binary(_, _, a):

@@ -72,7 +72,7 @@ public enum Compiler {
         guard options.io == .float32 || options.io == .float16 else {
             throw TesseraError.usage("--io must be fp32 or fp16")
         }
-        let graph = try Pipeline.run(input, options: PassOptions(precision: precision, io: options.io), verify: options.verifyEachPass,
+        let graph = try Pipeline.run(input, options: PassOptions(precision: precision, io: options.io, inputLayout: options.inputLayout), verify: options.verifyEachPass,
                                      dumpAfter: options.dumpIRAfter) { dumps.append(($0, $1)) }
         // 2. Per-layer figures: parameters, MACs, activation sizes.
         let summary = try ModelSummary(graph)

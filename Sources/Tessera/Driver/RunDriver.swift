@@ -81,13 +81,25 @@ public enum RunDriver {
         }
     }
 
+    /// `value` (a model input, NCHW) in `layout`: transposed to NHWC for a 4-D input the
+    /// compiled API takes channels-last.
+    public static func physical(_ value: TensorValue, _ layout: DataLayout) -> TensorValue {
+        guard layout == .nhwc, value.shape.count == 4 else { return value }
+        let s = value.shape
+        return ReferenceOps.stridedCopy(StridedCopySpec(outputShape: LayoutLowering.toNHWC.map { s[$0] },
+                                                        inputStrides: LayoutLowering.toNHWC.map { StridedCopySpec.denseStrides(s)[$0] },
+                                                        inputOffset: 0), value)
+    }
+
     public static func run(_ graph: Graph, inputs: OrderedDictionary<String, TensorValue>, options: Options) throws -> Result {
         let model = try Compiler.compile(graph, options: options.compile)
         let emulator = options.emulator ?? (model.target.isHost ? .host : .qemu)
         if emulator == .qemu && model.target.isHost {
             throw TesseraError.usage("the host target runs only with --emulator host")
         }
-        let ordered = OrderedDictionary(uniqueKeysWithValues: model.graph.inputs.map { ($0.name, inputs[$0.name]!) })
+        // The tensors-JSON inputs are the model's (NCHW); an input the compiled API takes in
+        // NHWC (`--input-layout nhwc`) is fed transposed.
+        let ordered = OrderedDictionary(uniqueKeysWithValues: model.graph.inputs.map { ($0.name, physical(inputs[$0.name]!, $0.layout)) })
         var outputs: OrderedDictionary<String, TensorValue>
         var dumps: [LayerKey: [Float]] = [:]
         var report: JSONValue?
@@ -110,7 +122,8 @@ public enum RunDriver {
         let inputValues = Dictionary(uniqueKeysWithValues: ordered.map { ($0.key, $0.value) })
         var comparisons: [OutputComparison]?
         if options.compare {
-            let reference = try ReferenceInterpreter.run(graph, inputs: inputValues)
+            // The reference runs the model's own graph, on the model's (NCHW) inputs.
+            let reference = try ReferenceInterpreter.run(graph, inputs: Dictionary(uniqueKeysWithValues: inputs.map { ($0.key, $0.value) }))
             comparisons = try graph.outputs.map { name in
                 guard let actual = outputs[name], let expected = reference[name] else {
                     throw TesseraError.internalError("output \"\(name)\" missing from the run or the reference interpreter")

@@ -77,7 +77,17 @@ public struct Constant: Equatable, Sendable {
 /// A graph input with its declared type.
 public struct GraphInput: Equatable, Sendable {
     public var name: String
+    /// The shape as the generated API takes it: NHWC for a 4-D input of `layout` .nhwc.
     public var type: TensorType
+    /// The physical order of a 4-D input's axes: the model's NCHW, or NHWC when the
+    /// compilation takes it channels-last (`--input-layout nhwc`, LayoutLowering).
+    public var layout: DataLayout = .nchw
+
+    public init(name: String, type: TensorType, layout: DataLayout = .nchw) {
+        self.name = name
+        self.type = type
+        self.layout = layout
+    }
 }
 
 /// The intermediate representation: an ONNX-semantics dataflow graph in NCHW.

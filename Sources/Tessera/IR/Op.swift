@@ -59,7 +59,8 @@ public enum Op: String, CaseIterable, Sendable {
     /// y = x * scale[c] + shift[c] along `axis`: what an unfused BatchNormalization lowers to.
     case channelAffine = "ChannelAffine"
     /// y = x converted to the dtype `to` ("float16" or "float32"): the model's boundary when
-    /// it computes in FP16 (PrecisionLowering).
+    /// it computes in FP16 (PrecisionLowering). With `perm` it is also a Transpose (the
+    /// conversion done on the way, one pass over the data): y = Transpose(x, perm) in `to`.
     case convert = "Convert"
 
     public var name: String { rawValue }
@@ -129,7 +130,7 @@ public enum Op: String, CaseIterable, Sendable {
                  "cubic_coeff_a": .float, "exclude_outside": .int, "extrapolation_value": .float,
                  "antialias": .int, "keep_aspect_ratio_policy": .string]
         case .channelAffine: a = ["axis": .int]
-        case .convert: a = ["to": .string]
+        case .convert: a = ["to": .string, "perm": .ints]
         case .matMul, .relu, .sigmoid, .hardSwish, .tanh, .add, .sub, .mul, .div, .max, .min, .pow, .pRelu,
              .globalAveragePool, .identity, .slice, .abs, .neg, .exp, .log, .sqrt, .reciprocal, .softplus, .softsign,
              .erf, .floor, .ceil:
@@ -137,6 +138,7 @@ public enum Op: String, CaseIterable, Sendable {
         }
         if fusesActivation { a.merge(Op.fusionAttributes) { x, _ in x } }
         if hasLayout { a[Op.layoutAttribute] = .string }
+        if convertsOnOutput { a[Op.outputDTypeAttribute] = .string }
         return a
     }
 
@@ -153,6 +155,16 @@ public enum Op: String, CaseIterable, Sendable {
     /// Tessera's attribute naming the physical layout of a spatial op's activations
     /// ("NCHW", the default, or "NHWC"; see LayoutLowering).
     public static let layoutAttribute = "data_layout"
+
+    /// Tessera's attribute of a reduction that reads half and writes float32
+    /// ("float32"): the float head of the FP16 precisions, where the feature map stays half
+    /// and only the reduced values are float (PrecisionLowering).
+    public static let outputDTypeAttribute = "output_dtype"
+
+    /// Reductions that may write another dtype than they read (`outputDTypeAttribute`).
+    public var convertsOnOutput: Bool {
+        self == .averagePool || self == .globalAveragePool || self == .reduceMean || self == .reduceSum
+    }
 
     /// Elementwise binary ops with numpy broadcasting.
     public var isBinary: Bool {

@@ -72,7 +72,7 @@ enum ReferenceOps {
         case let .resize(s): return [resize(s, x)]
         case let .view(shape): return [TensorValue(shape: shape, data: x.data)]
         case let .softmax(s, shape): return [softmax(s, shape, x)]
-        case .convert: return [x]
+        case let .convert(s, _, perm): return [perm == nil ? x : stridedCopy(s, x)]
         }
     }
 

@@ -11,12 +11,17 @@
 /// other op, and every graph input and output, sees NCHW through an inserted Transpose.
 /// Transposes that only move size-1 axes cost nothing (the planner aliases them), and
 /// transposes that meet their inverse are removed by the next pass.
+///
+/// With `inputLayout` .nhwc (`--input-layout nhwc`) a 4-D graph input that a spatial op
+/// reads is taken in NHWC instead: its declared shape becomes NHWC (GraphInput.layout), and
+/// the input Transpose disappears (other readers that need NCHW get one).
 enum LayoutLowering {
     static let toNHWC = [0, 2, 3, 1]
     static let toNCHW = [0, 3, 1, 2]
 
-    static func run(_ graph: Graph) throws -> Graph {
+    static func run(_ graph: Graph, _ options: PassOptions = .init()) throws -> Graph {
         var state = State(graph: graph)
+        if options.inputLayout == .nhwc { state.takeInputsInNHWC(readBy: graph.nodes) }
         for node in graph.nodes { try state.lower(node) }
         state.finishOutputs()
         return state.graph
@@ -41,6 +46,20 @@ enum LayoutLowering {
         }
 
         func is4D(_ t: String) -> Bool { logical[t]?.rank == 4 && graph.constants[t] == nil }
+
+        /// The 4-D graph inputs read by a spatial op (as its data input) and not themselves
+        /// graph outputs become NHWC: declared NHWC, and their bytes are.
+        mutating func takeInputsInNHWC(readBy nodes: [Node]) {
+            let spatialData = Set(nodes.filter(\.op.hasLayout).map { $0.inputs[0] })
+            for i in graph.inputs.indices {
+                let input = graph.inputs[i]
+                guard input.layout == .nchw, input.type.rank == 4, spatialData.contains(input.name), !graph.outputs.contains(input.name) else { continue }
+                graph.inputs[i].type.shape = LayoutLowering.toNHWC.map { input.type.shape[$0] }
+                graph.inputs[i].layout = .nhwc
+                graph.types[input.name] = graph.inputs[i].type
+                nhwc.insert(input.name)
+            }
+        }
 
         /// `t` in `layout`, inserting a Transpose (once per tensor and layout) if needed.
         mutating func physical(_ t: String, _ layout: DataLayout) -> String {

@@ -32,8 +32,9 @@ public enum Pipeline {
         // Fuse Relu, Clip, Sigmoid, Tanh, HardSigmoid, HardSwish, LeakyRelu and x*sigmoid(x)
         // (SiLU) into the Conv, Gemm, binary op or ChannelAffine that produces their input.
         Pass(name: "fuse-activations", summary: "fuse activations into their producer", run: ActivationFusion.run),
-        // Move spatial ops to NHWC, the kernels' layout, with transposes at the boundaries.
-        Pass(name: "lower-layout", summary: "lower NCHW spatial ops to NHWC", run: LayoutLowering.run),
+        // Move spatial ops to NHWC, the kernels' layout, with transposes at the boundaries
+        // (none at a 4-D input taken in NHWC, `--input-layout nhwc`).
+        Pass(name: "lower-layout", summary: "lower NCHW spatial ops to NHWC", run: { try LayoutLowering.run($0, $1) }),
         // Cancel the transposes the layout lowering left back to back.
         Pass(name: "remove-identities-2", summary: "remove transposes that cancel after layout lowering", run: IdentityRemoval.run),
         // FP16 precisions: weights and activations in half, Convert at the graph's boundary.

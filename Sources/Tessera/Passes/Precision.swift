@@ -35,9 +35,13 @@ public struct PassOptions: Sendable {
     /// The element type of the model's inputs and outputs (`--io`): float32 or float16.
     public var io: DType
 
-    public init(precision: Precision = .fp32, io: DType = .float32) {
+    /// The layout the generated API takes 4-D image inputs in (`--input-layout`).
+    public var inputLayout: DataLayout
+
+    public init(precision: Precision = .fp32, io: DType = .float32, inputLayout: DataLayout = .nchw) {
         self.precision = precision
         self.io = io
+        self.inputLayout = inputLayout
     }
 }
 
@@ -53,6 +57,16 @@ public struct PassOptions: Sendable {
 /// float head, and at the graph's inputs and outputs when their element type (`--io`)
 /// differs from what their nodes compute in (with `--io fp16` an FP32 model converts at its
 /// boundary too).
+///
+/// No boundary costs a whole extra buffer:
+/// - a Convert next to a Transpose (the NCHW input converted and moved to NHWC, or the
+///   reverse at an output) becomes one Convert carrying the permutation: one pass;
+/// - a reduction of the float head (AveragePool, GlobalAveragePool, ReduceMean/Sum) reads
+///   the half feature map and writes float itself (`output_dtype`): only the reduced values
+///   are float, the feature map is never converted;
+/// - a fully connected layer reading a float graph input or writing a float graph output
+///   computes in float with half weights (tsr_fully_connected_w16_f32): the boundary moves
+///   to its other side, where the vector is the layer's small one.
 enum PrecisionLowering {
     /// Whether constant input `k` of `node` is stored in float32 in FP16 models, given
     /// whether the node computes in float32.
@@ -88,12 +102,45 @@ enum PrecisionLowering {
         return result
     }
 
+    /// With float I/O: the fully connected layers (constant half-able weights) that read a
+    /// graph input or write a graph output, through views, and those views. They compute in
+    /// float with half weights, so the model's float input and output are read and written
+    /// directly and only their other side, the layer's small vector, is converted: where
+    /// that side is the smaller (reading the input: n <= k, the float result and its half
+    /// copy replace the half input copy; writing the output: k <= n, a float copy of the
+    /// input replaces the half output), so the boundary never costs more than before.
+    static func boundaryLayers(_ g: Graph) -> Set<String> {
+        var producers: [String: Int] = [:]
+        for (i, node) in g.nodes.enumerated() { for o in node.outputs { producers[o] = i } }
+        let consumers = g.consumers()
+        let outputs = Set(g.outputs)
+        var result = Set<String>()
+        for node in g.nodes where node.op == .gemm {
+            guard case let .gemm(spec)? = try? NodeSpec.of(node, in: g), KernelVariant.isFullyConnected(spec),
+                  let b = node.input(1), g.constants[b] != nil, node.input(2).map({ g.constants[$0] != nil }) ?? true else { continue }
+            // Back through views to a graph input.
+            var views: [String] = []
+            var tensor = node.inputs[0]
+            while let p = producers[tensor], g.nodes[p].op.isView { views.append(g.nodes[p].name); tensor = g.nodes[p].inputs[0] }
+            if g.isGraphInput(tensor) && spec.n <= spec.k { result.insert(node.name); result.formUnion(views) }
+            // Forward through views read only by the next one to a graph output.
+            views = []
+            tensor = node.outputs[0]
+            while !outputs.contains(tensor), let r = consumers[tensor], r.count == 1, g.nodes[r[0]].op.isView {
+                views.append(g.nodes[r[0]].name)
+                tensor = g.nodes[r[0]].outputs[0]
+            }
+            if outputs.contains(tensor) && spec.k <= spec.n { result.insert(node.name); result.formUnion(views) }
+        }
+        return result
+    }
+
     static func run(_ graph: Graph, _ options: PassOptions) throws -> Graph {
         let half = options.precision.isHalf
         guard half || options.io != .float32 else { return graph }
         var g = graph
         var names = NameTable(graph)
-        let float = half ? floatNodes(g) : Set(g.nodes.map(\.name))
+        let float = half ? floatNodes(g).union(options.io == .float32 ? boundaryLayers(g) : []) : Set(g.nodes.map(\.name))
         // Constants some node reads in float32 (then a half copy is made for half readers).
         var readAsFloat = Set<String>()
         if half {
@@ -118,9 +165,18 @@ enum PrecisionLowering {
         for original in g.nodes {
             var node = original
             let computes: DType = float.contains(node.name) ? .float32 : .float16
-            for (k, name) in node.inputs.enumerated() where !name.isEmpty && !node.op.constantInputs.contains(k) {
+            // A reduction of the float head reads the half feature map and writes float.
+            var readsHalf = false
+            if half, computes == .float32, node.op.convertsOnOutput, g.constants[node.inputs[0]] == nil,
+               produced[node.inputs[0]] ?? .float16 == .float16, try reducesToFloat(node, in: g) {
+                node.attributes[Op.outputDTypeAttribute] = .string(DType.float32.rawValue)
+                readsHalf = true
+            }
+            for (k, name) in node.inputs.enumerated() where !name.isEmpty && !node.op.constantInputs.contains(k) && !(k == 0 && readsHalf) {
                 if let c = g.constants[name] {
-                    guard half, !keepsFloat(node, k, computesFloat: computes == .float32, in: g), let values = c.floats,
+                    // (Asked of the original node: an input already renamed to its
+                    // converted copy has no type yet, and its spec would not resolve.)
+                    guard half, !keepsFloat(original, k, computesFloat: computes == .float32, in: g), let values = c.floats,
                           c.type.dtype == .float32 else { continue }
                     if halfConstant[name] == nil {
                         let target = readAsFloat.contains(name) ? names.fresh("\(name)__f16") : name
@@ -165,7 +221,45 @@ enum PrecisionLowering {
                 nodes[i].inputs = nodes[i].inputs.map { renamed[$0] ?? $0 }
             }
         }
-        g.nodes = nodes + converts
+        g.nodes = fuseConvertTransposes(nodes + converts, graphOutputs: Set(g.outputs))
         return g
+    }
+
+    /// Whether the kernels have the mixed (half in, float out) form of the reduction:
+    /// AveragePool (NHWC), GlobalAveragePool, ReduceMean and ReduceSum.
+    static func reducesToFloat(_ node: Node, in g: Graph) throws -> Bool {
+        switch try NodeSpec.of(node, in: g) {
+        case let .pool(.average, s): return s.layout == .nhwc
+        case let .reduce(s): return s.kind == .mean || s.kind == .sum
+        default: return false
+        }
+    }
+
+    /// A Convert whose output only a Transpose reads, or a Transpose whose output only a
+    /// Convert reads (neither a graph output), becomes one Convert carrying the
+    /// Transpose's perm: the model's NCHW float input converted to half and moved to NHWC
+    /// in one pass (tsr_strided_convert_*), instead of a half copy and then its transpose.
+    static func fuseConvertTransposes(_ nodes: [Node], graphOutputs: Set<String>) -> [Node] {
+        var readers: [String: [Int]] = [:]
+        for (i, n) in nodes.enumerated() { for t in Set(n.inputs) where !t.isEmpty { readers[t, default: []].append(i) } }
+        var result: [Node?] = nodes
+        for i in nodes.indices {
+            guard let first = result[i], first.outputs.count == 1, !graphOutputs.contains(first.outputs[0]),
+                  let r = readers[first.outputs[0]], r.count == 1, let second = result[r[0]], second.inputs == first.outputs else { continue }
+            let plain: (Node) -> Bool = { $0.op == .convert && $0.attributes["perm"] == nil }
+            let (convert, transpose): (Node, Node)
+            if plain(first) && second.op == .transpose {
+                (convert, transpose) = (first, second)
+            } else if first.op == .transpose && plain(second) {
+                (convert, transpose) = (second, first)
+            } else {
+                continue
+            }
+            guard let perm = transpose.attributes["perm"], let to = convert.attributes["to"] else { continue }
+            result[r[0]] = Node(name: transpose.name, op: .convert, inputs: first.inputs, outputs: second.outputs,
+                                attributes: ["to": to, "perm": perm])
+            result[i] = nil
+        }
+        return result.compactMap { $0 }
     }
 }

@@ -23,8 +23,9 @@ public enum NodeSpec: Equatable, Sendable {
     /// Identity, Dropout, Flatten, Reshape, Squeeze, Unsqueeze: same bytes, new shape.
     case view(outputShape: [Int])
     case softmax(SoftmaxSpec, shape: [Int])
-    /// Convert between float32 and float16.
-    case convert(shape: [Int], to: DType)
+    /// Convert between float32 and float16; with `perm` (a Convert carrying a permutation)
+    /// the copy is the Transpose's strided one, else dense.
+    case convert(StridedCopySpec, to: DType, perm: [Int]?)
 
     /// Resolves `node` against the types (and constants) known so far.
     static func make(_ node: Node, _ ctx: SpecContext) throws -> NodeSpec {
@@ -45,9 +46,14 @@ public enum NodeSpec: Equatable, Sendable {
             return .affine(try AffineSpec.make(node, ctx), epsilon: try AttributeReader(node).float("epsilon", default: 1e-5))
         case .channelAffine: return .affine(try AffineSpec.make(node, ctx), epsilon: nil)
         case .maxPool: return .pool(.max, try PoolSpec.make(node, ctx))
-        case .averagePool: return .pool(.average, try PoolSpec.make(node, ctx))
-        case .globalAveragePool: return .reduce(try ReduceSpec.globalAverage(node, ctx))
-        case .reduceMean, .reduceSum, .reduceMax, .reduceMin: return .reduce(try ReduceSpec.reduce(node, ctx))
+        case .averagePool:
+            var s = try PoolSpec.make(node, ctx)
+            s.outputDType = try outputDType(node, ctx)
+            return .pool(.average, s)
+        case .globalAveragePool, .reduceMean, .reduceSum, .reduceMax, .reduceMin:
+            var s = node.op == .globalAveragePool ? try ReduceSpec.globalAverage(node, ctx) : try ReduceSpec.reduce(node, ctx)
+            s.outputDType = try outputDType(node, ctx)
+            return .reduce(s)
         case .concat: return .concat(try ConcatSpec.make(node, ctx))
         case .transpose:
             let (s, perm) = try StridedCopySpec.transpose(node, ctx)
@@ -64,10 +70,27 @@ public enum NodeSpec: Equatable, Sendable {
             guard let dtype = DType(rawValue: to), dtype == .float16 || dtype == .float32 else {
                 throw AttributeReader(node).fail("Convert to must be float16 or float32, got \"\(to)\"")
             }
-            return .convert(shape: try ctx.floatShape(node, 0), to: dtype)
+            if node.attributes["perm"] != nil {
+                let (s, perm) = try StridedCopySpec.transpose(node, ctx)
+                return .convert(s, to: dtype, perm: perm)
+            }
+            let shape = try ctx.floatShape(node, 0)
+            return .convert(StridedCopySpec(outputShape: shape, inputStrides: StridedCopySpec.denseStrides(shape), inputOffset: 0), to: dtype, perm: nil)
         default:
             throw TesseraError.internalError("\(node.op.name) has no semantics")
         }
+    }
+
+    /// The `output_dtype` of a reduction (Op.outputDTypeAttribute): nil (its input's), or
+    /// float32 for one reading float16 — the only mixed reduction the kernels have.
+    private static func outputDType(_ node: Node, _ ctx: SpecContext) throws -> DType? {
+        guard node.attributes[Op.outputDTypeAttribute] != nil else { return nil }
+        let a = AttributeReader(node)
+        let text = try a.string(Op.outputDTypeAttribute, default: "")
+        guard text == DType.float32.rawValue, try ctx.type(node, 0).dtype == .float16 else {
+            throw a.fail("\(Op.outputDTypeAttribute) must be float32 on a float16 input, got \"\(text)\" on \(try ctx.type(node, 0).dtype.rawValue)")
+        }
+        return .float32
     }
 
     /// Resolves `node` in a graph whose types are inferred.
@@ -93,18 +116,23 @@ public enum NodeSpec: Equatable, Sendable {
         case let .resize(s): return [s.outputShape]
         case let .view(shape): return [shape]
         case let .softmax(_, shape): return [shape]
-        case let .convert(shape, _): return [shape]
+        case let .convert(s, _, _): return [s.outputShape]
         }
     }
 
     public var outputShape: [Int] { outputShapes[0] }
 
-    /// Multiply-accumulate operations of the node (convolutions and matrix products).
     /// Element type of the node's outputs, given its first input's.
     public func outputDType(input: DType) -> DType {
-        if case let .convert(_, to) = self { return to }
-        return input
+        switch self {
+        case let .convert(_, to, _): return to
+        case let .pool(_, s): return s.outputDType ?? input
+        case let .reduce(s): return s.outputDType ?? input
+        default: return input
+        }
     }
+
+    /// Multiply-accumulate operations of the node (convolutions and matrix products).
 
     public var macs: Int {
         switch self {

@@ -91,6 +91,9 @@ public struct ReduceSpec: Equatable, Sendable {
     public var kind: Kind
     public var outer: Int, reduce: Int, inner: Int
     public var outputShape: [Int]
+    /// float32 for a reduction of a float16 tensor written in float (`output_dtype`), nil
+    /// when it writes its input's type.
+    public var outputDType: DType? = nil
 
     /// GlobalAveragePool: the spatial axes of an NCHW or NHWC tensor.
     static func globalAverage(_ node: Node, _ ctx: SpecContext) throws -> ReduceSpec {

@@ -183,6 +183,8 @@ public struct PoolSpec: Equatable, Sendable {
     public var geometry: SpatialGeometry
     public var countIncludePad: Bool
     public var layout: DataLayout
+    /// float32 for an AveragePool of a float16 tensor written in float (`output_dtype`).
+    public var outputDType: DType? = nil
 
     public var outputShape: [Int] { layout.shape(n: batch, c: channels, h: geometry.output.h, w: geometry.output.w) }
 

@@ -331,6 +331,10 @@ int tsr_depthwise_conv2d_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16
 int tsr_maxpool2d_f16(const tsr_pool2d_params *p, const tsr_f16 *x, tsr_f16 *y);
 int tsr_avgpool2d_f16(const tsr_pool2d_params *p, const tsr_f16 *x, tsr_f16 *y);
 int tsr_reduce_f16(const tsr_reduce_params *p, const tsr_f16 *x, tsr_f16 *y);
+/* The same reductions of a half x written in float (the FP16 float head: the feature map
+ * stays half, only the reduced values are float); the reduce accepts MEAN and SUM. */
+int tsr_avgpool2d_f16_f32(const tsr_pool2d_params *p, const tsr_f16 *x, float *y);
+int tsr_reduce_f16_f32(const tsr_reduce_params *p, const tsr_f16 *x, float *y);
 /* a, b and c are half; alpha and beta float. */
 int tsr_gemm_f16(const tsr_gemm_params *p, const tsr_f16 *a, const tsr_f16 *b, const tsr_f16 *c,
                  tsr_f16 *y);
@@ -350,6 +354,10 @@ int tsr_softmax_f16(const tsr_softmax_params *p, const tsr_f16 *x, tsr_f16 *y);
  * round to nearest even, with subnormals, infinities and NaN. */
 int tsr_convert_f32_to_f16(int32_t size, const float *x, tsr_f16 *y);
 int tsr_convert_f16_to_f32(int32_t size, const tsr_f16 *x, float *y);
+/* A Transpose (any strided gather, tsr_strided_copy_params) converting on the way: one
+ * pass where a conversion and a copy would take two buffers. y must not alias x. */
+int tsr_strided_convert_f32_to_f16(const tsr_strided_copy_params *p, const float *x, tsr_f16 *y);
+int tsr_strided_convert_f16_to_f32(const tsr_strided_copy_params *p, const tsr_f16 *x, float *y);
 
 #ifdef __cplusplus
 }
