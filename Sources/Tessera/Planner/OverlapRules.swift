@@ -118,7 +118,8 @@ public enum OverlapRules {
             let strides = k == 0 ? b.aStrides : b.bStrides
             guard strides == contiguousStrides(b.outputShape) else { return nil }
             return Distances(forward: 0)
-        case let .convert(_, to) where k == 0:
+        case let .convert(_, to, perm) where k == 0 && perm == nil:
+            // (A conversion that also transposes reads across the whole input: no rule.)
             // float -> half shrinks: forwards from the same start. half -> float expands:
             // backwards from the same start (tsr_convert_f16_to_f32 walks that way).
             return to == .float16 ? Distances(forward: 0) : Distances(forward: nil, backward: 0)
