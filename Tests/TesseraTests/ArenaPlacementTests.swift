@@ -109,8 +109,8 @@ enum PlacementFixtures {
     @Test func everyStrategyIsValidOnRandomProblems() {
         var g = SplitMix64(state: 16)
         var failures: [String] = []
-        for k in 0..<3000 where failures.isEmpty {
-            let p = F.random(&g, count: g.int(0...(k % 10 == 0 ? 30 : 12)), units: g.int(1...8), steps: g.int(1...10),
+        for k in 0..<2000 where failures.isEmpty {
+            let p = F.random(&g, count: g.int(0...(k % 500 == 0 ? 30 : 8)), units: g.int(1...8), steps: g.int(1...10),
                              span: g.int(0...5), alignment: [1, 4, 16][k % 3], zeroPercent: k % 4 == 0 ? 20 : 0)
             failures += F.check(p)
         }
@@ -120,8 +120,8 @@ enum PlacementFixtures {
     @Test func everyStrategyIsValidWithOverlapRules() {
         var g = SplitMix64(state: 1604)
         var failures: [String] = []
-        for k in 0..<3000 where failures.isEmpty {
-            let p = F.random(&g, count: g.int(1...(k % 10 == 0 ? 30 : 12)), units: g.int(1...6), steps: g.int(1...8),
+        for k in 0..<2000 where failures.isEmpty {
+            let p = F.random(&g, count: g.int(1...(k % 500 == 0 ? 30 : 8)), units: g.int(1...6), steps: g.int(1...8),
                              span: g.int(0...4), alignment: [16, 1, 8][k % 3], rulePercent: [30, 60, 100][k % 3],
                              zeroPercent: k % 5 == 0 ? 15 : 0)
             failures += F.check(p)
