@@ -93,6 +93,11 @@ public struct Placement: Sendable, Equatable {
 }
 
 public enum ArenaPlacement {
+    /// The exact search runs only up to this many buffers of non-zero size.
+    public static let exactBufferLimit = 40
+    /// The exact search stops after placing this many buffers in total (its branches).
+    public static let exactNodeLimit = 200_000
+
     /// No placement can use fewer bytes: the largest total live at any step, where each
     /// overlap pair live at a step counts only the smallest union its rule allows.
     public static func lowerBound(_ p: PlacementProblem) -> Int {
@@ -108,8 +113,8 @@ public enum ArenaPlacement {
         var saving = [Int](repeating: 0, count: steps)
         for (pair, f) in p.overlaps where p.conflict(pair.a, pair.b) {
             let a = p.buffers[pair.a].bytes, b = p.buffers[pair.b].bytes
-            guard f.lo < f.hi, a > 0, b > 0 else { continue }
-            let union = min(max(a - f.lo, b), max(a, f.hi + b), a + b)
+            guard a > 0, b > 0 else { continue }
+            let union = smallestUnion(a, b, f)
             let from = max(p.buffers[pair.a].first, p.buffers[pair.b].first)
             let to = min(p.buffers[pair.a].last, p.buffers[pair.b].last)
             for t in from...to { saving[t] += a + b - union }
@@ -122,9 +127,23 @@ public enum ArenaPlacement {
         return bound
     }
 
+    /// The smallest extent of a (at 0) and b (at d) over the deltas d the rule allows. The
+    /// extent is convex in d, so the ends of the forbidden interval and the unconstrained
+    /// minima (0 and a - b) are the only candidates. An empty interval allows max(a, b).
+    static func smallestUnion(_ a: Int, _ b: Int, _ f: PlacementProblem.Forbidden) -> Int {
+        var best = a + b
+        for d in [f.lo, f.hi, 0, a - b] where !(d > f.lo && d < f.hi) {
+            best = min(best, max(a, d + b) - min(0, d))
+        }
+        return best
+    }
+
     /// The violations of `offsets` (empty when the placement is valid): misaligned or
     /// negative offsets, and pairs live together whose delta is forbidden.
     public static func violations(_ p: PlacementProblem, _ offsets: [Int]) -> [String] {
+        guard offsets.count == p.buffers.count else {
+            return ["\(offsets.count) offsets for \(p.buffers.count) buffers"]
+        }
         var out: [String] = []
         for (i, o) in offsets.enumerated() where o < 0 || o % p.alignment != 0 {
             out.append("buffer \(i): offset \(o) is not a non-negative multiple of \(p.alignment)")
@@ -138,59 +157,56 @@ public enum ArenaPlacement {
         return out
     }
 
+    /// The arena the offsets need: the largest offset + bytes (buffers of 0 bytes count nothing).
     public static func arenaBytes(_ p: PlacementProblem, _ offsets: [Int]) -> Int {
         zip(p.buffers, offsets).map { $0.bytes > 0 ? $1 + $0.bytes : 0 }.max() ?? 0
     }
 
-    /// Places with `strategy`.
+    /// Places with `strategy`. Buffers of 0 bytes get offset 0.
     public static func place(_ p: PlacementProblem, _ strategy: PlacementStrategy) -> Placement {
-        let order = p.buffers.indices.sorted { (p.buffers[$0].first, $0) < (p.buffers[$1].first, $1) }
-        let offsets = strategy == .chain ? chainPlacement(p) : lowestFit(p, order: order)
-        return Placement(offsets: offsets, arenaBytes: arenaBytes(p, offsets), strategy: strategy,
-                         provedOptimal: arenaBytes(p, offsets) == lowerBound(p))
+        let offsets: [Int]
+        switch strategy {
+        case .firstFit: offsets = firstFit(p)
+        case .greedyBySize: offsets = greedyBySize(p)
+        case .greedyByBreadth: offsets = greedyByBreadth(p)
+        case .chain: offsets = chainPlacement(p)
+        case .exact: return exact(p, incumbent: bestHeuristic(p))
+        }
+        let arena = arenaBytes(p, offsets)
+        return Placement(offsets: offsets, arenaBytes: arena, strategy: strategy,
+                         provedOptimal: arena == lowerBound(p))
     }
 
     /// Runs every strategy and keeps the smallest arena (ties: the first in
-    /// `PlacementStrategy.allCases`).
+    /// `PlacementStrategy.allCases`). `provedOptimal` is true when the exact search proved
+    /// the kept arena optimal, whichever strategy found it.
     public static func best(_ p: PlacementProblem) -> Placement {
-        var best: Placement?
-        for s in PlacementStrategy.allCases {
-            let r = place(p, s)
-            if best == nil || r.arenaBytes < best!.arenaBytes { best = r }
-        }
-        return best!
+        let heuristics = PlacementStrategy.allCases.filter { $0 != .exact }.map { place(p, $0) }
+        let search = exact(p, incumbent: smallest(heuristics))
+        let runs = PlacementStrategy.allCases.map { s in s == .exact ? search : heuristics.first { $0.strategy == s }! }
+        var kept = smallest(runs)
+        kept.provedOptimal = runs.contains { $0.provedOptimal && $0.arenaBytes == kept.arenaBytes }
+        return kept
     }
 
-    /// Each buffer of `order` at the lowest aligned offset allowed by those placed before.
-    static func lowestFit(_ p: PlacementProblem, order: [Int]) -> [Int] {
-        var offsets = [Int](repeating: 0, count: p.buffers.count)
-        var placed: [Int] = []
-        for i in order {
-            offsets[i] = lowestOffset(p, i, placed, offsets)
-            placed.append(i)
-        }
-        return offsets
+    /// The heuristic placement with the smallest arena (ties: `allCases` order).
+    static func bestHeuristic(_ p: PlacementProblem) -> Placement {
+        smallest(PlacementStrategy.allCases.filter { $0 != .exact }.map { place(p, $0) })
     }
 
-    /// The lowest aligned offset for buffer i, given the placed buffers.
-    static func lowestOffset(_ p: PlacementProblem, _ i: Int, _ placed: [Int], _ offsets: [Int]) -> Int {
-        guard p.buffers[i].bytes > 0 else { return 0 }
-        // Forbidden open intervals of offset[i].
-        var intervals: [(Int, Int)] = []
-        for j in placed where p.buffers[j].bytes > 0 && p.conflict(i, j) {
-            let f = p.forbidden(j, i)
-            if f.lo < f.hi { intervals.append((offsets[j] + f.lo, offsets[j] + f.hi)) }
-        }
-        intervals.sort { $0.0 < $1.0 }
-        var x = 0
-        var moved = true
-        while moved {
-            moved = false
-            for (lo, hi) in intervals where x > lo && x < hi {
-                x = (hi + p.alignment - 1) / p.alignment * p.alignment
-                moved = true
-            }
-        }
-        return x
+    static func smallest(_ runs: [Placement]) -> Placement {
+        runs.dropFirst().reduce(runs[0]) { $1.arenaBytes < $0.arenaBytes ? $1 : $0 }
+    }
+
+    /// The aligned deltas strictly inside the forbidden interval f, as a closed range
+    /// [lo, hi] of multiples of `alignment`; nil when no aligned delta is forbidden.
+    static func excluded(_ f: PlacementProblem.Forbidden, _ alignment: Int) -> (lo: Int, hi: Int)? {
+        let lo = floorDiv(f.lo, alignment) * alignment + alignment
+        let hi = -floorDiv(-f.hi, alignment) * alignment - alignment
+        return lo <= hi ? (lo, hi) : nil
+    }
+
+    static func floorDiv(_ x: Int, _ d: Int) -> Int {
+        x >= 0 ? x / d : -((-x + d - 1) / d)
     }
 }
