@@ -29,7 +29,7 @@ int tsr_conv2d_f16(const tsr_conv2d_params *p, const tsr_f16 *input, const tsr_f
                    const tsr_f16 *bias, const tsr_f16 *residual, tsr_f16 *output)
 {
     const tsr_window *w;
-    int32_t n, oh, ow, oc0, j, kh, kw;
+    int32_t q, pixels, oc0, j, kh, kw;
     int32_t in_c, in_cg, out_cg, in_row, in_image, w_row, w_per_oc;
     int merge_kw;
     float buf[TSR_F16_BLOCK];
@@ -53,55 +53,55 @@ int tsr_conv2d_f16(const tsr_conv2d_params *p, const tsr_f16 *input, const tsr_f
      * same order, so the same result). */
     merge_kw = in_cg == in_c && w->dilation_w == 1;
 
-    for (n = 0; n < w->batch; ++n) {
+    pixels = w->out_h * w->out_w;
+    /* Output pixels from the first, or with TSR_WALK_BACKWARD from the last (an output
+     * placed above its input). */
+    for (q = 0; q < w->batch * pixels; ++q) {
+        const int32_t pix = p->walk == TSR_WALK_BACKWARD ? w->batch * pixels - 1 - q : q;
+        const int32_t n = pix / pixels, oh = (pix % pixels) / w->out_w, ow = pix % w->out_w;
         const tsr_f16 *x_n = input + n * in_image;
-        for (oh = 0; oh < w->out_h; ++oh) {
-            const int32_t ih0 = oh * w->stride_h - w->pad_top;
-            int32_t kh_lo, kh_hi;
-            tsr_tap_range(ih0, w->dilation_h, w->kernel_h, w->in_h, &kh_lo, &kh_hi);
-            for (ow = 0; ow < w->out_w; ++ow) {
-                const int32_t iw0 = ow * w->stride_w - w->pad_left;
-                int32_t kw_lo, kw_hi;
-                tsr_tap_range(iw0, w->dilation_w, w->kernel_w, w->in_w, &kw_lo, &kw_hi);
-                for (oc0 = 0; oc0 < p->out_c; oc0 += TSR_F16_BLOCK) {
-                    const int32_t nb =
-                        p->out_c - oc0 < TSR_F16_BLOCK ? p->out_c - oc0 : TSR_F16_BLOCK;
-                    for (j = 0; j < nb; ++j) {
-                        const int32_t oc = oc0 + j;
-                        /* First input channel of this output channel's group. */
-                        const tsr_f16 *x_g = x_n + (oc / out_cg) * in_cg;
-                        const tsr_f16 *w_kh = weights + oc * w_per_oc + kh_lo * w_row;
-                        int32_t ih = ih0 + kh_lo * w->dilation_h;
-                        tsr_hacc acc;
-                        float v;
-                        tsr_hacc_init(&acc, p->acc);
-                        for (kh = kh_lo; kh < kh_hi; ++kh, ih += w->dilation_h, w_kh += w_row) {
-                            const tsr_f16 *x_row = x_g + ih * in_row;
-                            const tsr_f16 *w_px = w_kh + kw_lo * in_cg;
-                            int32_t iw = iw0 + kw_lo * w->dilation_w;
-                            if (merge_kw) {
-                                if (kw_hi > kw_lo) {
-                                    tsr_hacc_dot(&acc, x_row + iw * in_c, 1, w_px, 1,
-                                                 (kw_hi - kw_lo) * in_c);
-                                }
-                                continue;
-                            }
-                            for (kw = kw_lo; kw < kw_hi;
-                                 ++kw, iw += w->dilation_w, w_px += in_cg) {
-                                tsr_hacc_dot(&acc, x_row + iw * in_c, 1, w_px, 1, in_cg);
-                            }
+        const int32_t ih0 = oh * w->stride_h - w->pad_top;
+        const int32_t iw0 = ow * w->stride_w - w->pad_left;
+        tsr_f16 *y = output + pix * p->out_c;
+        const tsr_f16 *r = residual != NULL ? residual + pix * p->out_c : NULL;
+        int32_t kh_lo, kh_hi, kw_lo, kw_hi;
+        tsr_tap_range(ih0, w->dilation_h, w->kernel_h, w->in_h, &kh_lo, &kh_hi);
+        tsr_tap_range(iw0, w->dilation_w, w->kernel_w, w->in_w, &kw_lo, &kw_hi);
+        for (oc0 = 0; oc0 < p->out_c; oc0 += TSR_F16_BLOCK) {
+            const int32_t nb =
+                p->out_c - oc0 < TSR_F16_BLOCK ? p->out_c - oc0 : TSR_F16_BLOCK;
+            for (j = 0; j < nb; ++j) {
+                const int32_t oc = oc0 + j;
+                /* First input channel of this output channel's group. */
+                const tsr_f16 *x_g = x_n + (oc / out_cg) * in_cg;
+                const tsr_f16 *w_kh = weights + oc * w_per_oc + kh_lo * w_row;
+                int32_t ih = ih0 + kh_lo * w->dilation_h;
+                tsr_hacc acc;
+                float v;
+                tsr_hacc_init(&acc, p->acc);
+                for (kh = kh_lo; kh < kh_hi; ++kh, ih += w->dilation_h, w_kh += w_row) {
+                    const tsr_f16 *x_row = x_g + ih * in_row;
+                    const tsr_f16 *w_px = w_kh + kw_lo * in_cg;
+                    int32_t iw = iw0 + kw_lo * w->dilation_w;
+                    if (merge_kw) {
+                        if (kw_hi > kw_lo) {
+                            tsr_hacc_dot(&acc, x_row + iw * in_c, 1, w_px, 1,
+                                         (kw_hi - kw_lo) * in_c);
                         }
-                        v = tsr_hacc_sum(&acc);
-                        buf[j] = bias != NULL ? v + tsr_h2f(bias[oc]) : v;
-                        if (residual != NULL) { /* the sum rounded to half, as an Add sees it */
-                            buf[j] = tsr_h2f(tsr_f2h(buf[j])) + tsr_h2f(residual[oc]);
-                        }
+                        continue;
                     }
-                    tsr_f16_act_store(&p->act, buf, output + oc0, nb);
+                    for (kw = kw_lo; kw < kw_hi;
+                         ++kw, iw += w->dilation_w, w_px += in_cg) {
+                        tsr_hacc_dot(&acc, x_row + iw * in_c, 1, w_px, 1, in_cg);
+                    }
                 }
-                output += p->out_c;
-                residual = residual != NULL ? residual + p->out_c : NULL;
+                v = tsr_hacc_sum(&acc);
+                buf[j] = bias != NULL ? v + tsr_h2f(bias[oc]) : v;
+                if (r != NULL) { /* the sum rounded to half, as an Add sees it */
+                    buf[j] = tsr_h2f(tsr_f2h(buf[j])) + tsr_h2f(r[oc]);
+                }
             }
+            tsr_f16_act_store(&p->act, buf, y + oc0, nb);
         }
     }
     return TSR_OK;

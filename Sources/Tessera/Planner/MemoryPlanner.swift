@@ -277,7 +277,13 @@ public enum MemoryPlanner {
             walks[t] = delta <= f.lo ? .forward : .backward
         }
         let scratch = scratchBuffer.mapValues { MemoryPlan.Scratch(offset: buffers[$0].offset, bytes: buffers[$0].bytes) }
-        let bound = ArenaPlacement.lowerBound(PlacementProblem(buffers: problem.buffers, overlaps: used, alignment: alignment))
+        // The lower bound after the overlap decisions: the pairs the placement overlaps
+        // count their smallest union, every other pair is apart.
+        let realized = used.filter { pair, _ in
+            let a = buffers[pair.a], b = buffers[pair.b]
+            return a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes
+        }
+        let bound = ArenaPlacement.lowerBound(PlacementProblem(buffers: problem.buffers, overlaps: realized, alignment: alignment))
         return ArenaLayout(locations: locations, buffers: buffers, arenaBytes: placement.arenaBytes, lowerBoundBytes: bound,
                            scratch: scratch, planner: placement.strategy.rawValue, walks: walks)
     }

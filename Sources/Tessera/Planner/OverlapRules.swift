@@ -12,8 +12,9 @@
 /// The traces follow the C kernels (where a kernel mixes reads and writes inside a step
 /// in several ways depending on the core's SIMD, the trace puts the step's writes before
 /// its reads, which is safe for all of them):
-/// - conv loop nest (`tsr_conv2d_*`): output pixels in order; per output channel the
-///   window of its group is read, then the channel written;
+/// - conv loop nest (`tsr_conv2d_*`): output pixels in order, or from the last with
+///   `.walk = TSR_WALK_BACKWARD`; per output channel the window of its group is read, then
+///   the channel written;
 /// - depthwise and pooling loop nests, channel-vector depthwise: output pixels in order;
 ///   the output pixel is written (initialised), then its window read (the Helium
 ///   channel-vector kernel walks this way with `.walk = TSR_WALK_FORWARD`);
@@ -98,7 +99,8 @@ public enum OverlapRules {
             }
             switch variant {
             case .loopNest:
-                return Distances(forward: convLoopTrace(c, inE: inElement, outE: outElement).forwardDistance ?? .min)
+                return Distances(forward: convLoopTrace(c, backward: false, inE: inElement, outE: outElement).forwardDistance ?? .min,
+                                 backward: convLoopTrace(c, backward: true, inE: inElement, outE: outElement).backwardDistance ?? .min)
             case .conv1x1, .convIm2col:
                 let fwd = matrixTrace(c, backward: false, inE: inElement, outE: outElement).forwardDistance ?? .min
                 guard variant == .conv1x1 else { return Distances(forward: fwd) }
@@ -194,25 +196,22 @@ public enum OverlapRules {
         return t
     }
 
-    /// The conv loop nest: per output pixel and channel, the group's window read, then
-    /// the channel written.
-    static func convLoopTrace(_ c: ConvSpec, inE: Int, outE: Int) -> Trace {
+    /// The conv loop nest: output pixels from the first (or the last), per output channel
+    /// the group's window read, then the channel written.
+    static func convLoopTrace(_ c: ConvSpec, backward: Bool, inE: Int, outE: Int) -> Trace {
         var t = Trace()
         let g = c.geometry
         let inG = c.inChannels / c.group, outG = c.outChannels / c.group
-        var p = 0
-        for n in 0..<c.batch {
-            for oh in 0..<g.output.h {
-                for ow in 0..<g.output.w {
-                    for group in 0..<c.group {
-                        let w = window(g, n, oh, ow, channels: c.inChannels, group * inG, (group + 1) * inG)
-                        for oc in (group * outG)..<((group + 1) * outG) {
-                            if let w { t.read(w.0 * inE, w.1 * inE) }
-                            let at = p * c.outChannels + oc
-                            t.write(at * outE, (at + 1) * outE)
-                        }
-                    }
-                    p += 1
+        let pixels = g.output.h * g.output.w, total = c.batch * pixels
+        for q in 0..<total {
+            let p = backward ? total - 1 - q : q
+            let n = p / pixels, oh = (p % pixels) / g.output.w, ow = p % g.output.w
+            for group in 0..<c.group {
+                let w = window(g, n, oh, ow, channels: c.inChannels, group * inG, (group + 1) * inG)
+                for oc in (group * outG)..<((group + 1) * outG) {
+                    if let w { t.read(w.0 * inE, w.1 * inE) }
+                    let at = p * c.outChannels + oc
+                    t.write(at * outE, (at + 1) * outE)
                 }
             }
         }
