@@ -84,7 +84,8 @@ enum PrecisionLowering {
     }
 
     /// Nodes that compute in float32: softmax and the classifier head before it (the two
-    /// compute nodes that produce its logits, e.g. pooling and Gemm, with the views between).
+    /// compute nodes that produce its logits, e.g. pooling and Gemm, with the views between;
+    /// a max pool is exact in half and stays half).
     static func floatNodes(_ g: Graph) -> Set<String> {
         var result = Set<String>()
         var producers: [String: Int] = [:]
@@ -94,6 +95,9 @@ enum PrecisionLowering {
             var tensor = node.inputs[0]
             var computeNodes = 0
             while let p = producers[tensor], computeNodes < 2 {
+                // A max is exact in half: a max pool stays half, and only its (pooled)
+                // output is converted for the head.
+                if g.nodes[p].op == .maxPool { break }
                 result.insert(g.nodes[p].name)
                 if !g.nodes[p].op.isView && g.nodes[p].op != .transpose { computeNodes += 1 }
                 tensor = g.nodes[p].inputs[0]
