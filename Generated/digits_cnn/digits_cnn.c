@@ -70,67 +70,93 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
             .win = { 1, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 }, .in_c = 1, .out_c = 8,
             .groups = 1, .act = { .kind = TSR_ACT_RELU },
         };
-        status = tsr_conv2d_f32(&p, inputs[0], (digits_cnn_weights + 0), (digits_cnn_weights + 72), (a + 0));
+        status = tsr_conv2d_f32(&p, inputs[0], (digits_cnn_weights + 0), (digits_cnn_weights + 72), NULL, (a + 8));
         if (status != TSR_OK) return status;
     }
-    TSR_LAYER_DONE(1, 0, (a + 0), 512, 0);
-    TSR_CHECK_WRITTEN(1, 0, ((uint8_t *)arena + 0), 2048);
+    TSR_LAYER_DONE(1, 0, (a + 8), 512, 0);
+    TSR_CHECK_WRITTEN(1, 0, ((uint8_t *)arena + 32), 2048);
 
-    /* nodes[2] "pool1": MaxPool 2x2 stride 2x2, [1, 8, 8, 8] -> [1, 4, 4, 8] */
-    TSR_CHECK_READ(2, 0, ((uint8_t *)arena + 0), 2048);
+    /* nodes[2] "pool1": MaxPool 2x2 stride 2x2, [1, 8, 8, 8] -> [1, 4, 4, 8]; output over its input, walking forwards */
+    TSR_CHECK_READ(2, 0, ((uint8_t *)arena + 32), 2048);
+#ifdef TSR_CHECK_MEMORY
+    {
+        /* check: the same call into the shadow area (the output is placed over an input) */
+        void *const tsr_shadow_ = TSR_CHECK_SHADOW(512);
+        static const tsr_pool2d_params p = {
+            .win = { 1, 8, 8, 4, 4, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0 }, .channels = 8,
+            .count_include_pad = 0,
+        };
+        status = tsr_maxpool2d_f32(&p, (a + 8), (float *)((uint8_t *)tsr_shadow_ + 0));
+        if (status != TSR_OK) return status;
+    }
+#endif
     {
         static const tsr_pool2d_params p = {
             .win = { 1, 8, 8, 4, 4, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0 }, .channels = 8,
             .count_include_pad = 0,
         };
-        status = tsr_maxpool2d_f32(&p, (a + 0), (a + 512));
+        status = tsr_maxpool2d_f32(&p, (a + 8), (a + 0));
         if (status != TSR_OK) return status;
     }
-    TSR_LAYER_DONE(2, 0, (a + 512), 128, 0);
-    TSR_CHECK_WRITTEN(2, 1, ((uint8_t *)arena + 2048), 512);
-    TSR_CHECK_POISON(2, ((uint8_t *)arena + 1024), 1024);
+    TSR_LAYER_DONE(2, 0, (a + 0), 128, 0);
+    TSR_CHECK_SAME(2, 1, ((uint8_t *)arena + 0), (uint8_t *)TSR_CHECK_SHADOW(512) + 0, 512);
+    TSR_CHECK_WRITTEN(2, 1, ((uint8_t *)arena + 0), 512);
+    TSR_CHECK_POISON(2, ((uint8_t *)arena + 512), 544);
 
     /* nodes[3] "conv2": Conv 3x3 pads [1, 1, 1, 1] + Relu, [1, 4, 4, 8] -> [1, 4, 4, 16], 18432 MACs */
-    TSR_CHECK_READ(3, 1, ((uint8_t *)arena + 2048), 512);
+    TSR_CHECK_READ(3, 1, ((uint8_t *)arena + 0), 512);
     {
         static const tsr_conv2d_params p = {
             .win = { 1, 4, 4, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 }, .in_c = 8, .out_c = 16,
             .groups = 1, .act = { .kind = TSR_ACT_RELU },
         };
-        status = tsr_conv2d_f32(&p, (a + 512), (digits_cnn_weights + 80), (digits_cnn_weights + 1232), (a + 0));
+        status = tsr_conv2d_f32(&p, (a + 0), (digits_cnn_weights + 80), (digits_cnn_weights + 1232), NULL, (a + 264));
         if (status != TSR_OK) return status;
     }
-    TSR_LAYER_DONE(3, 0, (a + 0), 256, 0);
-    TSR_CHECK_WRITTEN(3, 2, ((uint8_t *)arena + 0), 1024);
-    TSR_CHECK_POISON(3, ((uint8_t *)arena + 2048), 512);
+    TSR_LAYER_DONE(3, 0, (a + 264), 256, 0);
+    TSR_CHECK_WRITTEN(3, 2, ((uint8_t *)arena + 1056), 1024);
+    TSR_CHECK_POISON(3, ((uint8_t *)arena + 0), 512);
 
-    /* nodes[5] "pool2": MaxPool 2x2 stride 2x2, [1, 4, 4, 16] -> [1, 2, 2, 16] */
-    TSR_CHECK_READ(4, 2, ((uint8_t *)arena + 0), 1024);
+    /* nodes[5] "pool2": MaxPool 2x2 stride 2x2, [1, 4, 4, 16] -> [1, 2, 2, 16]; output over its input, walking forwards */
+    TSR_CHECK_READ(4, 2, ((uint8_t *)arena + 1056), 1024);
+#ifdef TSR_CHECK_MEMORY
+    {
+        /* check: the same call into the shadow area (the output is placed over an input) */
+        void *const tsr_shadow_ = TSR_CHECK_SHADOW(256);
+        static const tsr_pool2d_params p = {
+            .win = { 1, 4, 4, 2, 2, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0 }, .channels = 16,
+            .count_include_pad = 0,
+        };
+        status = tsr_maxpool2d_f32(&p, (a + 264), (float *)((uint8_t *)tsr_shadow_ + 0));
+        if (status != TSR_OK) return status;
+    }
+#endif
     {
         static const tsr_pool2d_params p = {
             .win = { 1, 4, 4, 2, 2, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0 }, .channels = 16,
             .count_include_pad = 0,
         };
-        status = tsr_maxpool2d_f32(&p, (a + 0), (a + 256));
+        status = tsr_maxpool2d_f32(&p, (a + 264), (a + 248));
         if (status != TSR_OK) return status;
     }
-    TSR_LAYER_DONE(4, 0, (a + 256), 64, 0);
-    TSR_CHECK_WRITTEN(4, 3, ((uint8_t *)arena + 1024), 256);
-    TSR_CHECK_POISON(4, ((uint8_t *)arena + 256), 768);
+    TSR_LAYER_DONE(4, 0, (a + 248), 64, 0);
+    TSR_CHECK_SAME(4, 3, ((uint8_t *)arena + 992), (uint8_t *)TSR_CHECK_SHADOW(256) + 0, 256);
+    TSR_CHECK_WRITTEN(4, 3, ((uint8_t *)arena + 992), 256);
+    TSR_CHECK_POISON(4, ((uint8_t *)arena + 1248), 832);
 
     /* node "pool2_out_to_nchw": Transpose perm [0, 3, 1, 2], [1, 2, 2, 16] -> [1, 16, 2, 2] */
-    TSR_CHECK_READ(5, 3, ((uint8_t *)arena + 1024), 256);
+    TSR_CHECK_READ(5, 3, ((uint8_t *)arena + 992), 256);
     {
         static const tsr_strided_copy_params p = {
             .rank = 4, .out_shape = { 1, 16, 2, 2, 0, 0 }, .in_stride = { 64, 1, 32, 16, 0, 0 },
             .in_offset = 0,
         };
-        status = tsr_strided_copy_f32(&p, (a + 256), (a + 0));
+        status = tsr_strided_copy_f32(&p, (a + 248), (a + 0));
         if (status != TSR_OK) return status;
     }
     TSR_LAYER_DONE(5, 0, (a + 0), 64, 0);
     TSR_CHECK_WRITTEN(5, 4, ((uint8_t *)arena + 0), 256);
-    TSR_CHECK_POISON(5, ((uint8_t *)arena + 1024), 256);
+    TSR_CHECK_POISON(5, ((uint8_t *)arena + 992), 256);
 
     /* nodes[6] "flatten": Flatten, [1, 16, 2, 2] -> [1, 64] */
     TSR_CHECK_READ(6, 4, ((uint8_t *)arena + 0), 256);
@@ -165,7 +191,7 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
     return status;
 }
 
-static float digits_cnn_arena[640] TSR_ALIGNED(16);
+static float digits_cnn_arena[520] TSR_ALIGNED(16);
 
 int digits_cnn_infer(const float *input, float *output)
 {

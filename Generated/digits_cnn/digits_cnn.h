@@ -3,16 +3,16 @@
  * Model "digits_cnn": Handwritten digit classifier for 8x8 grey images in [0,1] (UCI optical digits as shipped by scikit-learn; 1437 train / 360 test). Conv 8x3x3 pad 1 + Relu + MaxPool 2x2 -> Conv 16x3x3 pad 1 + Relu + MaxPool 2x2 -> Flatten -> Gemm 64->10 -> Softmax. Trained by Examples/train_digits_cnn.py (numpy, Adam, 40 epochs, batch 32, seed 0); test accuracy 97.50% (351/360).
  *
  * Memory contract:
- *   arena    2560 bytes, 16-byte aligned, caller-owned for digits_cnn_run()
+ *   arena    2080 bytes, 16-byte aligned, caller-owned for digits_cnn_run()
  *            (digits_cnn_infer() uses a static arena of that size);
  *   weights  7600 bytes of const float32 in digits_cnn_weights.c (flash);
- *   inputs and outputs are caller-owned float32 buffers, row-major (NCHW), never
+ *   inputs and outputs are caller-owned float32 buffers, row-major, never
  *   aliased by the arena.
  *   Arena offsets of the activations (bytes):
- *     [      0, +2048) relu1_out  nodes 1..2
- *     [   2048, +512) pool1_out  nodes 2..3
- *     [      0, +1024) relu2_out  nodes 3..4
- *     [   1024, +256) pool2_out  nodes 4..5
+ *     [     32, +2048) relu1_out  nodes 1..2
+ *     [      0, +512) pool1_out  nodes 2..3
+ *     [   1056, +1024) relu2_out  nodes 3..4
+ *     [    992, +256) pool2_out  nodes 4..5
  *     [      0, +256) pool2_out__nchw, flat  nodes 5..7
  *     [    256, +48) logits  nodes 7..8
  */
@@ -25,14 +25,14 @@
 extern "C" {
 #endif
 
-#define DIGITS_CNN_ARENA_BYTES 2560u
+#define DIGITS_CNN_ARENA_BYTES 2080u
 #define DIGITS_CNN_ARENA_ALIGN 16u
 #define DIGITS_CNN_WEIGHTS_BYTES 7600u
 #define DIGITS_CNN_NUM_INPUTS 1
 #define DIGITS_CNN_NUM_OUTPUTS 1
 #define DIGITS_CNN_INPUT_0_ELEMS 64 /* "image": float32 [1, 1, 8, 8] */
 #define DIGITS_CNN_OUTPUT_0_ELEMS 10 /* "probabilities": float32 [1, 10] */
-#define DIGITS_CNN_CHECK_SHADOW_BYTES 0u /* shadow area of -DTSR_CHECK_MEMORY (tsr_types.h) */
+#define DIGITS_CNN_CHECK_SHADOW_BYTES 512u /* shadow area of -DTSR_CHECK_MEMORY (tsr_types.h) */
 
 /* Descriptor for generic drivers (names, shapes, sizes, entry point). */
 extern const tsr_model_desc digits_cnn_desc;

@@ -6,7 +6,7 @@
  *   arena    32 bytes, 16-byte aligned, caller-owned for tiny_mlp_run()
  *            (tiny_mlp_infer() uses a static arena of that size);
  *   weights  112 bytes of const float32 in tiny_mlp_weights.c (flash);
- *   inputs and outputs are caller-owned float32 buffers, row-major (NCHW), never
+ *   inputs and outputs are caller-owned float32 buffers, row-major, never
  *   aliased by the arena.
  *   Arena offsets of the activations (bytes):
  *     [      0, +16) h_relu  nodes 1..2

@@ -36,19 +36,33 @@ typedef struct {
     int32_t pad_top, pad_left, pad_bottom, pad_right;
 } tsr_window;
 
+/* The order a kernel walks its output pixels in, for an output the memory planner placed
+ * over the kernel's own input (Tessera's OverlapRules state, per kernel, how far the
+ * writes may run ahead of the reads):
+ *   TSR_WALK_ANY       the kernel's fastest order; output and input must not overlap;
+ *   TSR_WALK_FORWARD   pixel by pixel from the first, every write after the reads of the
+ *                      pixels before it: the output may start below the input;
+ *   TSR_WALK_BACKWARD  from the last pixel to the first (tsr_conv2d_1x1_*): the output
+ *                      may start above the input (a layer that expands channels). */
+typedef enum { TSR_WALK_ANY = 0, TSR_WALK_FORWARD = 1, TSR_WALK_BACKWARD = 2 } tsr_walk;
+
 /* 2-D convolution, NHWC, grouped. weights: [out_c][kernel_h][kernel_w][in_c / groups]
- * (OHWI); bias: [out_c] or NULL. Output channel oc reads input channels of group
- * oc / (out_c / groups). */
+ * (OHWI); bias: [out_c] or NULL; residual: NULL or a tensor of the output's shape added
+ * before the activation, y = act(conv + bias + residual) (the sum of the convolution is
+ * rounded to the element type first, as a separate Add would see it). residual may be
+ * the output itself (each element is read before it is written). Output channel oc reads
+ * input channels of group oc / (out_c / groups). */
 typedef struct {
     tsr_window win;
     int32_t in_c, out_c;
     int32_t groups;
     tsr_act act;
     tsr_acc_mode acc; /* FP16 variants only */
+    tsr_walk walk;    /* TSR_WALK_BACKWARD: tsr_conv2d_1x1_* only */
 } tsr_conv2d_params;
 
 int tsr_conv2d_f32(const tsr_conv2d_params *p, const float *input, const float *weights,
-                   const float *bias, float *output);
+                   const float *bias, const float *residual, float *output);
 
 /* Depthwise 2-D convolution, NHWC: out_c = in_c * multiplier, output channel oc reads input
  * channel oc / multiplier. weights: [kernel_h][kernel_w][out_c] (HWC, channels contiguous);
@@ -58,6 +72,8 @@ typedef struct {
     int32_t in_c, multiplier;
     tsr_act act;
     tsr_acc_mode acc; /* FP16 variants only */
+    tsr_walk walk;    /* TSR_WALK_FORWARD: pixel by pixel (the Helium kernels otherwise walk
+                       * channel blocks over the whole image) */
 } tsr_depthwise_conv2d_params;
 
 int tsr_depthwise_conv2d_f32(const tsr_depthwise_conv2d_params *p, const float *input,
@@ -80,30 +96,17 @@ int tsr_depthwise_conv2d_f32(const tsr_depthwise_conv2d_params *p, const float *
  * the size in bytes, or TSR_ERR_PARAM for parameters the kernel does not take. */
 int32_t tsr_conv2d_im2col_f32_scratch_bytes(const tsr_conv2d_params *p);
 int tsr_conv2d_im2col_f32(const tsr_conv2d_params *p, const float *input,
-                          const float *weights, const float *bias, float *output,
-                          void *scratch, int32_t scratch_bytes);
+                          const float *weights, const float *bias, const float *residual,
+                          float *output, void *scratch, int32_t scratch_bytes);
 
 /* 1x1 convolution without padding (any stride, groups == 1), packed weights, no scratch. */
 int tsr_conv2d_1x1_f32(const tsr_conv2d_params *p, const float *input, const float *weights,
-                       const float *bias, float *output);
+                       const float *bias, const float *residual, float *output);
 
 /* Depthwise convolution with channel multiplier 1, vectorised over channels (the same
  * weights layout as tsr_depthwise_conv2d_f32). */
 int tsr_depthwise_conv2d_vec_f32(const tsr_depthwise_conv2d_params *p, const float *input,
                                  const float *weights, const float *bias, float *output);
-
-/* Depthwise convolution with channel multiplier 1 in place: `data` holds the input and
- * receives the output (NHWC, the same channels; the buffer holds the larger of the two).
- * Blocks of TSR_DW_INPLACE_CHANNELS channels are computed into `scratch` and copied over
- * their channels, which no later block reads. scratch: at least
- * tsr_depthwise_conv2d_inplace_*_scratch_bytes(p) bytes (batch * out_h * out_w *
- * min(in_c, TSR_DW_INPLACE_CHANNELS) values), aligned for the element type. Results are
- * those of tsr_depthwise_conv2d_vec_*. */
-#define TSR_DW_INPLACE_CHANNELS 8
-int32_t tsr_depthwise_conv2d_inplace_f32_scratch_bytes(const tsr_depthwise_conv2d_params *p);
-int tsr_depthwise_conv2d_inplace_f32(const tsr_depthwise_conv2d_params *p, float *data,
-                                     const float *weights, const float *bias, void *scratch,
-                                     int32_t scratch_bytes);
 
 /* Fully connected: y[m][n] = act(sum_k x[m][k] * w[k][n] + bias[n]), w packed, bias [n]
  * or NULL. */
@@ -310,19 +313,17 @@ int tsr_softmax_f32(const tsr_softmax_params *p, const float *x, float *y);
  * half is a storage format there, computed in float.
  */
 int tsr_conv2d_f16(const tsr_conv2d_params *p, const tsr_f16 *input, const tsr_f16 *weights,
-                   const tsr_f16 *bias, tsr_f16 *output);
+                   const tsr_f16 *bias, const tsr_f16 *residual, tsr_f16 *output);
 int32_t tsr_conv2d_im2col_f16_scratch_bytes(const tsr_conv2d_params *p);
 int tsr_conv2d_im2col_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
-                          const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output,
-                          void *scratch, int32_t scratch_bytes);
+                          const tsr_f16 *weights, const tsr_f16 *bias,
+                          const tsr_f16 *residual, tsr_f16 *output, void *scratch,
+                          int32_t scratch_bytes);
 int tsr_conv2d_1x1_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
-                       const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output);
+                       const tsr_f16 *weights, const tsr_f16 *bias, const tsr_f16 *residual,
+                       tsr_f16 *output);
 int tsr_depthwise_conv2d_vec_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
                                  const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *output);
-int32_t tsr_depthwise_conv2d_inplace_f16_scratch_bytes(const tsr_depthwise_conv2d_params *p);
-int tsr_depthwise_conv2d_inplace_f16(const tsr_depthwise_conv2d_params *p, tsr_f16 *data,
-                                     const tsr_f16 *weights, const tsr_f16 *bias,
-                                     void *scratch, int32_t scratch_bytes);
 int tsr_fully_connected_f16(const tsr_fully_connected_params *p, const tsr_f16 *x,
                             const tsr_f16 *weights, const tsr_f16 *bias, tsr_f16 *y);
 int tsr_depthwise_conv2d_f16(const tsr_depthwise_conv2d_params *p, const tsr_f16 *input,
