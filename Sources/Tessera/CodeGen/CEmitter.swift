@@ -12,7 +12,7 @@ struct CEmitter {
     let io: DType
     var macro: String { prefix.uppercased() }
     /// The hooks of the memory checking mode (MemoryCheck.swift).
-    var check: MemoryCheck { MemoryCheck(graph: graph, plan: plan, prefix: prefix) }
+    let check: MemoryCheck
     /// The C element type of the inputs and outputs.
     var ioType: String { io == .float16 ? "tsr_f16" : "float" }
 
@@ -22,6 +22,7 @@ struct CEmitter {
         self.prefix = CSyntax.symbolPrefix(graph.name)
         self.acc = acc
         self.io = io
+        self.check = MemoryCheck(graph: graph, plan: plan, prefix: CSyntax.symbolPrefix(graph.name))
     }
 
     /// The files, by name, and the kernel functions the schedule calls (sorted).

@@ -23,19 +23,42 @@ struct MemoryCheck {
     let graph: Graph
     let plan: MemoryPlan
     let prefix: String
+    /// Indexes built once (the emission stays linear in the graph): the buffer of each
+    /// tensor, the buffers ending at each node and those live at each node.
+    private let bufferOf: [String: Int]
+    private let endingAt: [[Int]]
+    private let liveAt: [[Int]]
+    private let kept: [Range<Int>]
 
     init(graph: Graph, plan: MemoryPlan, prefix: String) {
         self.graph = graph
         self.plan = plan
         self.prefix = prefix
+        var bufferOf: [String: Int] = [:]
+        let steps = max(graph.nodes.count + 1, (plan.buffers.map(\.last).max() ?? 0) + 2)
+        var endingAt = [[Int]](repeating: [], count: steps), liveAt = [[Int]](repeating: [], count: steps)
+        for (b, buffer) in plan.buffers.enumerated() {
+            for name in buffer.tensors where bufferOf[name] == nil {
+                if case let .arena(offset)? = plan.locations[name], offset == buffer.offset { bufferOf[name] = b }
+            }
+            endingAt[buffer.last].append(b)
+            for t in buffer.first...buffer.last { liveAt[t].append(b) }
+        }
+        for (b, buffer) in plan.buffers.enumerated() {
+            for name in buffer.tensors where bufferOf[name] == nil { bufferOf[name] = b }
+        }
+        self.bufferOf = bufferOf
+        self.endingAt = endingAt
+        self.liveAt = liveAt
+        let outputs = Set(graph.outputs)
+        kept = plan.buffers.filter { b in b.tensors.contains { outputs.contains($0) } }.map { $0.offset..<($0.offset + $0.bytes) }
     }
 
     /// The arena buffer a tensor lives in: its location is `.arena(offset)` and the buffer
     /// at that offset lists it.
     func buffer(of tensor: String) -> Int? {
-        guard case let .arena(offset)? = plan.locations[tensor] else { return nil }
-        return plan.buffers.firstIndex { $0.offset == offset && $0.tensors.contains(tensor) }
-            ?? plan.buffers.firstIndex { $0.tensors.contains(tensor) }
+        guard case .arena? = plan.locations[tensor] else { return nil }
+        return bufferOf[tensor]
     }
 
     private func range(_ tensor: String) -> Range<Int>? {
@@ -167,10 +190,9 @@ struct MemoryCheck {
     /// lifetime ends at `i` minus the union of those live at `i + 1` (scratch included).
     /// Outputs in the arena (`--io-in-arena`) stay: the caller reads them after the run.
     func poisonRanges(after i: Int) -> [Range<Int>] {
-        let outputs = Set(graph.outputs)
-        let kept = plan.buffers.filter { b in b.tensors.contains { outputs.contains($0) } }.map { $0.offset..<($0.offset + $0.bytes) }
-        let dead = plan.buffers.filter { $0.last == i }.map { $0.offset..<($0.offset + $0.bytes) }
-        let live = plan.buffers.filter { $0.first <= i + 1 && i + 1 <= $0.last }.map { $0.offset..<($0.offset + $0.bytes) } + kept
+        func range(_ b: Int) -> Range<Int> { plan.buffers[b].offset..<(plan.buffers[b].offset + plan.buffers[b].bytes) }
+        let dead = endingAt[i].map(range)
+        let live = (i + 1 < liveAt.count ? liveAt[i + 1].map(range) : []) + kept
         return Self.subtract(Self.union(dead), Self.union(live))
     }
 

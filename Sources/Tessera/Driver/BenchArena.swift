@@ -43,6 +43,8 @@ extension Bench {
     public static func arenaFigures(_ graph: Graph, target: String, precision: Precision, ioInArena: Bool) throws -> ArenaFigures {
         var options = CompileOptions(target: target, precision: precision)
         options.ioInArena = ioInArena
+        // In the arena, as TFLM holds them: image inputs channels last, as a .tflite takes them.
+        if ioInArena { options.inputLayout = .nhwc }
         let m = try Compiler.compile(graph, options: options)
         let inputBytes = m.graph.inputs.map(\.type.byteCount).reduce(0, +)
         let outputBytes = m.graph.outputs.compactMap { m.graph.types[$0]?.byteCount }.reduce(0, +)
@@ -139,7 +141,7 @@ extension Bench {
         var l = ["", "## Arena: Tessera against TensorFlow Lite Micro", "",
                  "Activation memory, measured in this run: Tessera's from compiling each network for \(target) (no emulation",
                  "needed), with the inputs and outputs caller-owned (the arena, then the arena plus the I/O buffers) and",
-                 "with `--io-in-arena` (the arena then holds them; \"total\" is what report.json states as",
+                 "with `--io-in-arena --input-layout nhwc` (the arena then holds them, image inputs channels last as a .tflite takes them; \"total\" is what report.json states as",
                  "`total_activation_bytes`); TFLM's from its RecordingMicroAllocator (tflite-micro \(tflmVersion),",
                  "Scripts/tflm_arena.py) on the same network's MLCommons .tflite: \"head\", its planned non-persistent",
                  "activation area, which holds its input and output tensors. The ratios divide Tessera's total",

@@ -72,16 +72,20 @@ public enum Compiler {
         guard options.io == .float32 || options.io == .float16 else {
             throw TesseraError.usage("--io must be fp32 or fp16")
         }
-        let graph = try Pipeline.run(input, options: PassOptions(precision: precision, io: options.io, inputLayout: options.inputLayout), verify: options.verifyEachPass,
-                                     dumpAfter: options.dumpIRAfter) { dumps.append(($0, $1)) }
-        // 2. Per-layer figures: parameters, MACs, activation sizes.
-        let summary = try ModelSummary(graph)
-        // 3. Memory: weights blob layout, activation lifetimes and arena offsets.
+        let optimised = try Pipeline.run(input, options: PassOptions(precision: precision, io: options.io, inputLayout: options.inputLayout), verify: options.verifyEachPass,
+                                         dumpAfter: options.dumpIRAfter) { dumps.append(($0, $1)) }
+        // 2. Memory: the execution order with the smallest arena (ExecutionOrder), weights
+        //    blob layout, activation lifetimes and arena offsets.
         let alignment = options.arenaAlignment ?? target.arenaAlignment
         guard alignment >= 4 && alignment % 4 == 0 else { throw TesseraError.usage("the arena alignment must be a positive multiple of 4, got \(alignment)") }
-        var plan = try MemoryPlanner.plan(graph, kernels: options.kernels, simd: target.kernelSIMD,
-                                          arena: .init(overlap: options.inPlace, ioInArena: options.ioInArena, alignment: alignment,
-                                                       overlapSlack: options.overlapSlack))
+        let arena = MemoryPlanner.ArenaOptions(overlap: options.inPlace, ioInArena: options.ioInArena, alignment: alignment,
+                                               overlapSlack: options.overlapSlack)
+        let (graph, planned) = try ExecutionOrder.best(optimised) {
+            try MemoryPlanner.plan($0, kernels: options.kernels, simd: target.kernelSIMD, arena: arena)
+        }
+        var plan = planned
+        // 3. Per-layer figures: parameters, MACs, activation sizes.
+        let summary = try ModelSummary(graph)
         options.planEdit?(&plan)
         // 4. C code: header with the memory contract, schedule, weights.
         let (sources, kernels) = try CEmitter(graph: graph, plan: plan, acc: precision.accumulation(on: target), io: options.io).emit()

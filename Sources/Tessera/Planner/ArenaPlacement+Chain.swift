@@ -12,6 +12,10 @@ extension ArenaPlacement {
         let order = p.buffers.indices.sorted { (p.buffers[$0].first, $0) < (p.buffers[$1].first, $1) }
         var offsets = [Int](repeating: 0, count: p.buffers.count)
         var placed: [Int] = []
+        // The placed buffers live at each step: in first-use order, those a buffer conflicts
+        // with are the ones live at its first step (linear in the graph for chains).
+        let steps = (p.buffers.map(\.last).max() ?? -1) + 1
+        var liveAt = [[Int]](repeating: [], count: max(steps, 1))
         var low = 0, high = 0  // the extent of the placed buffers
         var inRule = Set<Int>()
         for pair in p.overlaps.keys { inRule.formUnion([pair.a, pair.b]) }
@@ -19,7 +23,7 @@ extension ArenaPlacement {
             let size = p.buffers[i].bytes
             guard size > 0 else { continue }
             var intervals: [(Int, Int)] = []
-            for j in placed where p.conflict(i, j) {
+            for j in liveAt[p.buffers[i].first] {
                 let f = p.forbidden(j, i)
                 if f.lo < f.hi { intervals.append((offsets[j] + f.lo, offsets[j] + f.hi)) }
             }
@@ -37,11 +41,12 @@ extension ArenaPlacement {
             offsets[i] = x
             if placed.isEmpty { low = x; high = x + size } else { low = min(low, x); high = max(high, x + size) }
             placed.append(i)
+            for t in p.buffers[i].first...p.buffers[i].last { liveAt[t].append(i) }
         }
         // Then each buffer in turn moves where the extent of all the others and it is
         // least, if that is smaller (a few rounds): a buffer the first pass put at an end
         // that a later drift did not need (a scratch above the chain, say) comes back.
-        for _ in 0..<3 {
+        for _ in 0..<(placed.count <= largeProblem ? 3 : 0) {
             var moved = false
             for i in placed {
                 let size = p.buffers[i].bytes

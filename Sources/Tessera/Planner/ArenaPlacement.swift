@@ -97,6 +97,8 @@ public enum ArenaPlacement {
     public static let exactBufferLimit = 40
     /// The exact search stops after placing this many buffers in total (its branches).
     public static let exactNodeLimit = 200_000
+    /// Above this many buffers only the chain placement runs (ArenaPlacement+Chain.swift).
+    public static let largeProblem = 1_000
 
     /// No placement can use fewer bytes: the largest total live at any step, where each
     /// overlap pair live at a step counts only the smallest union its rule allows.
@@ -181,6 +183,9 @@ public enum ArenaPlacement {
     /// `PlacementStrategy.allCases`). `provedOptimal` is true when the exact search proved
     /// the kept arena optimal, whichever strategy found it.
     public static func best(_ p: PlacementProblem) -> Placement {
+        // A large graph (a long chain, say): the chain placement alone, linear in its size;
+        // the other strategies compare every pair.
+        if p.buffers.count > largeProblem { return place(p, .chain) }
         let heuristics = PlacementStrategy.allCases.filter { $0 != .exact }.map { place(p, $0) }
         let search = exact(p, incumbent: smallest(heuristics))
         let runs = PlacementStrategy.allCases.map { s in s == .exact ? search : heuristics.first { $0.strategy == s }! }

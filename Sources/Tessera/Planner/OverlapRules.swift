@@ -17,7 +17,8 @@
 ///   the channel written;
 /// - depthwise and pooling loop nests, channel-vector depthwise: output pixels in order;
 ///   the output pixel is written (initialised), then its window read (the Helium
-///   channel-vector kernel walks this way with `.walk = TSR_WALK_FORWARD`);
+///   channel-vector kernel walks this way with `.walk = TSR_WALK_FORWARD`; the scalar
+///   half one only when its channels are a multiple of 4);
 /// - the matrix kernels (1x1, im2col): groups of TSR_MM_ROWS output pixels, the group's
 ///   outputs written, then the group's windows read; the 1x1 kernel also walks the groups
 ///   from the last to the first (`.walk = TSR_WALK_BACKWARD`), for layers that expand;
@@ -94,6 +95,9 @@ public enum OverlapRules {
         case let .conv(c) where c.layout == .nhwc && k == 0:
             if c.isDepthwise {
                 guard variant == .loopNest || variant == .depthwiseVector else { return nil }
+                // The scalar half kernel computes the last in_c % 4 channels over the whole
+                // image before walking the pixels (tsr_dw_range_f16): no pixel order.
+                if variant == .depthwiseVector && inElement == 2 && simd != "helium" && c.inChannels % 4 != 0 { return nil }
                 return Distances(forward: pixelTrace(c.batch, c.geometry, inC: c.inChannels, outC: c.outChannels, inE: inElement, outE: outElement)
                     .forwardDistance ?? .min)
             }

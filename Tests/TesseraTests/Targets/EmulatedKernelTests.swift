@@ -43,9 +43,11 @@ import Testing
 
     /// runAndCompare, returning the emulator's outputs as well.
     static func runAndCompareOutputs(_ graph: Graph, target: String, precision: Precision, seed: UInt64, io: DType = .float32,
-                                     sameBitsAsHost: Bool = false, inPlace: InPlacePolicy = .whenSmaller)
+                                     sameBitsAsHost: Bool = false, inPlace: InPlacePolicy = .whenSmaller,
+                                     pin: ((Node) -> Bool)? = nil)
         throws -> (model: CompiledModel, outputs: OrderedDictionary<String, TensorValue>) {
-        let model = try Compiler.compile(graph, options: CompileOptions(target: target, precision: precision, io: io, inPlace: inPlace))
+        let options = CompileOptions(target: target, precision: precision, io: io, inPlace: inPlace)
+        let model = try pin.map { try OverlapRuleTests.pinned(graph, options, $0) } ?? Compiler.compile(graph, options: options)
         let inputs = randomInputs(graph, seed: seed)
         let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
         let run = try EmulatorRunner.run(model, target: model.target, inputs: ordered)

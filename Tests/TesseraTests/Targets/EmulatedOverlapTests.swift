@@ -3,7 +3,8 @@ import OrderedCollections
 import Testing
 @testable import Tessera
 
-/// Depthwise outputs placed over their inputs (OverlapRules, InPlacePolicy.always; on
+/// Depthwise outputs placed over their inputs at their rules' distance (pinned there,
+/// OverlapRuleTests.pinned; on
 /// Helium the kernels then walk pixel by pixel, TSR_WALK_FORWARD), on corstone300, rv32zfh
 /// and the host (portable C), against the reference interpreter and, bit for bit, against
 /// the same model with every output disjoint from its input. The shapes reach several channel blocks and a last
@@ -45,7 +46,7 @@ import Testing
     static let layers = shapes.count + 2
 
     /// The depthwise layers whose output the plan put over their input (the placement
-    /// overlaps those where it shrinks the arena: 5 of the 8 here).
+    /// overlaps those where it shrinks the arena; OverlapRuleTests pins each rule).
     static func overlapped(_ model: CompiledModel) -> Int {
         model.graph.nodes.indices.filter { model.plan.walks[$0] != nil && model.graph.nodes[$0].name.hasPrefix("dw") }.count
     }
@@ -56,9 +57,12 @@ import Testing
     func inPlaceOnTheEmulatorMatchesOutOfPlace(_ c: (String, Precision)) throws {
         let (target, precision) = c
         let graph = try Self.model().graph()
-        let inPlace = try EmulatedKernelTests.runAndCompareOutputs(graph, target: target, precision: precision, seed: 62, inPlace: .always)
+        let inPlace = try EmulatedKernelTests.runAndCompareOutputs(graph, target: target, precision: precision, seed: 62, inPlace: .never,
+                                                                   pin: { $0.name.hasPrefix("dw") })
         let outOfPlace = try EmulatedKernelTests.runAndCompareOutputs(graph, target: target, precision: precision, seed: 62, inPlace: .never)
-        #expect(Self.overlapped(inPlace.model) >= Self.layers / 2)
+        // dwc reads dwb's output: one pair of the two; rv32zfh's scalar half kernel has no
+        // pixel order with 17 or 9 channels (not a multiple of 4).
+        #expect(Self.overlapped(inPlace.model) == (target == "rv32zfh" ? Self.layers - 3 : Self.layers - 1))
         #expect(outOfPlace.model.plan.walks.isEmpty)
         if target == "corstone300" {
             #expect(outOfPlace.model.plan.variants.filter { $0 == .depthwiseVector }.count == Self.layers)
@@ -73,9 +77,10 @@ import Testing
         let ordered = OrderedDictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, inputs[$0.name]!) })
         var results: [OrderedDictionary<String, TensorValue>] = []
         for policy in [InPlacePolicy.always, .never] {
-            let model = try Compiler.compile(graph, options: CompileOptions(precision: precision, inPlace: policy))
-            #expect(policy == .always ? Self.overlapped(model) >= Self.layers / 2 : Self.overlapped(model) == 0)
-            let outputs = try HostRunner.compileAndRun(model, inputs: ordered)
+            let options = CompileOptions(precision: precision, inPlace: .never)
+            let model = policy == .always ? try OverlapRuleTests.pinned(graph, options) { $0.name.hasPrefix("dw") } : try Compiler.compile(graph, options: options)
+            #expect(Self.overlapped(model) == (policy == .always ? Self.layers - 1 : 0))
+            let outputs = try HostRunner.compileAndRun(model, inputs: ordered, checkMemory: true)
             let expected = try ReferenceInterpreter.run(model.graph, inputs: inputs)
             for name in graph.outputs {
                 let cmp = Comparison(try #require(outputs[name]), try #require(expected[name]))
