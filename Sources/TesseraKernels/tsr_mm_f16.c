@@ -578,28 +578,20 @@ void tsr_mm_f16(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w
     }
 }
 
-/* The residual rows of up to TSR_RES_COLS columns are saved at once (one micro-kernel
- * call for the rows); wider outputs go TSR_RES_COLS columns at a time (a multiple of the
- * packing width, so each call starts at a packed block). ReLU and no activation are
- * applied as the residual is added, the others through tsr_act_apply_n. */
-#define TSR_RES_COLS 64
-
 void tsr_mm_f16_residual(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
                          int32_t n, const tsr_f16 *bias, const tsr_act *act,
-                         tsr_acc_mode acc,
-                         const tsr_f16 *const res[], tsr_f16 *const y[])
+                         tsr_acc_mode acc, const tsr_f16 *const res[], tsr_f16 *const y[])
 {
     const int32_t k = m->nseg * m->seg;
-    const int relu = act->kind == TSR_ACT_RELU, plain = act->kind == TSR_ACT_NONE;
     tsr_act none;
     int32_t j0, r, j;
     none.kind = TSR_ACT_NONE, none.min = 0.0f, none.max = 0.0f, none.alpha = 0.0f;
     none.beta = 0.0f;
-    for (j0 = 0; j0 < n; j0 += TSR_RES_COLS) {
-        const int32_t nb = n - j0 < TSR_RES_COLS ? n - j0 : TSR_RES_COLS;
-        tsr_f16 keep[TSR_MM_ROWS][TSR_RES_COLS];
+    for (j0 = 0; j0 < n; j0 += TSR_PACK_COLS_F16) {
+        const int32_t nb = n - j0 < TSR_PACK_COLS_F16 ? n - j0 : TSR_PACK_COLS_F16;
+        tsr_f16 keep[TSR_MM_ROWS][TSR_PACK_COLS_F16];
         tsr_f16 *yb[TSR_MM_ROWS];
-        float buf[TSR_RES_COLS];
+        float buf[TSR_PACK_COLS_F16];
         for (r = 0; r < m->rows; ++r) {
             yb[r] = y[r] + j0;
             for (j = 0; j < nb; ++j) {
@@ -609,16 +601,9 @@ void tsr_mm_f16_residual(const tsr_mm_rows *m, const tsr_f16 *const a[], const t
         tsr_mm_f16(m, a, w + j0 * k, nb, bias != NULL ? bias + j0 : NULL, &none, acc, yb);
         for (r = 0; r < m->rows; ++r) {
             for (j = 0; j < nb; ++j) {
-                float v = tsr_h2f(yb[r][j]) + tsr_h2f(keep[r][j]);
-                if (relu && v < 0.0f) {
-                    v = 0.0f;
-                }
-                buf[j] = v;
+                buf[j] = tsr_h2f(yb[r][j]) + tsr_h2f(keep[r][j]);
             }
-            if (!relu && !plain) {
-                tsr_act_apply_n(act, buf, nb);
-            }
-            tsr_f2h_n(buf, yb[r], nb);
+            tsr_f16_act_store(act, buf, yb[r], nb);
         }
     }
 }

@@ -215,27 +215,19 @@ void tsr_mm_f32(const tsr_mm_rows *m, const float *const a[], const float *w, in
     }
 }
 
-/* The residual rows of up to TSR_RES_COLS columns are saved at once (one micro-kernel
- * call for the rows); wider outputs go TSR_RES_COLS columns at a time (a multiple of the
- * packing width, so each call starts at a packed block). ReLU and no activation are
- * applied as the residual is added, the others through tsr_act_apply_n. */
-#define TSR_RES_COLS 64
-
 void tsr_mm_f32_residual(const tsr_mm_rows *m, const float *const a[], const float *w,
                          int32_t n, const float *bias, const tsr_act *act,
                          const float *const res[], float *const y[])
 {
     const int32_t k = m->nseg * m->seg;
-    const int relu = act->kind == TSR_ACT_RELU, plain = act->kind == TSR_ACT_NONE;
     tsr_act none;
     int32_t j0, r, j;
     none.kind = TSR_ACT_NONE, none.min = 0.0f, none.max = 0.0f, none.alpha = 0.0f;
     none.beta = 0.0f;
-    for (j0 = 0; j0 < n; j0 += TSR_RES_COLS) {
-        const int32_t nb = n - j0 < TSR_RES_COLS ? n - j0 : TSR_RES_COLS;
-        float keep[TSR_MM_ROWS][TSR_RES_COLS];
+    for (j0 = 0; j0 < n; j0 += TSR_PACK_COLS_F32) {
+        const int32_t nb = n - j0 < TSR_PACK_COLS_F32 ? n - j0 : TSR_PACK_COLS_F32;
+        float keep[TSR_MM_ROWS][TSR_PACK_COLS_F32];
         float *yb[TSR_MM_ROWS];
-        float buf[TSR_RES_COLS];
         for (r = 0; r < m->rows; ++r) {
             yb[r] = y[r] + j0;
             for (j = 0; j < nb; ++j) {
@@ -245,18 +237,9 @@ void tsr_mm_f32_residual(const tsr_mm_rows *m, const float *const a[], const flo
         tsr_mm_f32(m, a, w + j0 * k, nb, bias != NULL ? bias + j0 : NULL, &none, yb);
         for (r = 0; r < m->rows; ++r) {
             for (j = 0; j < nb; ++j) {
-                float v = yb[r][j] + keep[r][j];
-                if (relu && v < 0.0f) {
-                    v = 0.0f;
-                }
-                buf[j] = v;
+                yb[r][j] += keep[r][j];
             }
-            if (!relu && !plain) {
-                tsr_act_apply_n(act, buf, nb);
-            }
-            for (j = 0; j < nb; ++j) {
-                yb[r][j] = buf[j];
-            }
+            tsr_act_apply_n(act, yb[r], nb);
         }
     }
 }
