@@ -147,57 +147,79 @@ static inline int tsr_binary_is_block(const tsr_binary_params *p, const int32_t 
 }
 
 
-/* The walk of tsr_strided_copy_*: rows along the longest output axis (the last one on
- * ties), so that a transpose whose last axis is short (NCHW -> NHWC: the channels) still
- * moves long runs; the other axes advance like an odometer, in row-major order. Each row
- * is n elements, read from x every `step` from off and written to y every `y_step` from
- * yo (y dense). */
+/* The walk of tsr_strided_copy_*: the output axes of size 1 dropped and neighbours that
+ * are one run in x as in y merged (an NCHW -> NHWC transpose becomes two axes: the H * W
+ * pixels, contiguous in x, and the channels), then rows along the longest axis (the last
+ * one on ties), so that a transpose whose last axis is short still moves long runs; the
+ * other axes advance like an odometer, in row-major order. Each row is n elements, read
+ * from x every `step` from off and written to y every `y_step` from yo (y dense). */
 typedef struct {
-    const tsr_strided_copy_params *p;
-    int32_t idx[TSR_MAX_RANK], y_stride[TSR_MAX_RANK];
+    int32_t rank;
+    int32_t shape[TSR_MAX_RANK], x_stride[TSR_MAX_RANK], y_stride[TSR_MAX_RANK];
+    int32_t idx[TSR_MAX_RANK];
     int32_t inner, n, step, y_step, off, yo;
 } tsr_strided_walk;
 
 /* The first row of a valid p (tsr_strided_copy_params_ok); 0 when the output is empty. */
 static inline int tsr_strided_start(tsr_strided_walk *w, const tsr_strided_copy_params *p)
 {
-    const int32_t last = p->rank - 1;
-    int32_t d;
-    w->p = p;
-    w->y_stride[last] = 1;
-    for (d = last - 1; d >= 0; --d) {
-        w->y_stride[d] = w->y_stride[d + 1] * p->out_shape[d + 1];
+    int32_t d, r = 0;
+    for (d = 0; d < p->rank; ++d) {
+        if (p->out_shape[d] == 0) {
+            return 0;
+        }
     }
-    w->inner = last;
-    for (d = last; d >= 0; --d) {
+    for (d = 0; d < p->rank; ++d) { /* the axes of size > 1, merged where one run */
+        if (p->out_shape[d] == 1) {
+            continue;
+        }
+        if (r > 0 && w->x_stride[r - 1] == p->in_stride[d] * p->out_shape[d]) {
+            w->shape[r - 1] *= p->out_shape[d];
+            w->x_stride[r - 1] = p->in_stride[d];
+            continue;
+        }
+        w->shape[r] = p->out_shape[d];
+        w->x_stride[r] = p->in_stride[d];
+        ++r;
+    }
+    if (r == 0) { /* a single element */
+        w->shape[0] = 1, w->x_stride[0] = 0;
+        r = 1;
+    }
+    w->rank = r;
+    w->y_stride[r - 1] = 1;
+    for (d = r - 2; d >= 0; --d) {
+        w->y_stride[d] = w->y_stride[d + 1] * w->shape[d + 1];
+    }
+    w->inner = r - 1;
+    for (d = r - 1; d >= 0; --d) {
         w->idx[d] = 0;
-        if (p->out_shape[d] > p->out_shape[w->inner]) {
+        if (w->shape[d] > w->shape[w->inner]) {
             w->inner = d;
         }
     }
-    w->n = p->out_shape[w->inner];
-    w->step = p->in_stride[w->inner];
+    w->n = w->shape[w->inner];
+    w->step = w->x_stride[w->inner];
     w->y_step = w->y_stride[w->inner];
     w->off = p->in_offset;
     w->yo = 0;
-    return w->y_stride[0] * p->out_shape[0] > 0;
+    return 1;
 }
 
 /* Moves to the next row; 0 after the last one. */
 static inline int tsr_strided_next(tsr_strided_walk *w)
 {
-    const tsr_strided_copy_params *p = w->p;
     int32_t d;
-    for (d = p->rank - 1; d >= 0; --d) {
+    for (d = w->rank - 1; d >= 0; --d) {
         if (d == w->inner) {
             continue;
         }
-        if (++w->idx[d] < p->out_shape[d]) {
-            w->off += p->in_stride[d];
+        if (++w->idx[d] < w->shape[d]) {
+            w->off += w->x_stride[d];
             w->yo += w->y_stride[d];
             return 1;
         }
-        w->off -= (w->idx[d] - 1) * p->in_stride[d];
+        w->off -= (w->idx[d] - 1) * w->x_stride[d];
         w->yo -= (w->idx[d] - 1) * w->y_stride[d];
         w->idx[d] = 0;
     }

@@ -10,6 +10,14 @@
 
 #include "tsr_kernels.h"
 
+/* A static function inlined into each caller, so that a constant argument (a NULL
+ * residual, say) specialises its body: the variant without the option costs nothing. */
+#if defined(__GNUC__)
+#define TSR_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define TSR_ALWAYS_INLINE inline
+#endif
+
 /* Lowest finite float (-FLT_MAX), spelled out so that <float.h> is not needed. */
 #define TSR_FLT_LOWEST (-3.40282347e+38f)
 

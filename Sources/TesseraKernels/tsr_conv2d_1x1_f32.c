@@ -47,10 +47,12 @@ int tsr_conv2d_1x1_f32(const tsr_conv2d_params *p, const float *input,
             const int32_t ih = (o / w->out_w) * w->stride_h, iw = (o % w->out_w) * w->stride_w;
             a[r] = input + ((n * w->in_h + ih) * w->in_w + iw) * p->in_c;
             y[r] = output + (q + r) * p->out_c;
-            res[r] = residual != NULL ? residual + (q + r) * p->out_c : NULL;
         }
         tsr_mm_plain(&m, rows, p->in_c);
         if (residual != NULL) {
+            for (r = 0; r < rows; ++r) { /* the same place in the residual */
+                res[r] = residual + (y[r] - output);
+            }
             tsr_mm_f32_residual(&m, a, weights, p->out_c, bias, &p->act, res, y);
         } else {
             tsr_mm_f32(&m, a, weights, p->out_c, bias, &p->act, y);

@@ -97,7 +97,6 @@ int tsr_conv2d_im2col_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
         for (r = 0; first >= 0 && r < TSR_MM_ROWS; ++r) { /* the common case */
             a[r] = input + first + r * s.step;
             y[r] = yq + r * out_c;
-            res[r] = residual != NULL ? residual + (yq - output) + r * out_c : NULL;
         }
         for (r = 0; first < 0 && r < m.rows; ++r, tsr_im2col_next(&s)) {
             if (tsr_im2col_in(&s)) {
@@ -110,9 +109,11 @@ int tsr_conv2d_im2col_f16(const tsr_conv2d_params *p, const tsr_f16 *input,
                 m.stride[r] = m.seg;
             }
             y[r] = yq + r * out_c;
-            res[r] = residual != NULL ? residual + (yq - output) + r * out_c : NULL;
         }
         if (residual != NULL) {
+            for (r = 0; r < m.rows; ++r) { /* the same place in the residual */
+                res[r] = residual + (y[r] - output);
+            }
             tsr_mm_f16_residual(&m, a, weights, out_c, bias, &p->act, p->acc, res, y);
         } else {
             tsr_mm_f16(&m, a, weights, out_c, bias, &p->act, p->acc, y);

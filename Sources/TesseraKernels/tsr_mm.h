@@ -54,8 +54,10 @@ void tsr_mm_f16(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w
 
 /* The same plus a residual row res_r added before the activation,
  *     y_r[j] = act(round(bias[j] + sum_t a_r[t] * w[t][j]) + res_r[j]),
- * the sum rounded to the element type first (what a separate Add reads). res_r may be
- * y_r itself: each column block of the rows is saved before the block is computed. */
+ * the sum rounded to the element type first (what a separate Add reads), the residual
+ * added in the micro-kernel's epilogue, where the bias is. res_r is y_r itself or does not
+ * overlap any y: each value of res_r is read before the value of y_r at its place is
+ * written. */
 void tsr_mm_f32_residual(const tsr_mm_rows *m, const float *const a[], const float *w,
                          int32_t n, const float *bias, const tsr_act *act,
                          const float *const res[], float *const y[]);

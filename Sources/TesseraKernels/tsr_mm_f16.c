@@ -43,32 +43,51 @@ static inline void add_half(float32x4_t t[4], float16x8_t h0, float16x8_t h1)
 }
 
 /* Activation, rounding to half and a store of one row's nb <= 16 outputs, for the
- * activations tsr_mve_act_f32 does not apply in registers: through a float buffer. */
+ * activations tsr_mve_act_f32 does not apply in registers: through a float buffer. With a
+ * residual (not NULL), each sum is rounded to half and the residual added first. */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static void store_row_buffered(const float32x4_t t[4], const tsr_act *act, tsr_f16 *y,
-                               int32_t nb)
+static void store_row_buffered(const float32x4_t t[4], const tsr_act *act, const tsr_f16 *res,
+                               tsr_f16 *y, int32_t nb)
 {
     float buf[TSR_PACK_COLS_F16];
-    int v;
+    int32_t v, j;
     for (v = 0; v < 2; ++v) {
         float32x4x2_t eo;
         eo.val[0] = t[2 * v];
         eo.val[1] = t[2 * v + 1];
         vst2q_f32(buf + 8 * v, eo);
     }
+    if (res != NULL) {
+        for (j = 0; j < nb; ++j) {
+            buf[j] = tsr_h2f(tsr_f2h(buf[j])) + tsr_h2f(res[j]);
+        }
+    }
     tsr_act_apply_n(act, buf, nb);
     tsr_f2h_n(buf, y, nb);
 }
 
-/* Activation, rounding to half and a store of one row's nb <= 16 outputs. */
-static inline void store_row(const float32x4_t t[4], const tsr_act *act, tsr_f16 *y,
-                             int32_t nb)
+/* Rounding to half, the residual (NULL: none) by one IEEE half addition (the float sum of
+ * the two halves rounded once), the activation and a store of one row's nb <= 16 outputs.
+ * The residual is read just before the store: it may be y itself. */
+static TSR_ALWAYS_INLINE void store_row(const float32x4_t t[4], const tsr_act *act,
+                                         tsr_mve_clamp_f16 c, const tsr_f16 *res, tsr_f16 *y,
+                                         int32_t nb)
 {
     int v;
     if (!tsr_mve_act_inline(act)) {
-        store_row_buffered(t, act, y, nb);
+        store_row_buffered(t, act, res, y, nb);
+        return;
+    }
+    if (res != NULL) { /* c: tsr_mve_clamp_of(act), taken once per block */
+        for (v = 0; v < 2 && nb > 8 * v; ++v) {
+            const mve_pred16_t p = vctp16q((uint32_t)(nb - 8 * v));
+            float16x8_t h = vcvtbq_f16_f32(vdupq_n_f16(0), t[2 * v]);
+            h = vcvttq_f16_f32(h, t[2 * v + 1]);
+            h = vaddq_f16(h, vldrhq_z_f16(TSR_MVE_CH(res + 8 * v), p));
+            vstrhq_p_f16(TSR_MVE_H(y + 8 * v), tsr_mve_clamp(c, h), p);
+        }
         return;
     }
     for (v = 0; v < 2 && nb > 8 * v; ++v) {
@@ -170,14 +189,19 @@ static void add_chunks(float32x4_t t[TSR_MM_ROWS][4], float16x8_t part[GROUP][6]
     }
 }
 
-/* One row's 16 half sums plus the bias (NULL: none), clamped, stored. The bias is read
- * here, row by row, to keep vector registers free. */
-static inline void store_half_row(float16x8_t v0, float16x8_t v1, const tsr_f16 *bias,
-                                  tsr_mve_clamp_f16 c, tsr_f16 *y)
+/* One row's 16 half sums plus the bias, then plus the residual (either NULL: none),
+ * clamped, stored. The bias is read here, row by row, to keep vector registers free; the
+ * residual just before the store (it may be y itself). */
+static TSR_ALWAYS_INLINE void store_half_row(float16x8_t v0, float16x8_t v1, const tsr_f16 *bias,
+                                  const tsr_f16 *res, tsr_mve_clamp_f16 c, tsr_f16 *y)
 {
     if (bias != NULL) {
         v0 = vaddq_f16(v0, vld1q_f16(TSR_MVE_CH(bias)));
         v1 = vaddq_f16(v1, vld1q_f16(TSR_MVE_CH(bias) + 8));
+    }
+    if (res != NULL) {
+        v0 = vaddq_f16(v0, vld1q_f16(TSR_MVE_CH(res)));
+        v1 = vaddq_f16(v1, vld1q_f16(TSR_MVE_CH(res) + 8));
     }
     vst1q_f16(TSR_MVE_H(y), tsr_mve_clamp(c, v0));
     vst1q_f16(TSR_MVE_H(y) + 8, tsr_mve_clamp(c, v1));
@@ -189,8 +213,9 @@ static inline void store_half_row(float16x8_t v0, float16x8_t v1, const tsr_f16 
  * bias by one IEEE half addition (which is the float sum rounded once: float holds any sum
  * of two halves exactly, or closer than half an ulp of half) and the activation as a
  * clamp in half. */
-static void block_one_chunk(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
-                            const tsr_f16 *bias, const tsr_act *act, tsr_f16 *const y[])
+static TSR_ALWAYS_INLINE void block_one_chunk(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+                            const tsr_f16 *bias, const tsr_act *act, const tsr_f16 *const res[],
+                            tsr_f16 *const y[])
 {
     const int32_t seg = m->seg, r2 = m->rows > 2 ? 2 : 1;
     const float16_t *q0 = TSR_MVE_CH(a[0]), *q1 = TSR_MVE_CH(a[1]), *q2 = TSR_MVE_CH(a[r2]);
@@ -208,10 +233,10 @@ static void block_one_chunk(const tsr_mm_rows *m, const tsr_f16 *const a[], cons
         q0 += j0, q1 += j1, q2 += j2;
     } while (--s > 0);
     c = tsr_mve_clamp_of(act);
-    store_half_row(x00, x01, bias, c, y[0]);
-    store_half_row(x10, x11, bias, c, y[1]);
+    store_half_row(x00, x01, bias, res != NULL ? res[0] : NULL, c, y[0]);
+    store_half_row(x10, x11, bias, res != NULL ? res[1] : NULL, c, y[1]);
     if (m->rows > 2) {
-        store_half_row(x20, x21, bias, c, y[2]);
+        store_half_row(x20, x21, bias, res != NULL ? res[2] : NULL, c, y[2]);
     }
 }
 
@@ -220,9 +245,9 @@ static void block_one_chunk(const tsr_mm_rows *m, const tsr_f16 *const a[], cons
 /* A narrow block (nb <= 8 columns, one vector) for two or three rows whose dot products are
  * one chunk, with an inline activation: as block_one_chunk, with predicated weight loads
  * and stores. */
-static void block_narrow(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+static TSR_ALWAYS_INLINE void block_narrow(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
                          int32_t nb, const tsr_f16 *bias, const tsr_act *act,
-                         tsr_f16 *const y[])
+                         const tsr_f16 *const res[], tsr_f16 *const y[])
 {
     const int32_t seg = m->seg, r2 = m->rows > 2 ? 2 : 1;
     const mve_pred16_t p = vctp16q((uint32_t)nb);
@@ -248,6 +273,13 @@ static void block_narrow(const tsr_mm_rows *m, const tsr_f16 *const a[], const t
         b = vldrhq_z_f16(TSR_MVE_CH(bias), p);
         x0 = vaddq_f16(x0, b), x1 = vaddq_f16(x1, b), x2 = vaddq_f16(x2, b);
     }
+    if (res != NULL) { /* read before the stores: res may be y */
+        x0 = vaddq_f16(x0, vldrhq_z_f16(TSR_MVE_CH(res[0]), p));
+        x1 = vaddq_f16(x1, vldrhq_z_f16(TSR_MVE_CH(res[1]), p));
+        if (m->rows > 2) {
+            x2 = vaddq_f16(x2, vldrhq_z_f16(TSR_MVE_CH(res[2]), p));
+        }
+    }
     vstrhq_p_f16(TSR_MVE_H(y[0]), tsr_mve_clamp(c, x0), p);
     vstrhq_p_f16(TSR_MVE_H(y[1]), tsr_mve_clamp(c, x1), p);
     if (m->rows > 2) {
@@ -256,19 +288,19 @@ static void block_narrow(const tsr_mm_rows *m, const tsr_f16 *const a[], const t
 }
 
 /* A full block of 16 columns for two or three rows (a missing third row repeats the
- * second; its sums are dropped), half accumulation in chunks of `chunk` terms. */
-#if defined(__GNUC__)
-__attribute__((noinline)) /* keeps its set-up out of the common path's frame */
-#endif
-static void block_full(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
-                       const tsr_f16 *bias, const tsr_act *act, int32_t chunk,
-                       tsr_f16 *const y[])
+ * second; its sums are dropped), half accumulation in chunks of `chunk` terms. Inlined
+ * into block_full and block_full_residual, so that the first has no residual code. */
+static TSR_ALWAYS_INLINE void block_full_body(const tsr_mm_rows *m, const tsr_f16 *const a[],
+                                              const tsr_f16 *w, const tsr_f16 *bias,
+                                              const tsr_act *act, int32_t chunk,
+                                              const tsr_f16 *const res[], tsr_f16 *const y[])
 {
     const int32_t r2 = m->rows > 2 ? 2 : 1;
     float16x8_t part[GROUP][6];
     float32x4_t t[TSR_MM_ROWS][4];
     int32_t jump[3], r, g;
     cursor c;
+    tsr_mve_clamp_f16 clamp;
 
     c.q0 = TSR_MVE_CH(a[0]), c.q1 = TSR_MVE_CH(a[1]), c.q2 = TSR_MVE_CH(a[r2]);
     c.w = TSR_MVE_CH(w);
@@ -276,6 +308,7 @@ static void block_full(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr
     jump[0] = m->stride[0] - m->seg, jump[1] = m->stride[1] - m->seg;
     jump[2] = m->stride[r2] - m->seg;
     g = run_chunks(&c, m->seg, jump, chunk, part);
+    clamp = tsr_mve_clamp_of(act); /* used with a residual only */
     if (c.segs == 0) { /* one group holds every chunk: the totals stay in registers */
         for (r = 0; r < m->rows; ++r) {
             float32x4_t u[4];
@@ -284,7 +317,7 @@ static void block_full(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr
             for (k = 0; k < g; ++k) {
                 add_half(u, part[k][2 * r], part[k][2 * r + 1]);
             }
-            store_row(u, act, y[r], TSR_PACK_COLS_F16);
+            store_row(u, act, clamp, res != NULL ? res[r] : NULL, y[r], TSR_PACK_COLS_F16);
         }
         return;
     }
@@ -297,8 +330,29 @@ static void block_full(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr
         add_chunks(t, part, run_chunks(&c, m->seg, jump, chunk, part));
     }
     for (r = 0; r < m->rows; ++r) {
-        store_row(t[r], act, y[r], TSR_PACK_COLS_F16);
+        store_row(t[r], act, clamp, res != NULL ? res[r] : NULL, y[r], TSR_PACK_COLS_F16);
     }
+}
+
+/* The out-of-line blocks keep their set-up out of the common path's frame. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void block_full(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+                       const tsr_f16 *bias, const tsr_act *act, int32_t chunk,
+                       tsr_f16 *const y[])
+{
+    block_full_body(m, a, w, bias, act, chunk, NULL, y);
+}
+
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void block_full_residual(const tsr_mm_rows *m, const tsr_f16 *const a[],
+                                const tsr_f16 *w, const tsr_f16 *bias, const tsr_act *act,
+                                int32_t chunk, const tsr_f16 *const res[], tsr_f16 *const y[])
+{
+    block_full_body(m, a, w, bias, act, chunk, res, y);
 }
 
 /* The other blocks (nb < 16 not taken by block_narrow, a single row, more than one chunk
@@ -308,12 +362,13 @@ __attribute__((noinline)) /* keeps its set-up out of the common path's frame */
 #endif
 static void block_rows(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
                        int32_t nb, const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc,
-                       tsr_f16 *const y[])
+                       const tsr_f16 *const res[], tsr_f16 *const y[])
 {
     const mve_pred16_t p0 = vctp16q((uint32_t)nb);
     const mve_pred16_t p1 = vctp16q((uint32_t)(nb > 8 ? nb - 8 : 0));
     const int32_t seg = m->seg, chunk = acc == TSR_ACC_F16 ? m->nseg * seg : TSR_ACC_CHUNK;
     const float16x8_t zero = vdupq_n_f16(0);
+    const tsr_mve_clamp_f16 clamp = tsr_mve_clamp_of(act);
     int32_t r;
     for (r = 0; r < m->rows; ++r) {
         const float16_t *q = TSR_MVE_CH(a[r]);
@@ -356,25 +411,30 @@ static void block_rows(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr
                 add_half(t, s0, s1);
             }
         }
-        store_row(t, act, y[r], nb);
+        store_row(t, act, clamp, res != NULL ? res[r] : NULL, y[r], nb);
     }
 }
 
-static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+static TSR_ALWAYS_INLINE void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
                   int32_t nb, const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc,
-                  tsr_f16 *const y[])
+                  const tsr_f16 *const res[], tsr_f16 *const y[])
 {
     const int32_t k = m->nseg * m->seg;
     if (nb == TSR_PACK_COLS_F16 && m->rows > 1 && acc != TSR_ACC_F32 &&
         (acc == TSR_ACC_F16 || k <= TSR_ACC_CHUNK) && tsr_mve_act_inline(act)) {
-        block_one_chunk(m, a, w, bias, act, y);
+        block_one_chunk(m, a, w, bias, act, res, y);
     } else if (nb <= 8 && m->rows > 1 && acc != TSR_ACC_F32 &&
                (acc == TSR_ACC_F16 || k <= TSR_ACC_CHUNK) && tsr_mve_act_inline(act)) {
-        block_narrow(m, a, w, nb, bias, act, y);
+        block_narrow(m, a, w, nb, bias, act, res, y);
     } else if (nb == TSR_PACK_COLS_F16 && m->rows > 1 && acc != TSR_ACC_F32) {
-        block_full(m, a, w, bias, act, acc == TSR_ACC_F16 ? k : TSR_ACC_CHUNK, y);
+        const int32_t chunk = acc == TSR_ACC_F16 ? k : TSR_ACC_CHUNK;
+        if (res != NULL) {
+            block_full_residual(m, a, w, bias, act, chunk, res, y);
+        } else {
+            block_full(m, a, w, bias, act, chunk, y);
+        }
     } else {
-        block_rows(m, a, w, nb, bias, act, acc, y);
+        block_rows(m, a, w, nb, bias, act, acc, res, y);
     }
 }
 
@@ -394,9 +454,24 @@ static float column_sum(const tsr_mm_rows *m, const tsr_f16 *x, int32_t stride,
     return tsr_hacc_sum(&sum);
 }
 
+/* The epilogue of every portable path: row r's nb float results in buf (bias included),
+ * with a residual (not NULL) each rounded to half and the residual added, then the
+ * activation and the rounding to half stored at y. */
+static void store_row(const tsr_act *act, float *buf, const tsr_f16 *res, tsr_f16 *y,
+                      int32_t nb)
+{
+    int32_t j;
+    if (res != NULL) {
+        for (j = 0; j < nb; ++j) {
+            buf[j] = tsr_h2f(tsr_f2h(buf[j])) + tsr_h2f(res[j]);
+        }
+    }
+    tsr_f16_act_store(act, buf, y, nb);
+}
+
 static void block_columns(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
                           int32_t nb, const tsr_f16 *bias, const tsr_act *act,
-                          tsr_acc_mode acc, tsr_f16 *const y[])
+                          tsr_acc_mode acc, const tsr_f16 *const res[], tsr_f16 *const y[])
 {
     int32_t r, j;
     for (r = 0; r < m->rows; ++r) {
@@ -405,7 +480,7 @@ static void block_columns(const tsr_mm_rows *m, const tsr_f16 *const a[], const 
             const float sum = column_sum(m, a[r], m->stride[r], w + j, nb, acc);
             buf[j] = bias != NULL ? sum + tsr_h2f(bias[j]) : sum;
         }
-        tsr_f16_act_store(act, buf, y[r], nb);
+        store_row(act, buf, res != NULL ? res[r] : NULL, y[r], nb);
     }
 }
 
@@ -416,7 +491,7 @@ static void block_columns(const tsr_mm_rows *m, const tsr_f16 *const a[], const 
  * accumulation: half multiply-adds in runs, float totals, the bias added in float). */
 static void block_vector(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
                          const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc,
-                         tsr_f16 *const y[])
+                         const tsr_f16 *const res[], tsr_f16 *const y[])
 {
     const int32_t chunk = acc == TSR_ACC_CHUNKED ? TSR_ACC_CHUNK : INT32_MAX;
     const tsr_v8h zero = {0};
@@ -460,18 +535,18 @@ static void block_vector(const tsr_mm_rows *m, const tsr_f16 *const a[], const t
         }
         memcpy(buf, &t0, sizeof t0);
         memcpy(buf + 8, &t1, sizeof t1);
-        tsr_f16_act_store(act, buf, y[r], TSR_PACK_COLS_F16);
+        store_row(act, buf, res != NULL ? res[r] : NULL, y[r], TSR_PACK_COLS_F16);
     }
 }
 
-static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+static TSR_ALWAYS_INLINE void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
                   int32_t nb, const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc,
-                  tsr_f16 *const y[])
+                  const tsr_f16 *const res[], tsr_f16 *const y[])
 {
     if (nb == TSR_PACK_COLS_F16) {
-        block_vector(m, a, w, bias, act, acc, y);
+        block_vector(m, a, w, bias, act, acc, res, y);
     } else {
-        block_columns(m, a, w, nb, bias, act, acc, y);
+        block_columns(m, a, w, nb, bias, act, acc, res, y);
     }
 }
 
@@ -531,15 +606,15 @@ static void quad_f32(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f
 /* Scalar FPU cores, where half is a storage format (TSR_ACC_F32): four columns at a time
  * for all rows, each operand converted once per term instead of once per multiply-add;
  * the last nb % 4 columns, and the half accumulation modes, column by column. */
-static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
+static TSR_ALWAYS_INLINE void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
                   int32_t nb, const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc,
-                  tsr_f16 *const y[])
+                  const tsr_f16 *const res[], tsr_f16 *const y[])
 {
     const int32_t wide = acc == TSR_ACC_F32 ? nb / 4 * 4 : 0; /* columns taken by quad_f32 */
     float buf[TSR_MM_ROWS][TSR_PACK_COLS_F16];
     int32_t r, j, c;
     if (wide == 0) {
-        block_columns(m, a, w, nb, bias, act, acc, y);
+        block_columns(m, a, w, nb, bias, act, acc, res, y);
         return;
     }
     for (j = 0; j < wide; j += 4) {
@@ -556,54 +631,43 @@ static void block(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 
             const float sum = column_sum(m, a[r], m->stride[r], w + j, nb, acc);
             buf[r][j] = bias != NULL ? sum + tsr_h2f(bias[j]) : sum;
         }
-        tsr_f16_act_store(act, buf[r], y[r], nb);
+        store_row(act, buf[r], res != NULL ? res[r] : NULL, y[r], nb);
     }
 }
 
 #endif
 #endif
 
-void tsr_mm_f16(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w, int32_t n,
-                const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc, tsr_f16 *const y[])
+/* Both entry points: block by block of TSR_PACK_COLS_F16 columns (res NULL: none),
+ * inlined into each, so that tsr_mm_f16 has no residual code at all. */
+static TSR_ALWAYS_INLINE void mm(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w, int32_t n,
+               const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc,
+               const tsr_f16 *const res[], tsr_f16 *const y[])
 {
     const int32_t k = m->nseg * m->seg;
     int32_t j0, r;
     for (j0 = 0; j0 < n; j0 += TSR_PACK_COLS_F16) {
         const int32_t nb = n - j0 < TSR_PACK_COLS_F16 ? n - j0 : TSR_PACK_COLS_F16;
+        const tsr_f16 *rb[TSR_MM_ROWS];
         tsr_f16 *yb[TSR_MM_ROWS];
         for (r = 0; r < m->rows; ++r) {
             yb[r] = y[r] + j0;
+            rb[r] = res != NULL ? res[r] + j0 : NULL;
         }
-        block(m, a, w + j0 * k, nb, bias != NULL ? bias + j0 : NULL, act, acc, yb);
+        block(m, a, w + j0 * k, nb, bias != NULL ? bias + j0 : NULL, act, acc,
+              res != NULL ? rb : NULL, yb);
     }
+}
+
+void tsr_mm_f16(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w, int32_t n,
+                const tsr_f16 *bias, const tsr_act *act, tsr_acc_mode acc, tsr_f16 *const y[])
+{
+    mm(m, a, w, n, bias, act, acc, NULL, y);
 }
 
 void tsr_mm_f16_residual(const tsr_mm_rows *m, const tsr_f16 *const a[], const tsr_f16 *w,
                          int32_t n, const tsr_f16 *bias, const tsr_act *act,
                          tsr_acc_mode acc, const tsr_f16 *const res[], tsr_f16 *const y[])
 {
-    const int32_t k = m->nseg * m->seg;
-    tsr_act none;
-    int32_t j0, r, j;
-    none.kind = TSR_ACT_NONE, none.min = 0.0f, none.max = 0.0f, none.alpha = 0.0f;
-    none.beta = 0.0f;
-    for (j0 = 0; j0 < n; j0 += TSR_PACK_COLS_F16) {
-        const int32_t nb = n - j0 < TSR_PACK_COLS_F16 ? n - j0 : TSR_PACK_COLS_F16;
-        tsr_f16 keep[TSR_MM_ROWS][TSR_PACK_COLS_F16];
-        tsr_f16 *yb[TSR_MM_ROWS];
-        float buf[TSR_PACK_COLS_F16];
-        for (r = 0; r < m->rows; ++r) {
-            yb[r] = y[r] + j0;
-            for (j = 0; j < nb; ++j) {
-                keep[r][j] = res[r][j0 + j];
-            }
-        }
-        tsr_mm_f16(m, a, w + j0 * k, nb, bias != NULL ? bias + j0 : NULL, &none, acc, yb);
-        for (r = 0; r < m->rows; ++r) {
-            for (j = 0; j < nb; ++j) {
-                buf[j] = tsr_h2f(yb[r][j]) + tsr_h2f(keep[r][j]);
-            }
-            tsr_f16_act_store(act, buf, yb[r], nb);
-        }
-    }
+    mm(m, a, w, n, bias, act, acc, res, y);
 }

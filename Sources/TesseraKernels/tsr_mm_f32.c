@@ -10,8 +10,9 @@
 
 #if TSR_SIMD == TSR_SIMD_HELIUM
 
-/* Activation and store of one row's two vectors (nb <= 8 values) through a float buffer,
- * for the activations tsr_mve_act_f32 does not apply in registers. */
+/* Activation and store of one row's two vectors (nb <= 8 values, the residual already
+ * added) through a float buffer, for the activations tsr_mve_act_f32 does not apply in
+ * registers. */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
@@ -25,10 +26,15 @@ static void store_row_buffered(const tsr_act *act, float32x4_t v0, float32x4_t v
     tsr_mve_copy_f(y, buf, nb);
 }
 
-/* Activation and store of one row's two vectors (nb <= 8 values). */
-static inline void store_row(const tsr_act *act, float32x4_t v0, float32x4_t v1, float *y,
-                             int32_t nb)
+/* Residual (NULL: none), activation and store of one row's two vectors (nb <= 8 values).
+ * The residual is read just before the store: it may be y itself. */
+static TSR_ALWAYS_INLINE void store_row(const tsr_act *act, float32x4_t v0, float32x4_t v1,
+                             const float *res, float *y, int32_t nb)
 {
+    if (res != NULL) {
+        v0 = vaddq_f32(v0, vldrwq_z_f32(res, vctp32q((uint32_t)nb)));
+        v1 = vaddq_f32(v1, vldrwq_z_f32(res + 4, vctp32q((uint32_t)(nb > 4 ? nb - 4 : 0))));
+    }
     if (tsr_mve_act_inline(act)) {
         vstrwq_p_f32(y, tsr_mve_act_f32(act, v0), vctp32q((uint32_t)nb));
         vstrwq_p_f32(y + 4, tsr_mve_act_f32(act, v1), vctp32q((uint32_t)(nb > 4 ? nb - 4 : 0)));
@@ -40,8 +46,9 @@ static inline void store_row(const tsr_act *act, float32x4_t v0, float32x4_t v1,
 /* A full block of 8 columns for two or three rows (a missing third row repeats the
  * second; its sums are dropped): two float vectors of accumulators per row, started from
  * the bias, one vector-by-scalar FMA per row, vector and weight row. */
-static void block_full(const tsr_mm_rows *m, const float *const a[], const float *w,
-                       const float *bias, const tsr_act *act, float *const y[])
+static TSR_ALWAYS_INLINE void block_full(const tsr_mm_rows *m, const float *const a[], const float *w,
+                       const float *bias, const tsr_act *act, const float *const res[],
+                       float *const y[])
 {
     const float32x4_t b0 = bias != NULL ? vld1q_f32(bias) : vdupq_n_f32(0.0f);
     const float32x4_t b1 = bias != NULL ? vld1q_f32(bias + 4) : vdupq_n_f32(0.0f);
@@ -66,10 +73,10 @@ static void block_full(const tsr_mm_rows *m, const float *const a[], const float
         } while (--i > 0);
         q0 += j0, q1 += j1, q2 += j2;
     } while (--s > 0);
-    store_row(act, x00, x01, y[0], TSR_PACK_COLS_F32);
-    store_row(act, x10, x11, y[1], TSR_PACK_COLS_F32);
+    store_row(act, x00, x01, res != NULL ? res[0] : NULL, y[0], TSR_PACK_COLS_F32);
+    store_row(act, x10, x11, res != NULL ? res[1] : NULL, y[1], TSR_PACK_COLS_F32);
     if (m->rows > 2) {
-        store_row(act, x20, x21, y[2], TSR_PACK_COLS_F32);
+        store_row(act, x20, x21, res != NULL ? res[2] : NULL, y[2], TSR_PACK_COLS_F32);
     }
 }
 
@@ -78,7 +85,8 @@ static void block_full(const tsr_mm_rows *m, const float *const a[], const float
 __attribute__((noinline)) /* keeps its set-up out of the common path's frame */
 #endif
 static void block_rows(const tsr_mm_rows *m, const float *const a[], const float *w,
-                       int32_t nb, const float *bias, const tsr_act *act, float *const y[])
+                       int32_t nb, const float *bias, const tsr_act *act,
+                       const float *const res[], float *const y[])
 {
     const mve_pred16_t p0 = vctp32q((uint32_t)nb);
     const mve_pred16_t p1 = vctp32q((uint32_t)(nb > 4 ? nb - 4 : 0));
@@ -96,31 +104,36 @@ static void block_rows(const tsr_mm_rows *m, const float *const a[], const float
                 s1 = vfmaq_n_f32(s1, vldrwq_z_f32(wr + 4, p1), x);
             }
         }
-        store_row(act, s0, s1, y[r], nb);
+        store_row(act, s0, s1, res != NULL ? res[r] : NULL, y[r], nb);
     }
 }
 
-static void block(const tsr_mm_rows *m, const float *const a[], const float *w, int32_t nb,
-                  const float *bias, const tsr_act *act, float *const y[])
+static TSR_ALWAYS_INLINE void block(const tsr_mm_rows *m, const float *const a[],
+                                    const float *w, int32_t nb, const float *bias,
+                                    const tsr_act *act, const float *const res[],
+                                    float *const y[])
 {
     if (nb == TSR_PACK_COLS_F32 && m->rows > 1) {
-        block_full(m, a, w, bias, act, y);
+        block_full(m, a, w, bias, act, res, y);
     } else {
-        block_rows(m, a, w, nb, bias, act, y);
+        block_rows(m, a, w, nb, bias, act, res, y);
     }
 }
 
 #else /* portable */
 
-/* Stores four sums s plus their bias (NULL: none) at y. */
-static void put4(float *y, const float *bias, const float s[4])
+/* Stores four sums s plus their bias, then plus the residual (either NULL: none), at y.
+ * The residual is read before the store: it may be y itself. */
+static void put4(float *y, const float *bias, const float *res, const float s[4])
 {
+    float v0 = s[0], v1 = s[1], v2 = s[2], v3 = s[3];
     if (bias != NULL) {
-        y[0] = s[0] + bias[0], y[1] = s[1] + bias[1], y[2] = s[2] + bias[2];
-        y[3] = s[3] + bias[3];
-    } else {
-        y[0] = s[0], y[1] = s[1], y[2] = s[2], y[3] = s[3];
+        v0 += bias[0], v1 += bias[1], v2 += bias[2], v3 += bias[3];
     }
+    if (res != NULL) {
+        v0 += res[0], v1 += res[1], v2 += res[2], v3 += res[3];
+    }
+    y[0] = v0, y[1] = v1, y[2] = v2, y[3] = v3;
 }
 
 /* Columns [j, j + 4) of every row (rows past m->rows repeat the last one): the twelve dot
@@ -171,26 +184,28 @@ static float column(const tsr_mm_rows *m, const float *x, int32_t stride, const 
  * sums in registers (7 loads per 12 multiply-adds, where one column at a time loads two
  * per multiply-add); the last nb % 4 columns one by one. The sums go straight to y, where
  * the activation is applied (through a buffer, the copy to y became a memcpy call). */
-static void block(const tsr_mm_rows *m, const float *const a[], const float *w, int32_t nb,
-                  const float *bias, const tsr_act *act, float *const y[])
+static TSR_ALWAYS_INLINE void block(const tsr_mm_rows *m, const float *const a[],
+                                    const float *w, int32_t nb, const float *bias,
+                                    const tsr_act *act, const float *const res[],
+                                    float *const y[])
 {
     int32_t r, j;
     for (j = 0; j + 4 <= nb; j += 4) {
         float t[TSR_MM_ROWS][4];
         const float *bj = bias != NULL ? bias + j : NULL;
         quad(m, a, w + j, nb, t);
-        put4(y[0] + j, bj, t[0]);
-        if (m->rows > 1) {
-            put4(y[1] + j, bj, t[1]);
-        }
-        if (m->rows > 2) {
-            put4(y[2] + j, bj, t[2]);
+        for (r = 0; r < m->rows; ++r) {
+            put4(y[r] + j, bj, res != NULL ? res[r] + j : NULL, t[r]);
         }
     }
     for (; j < nb; ++j) {
         for (r = 0; r < m->rows; ++r) {
             const float sum = column(m, a[r], m->stride[r], w + j, nb);
-            y[r][j] = bias != NULL ? sum + bias[j] : sum;
+            float v = bias != NULL ? sum + bias[j] : sum;
+            if (res != NULL) {
+                v += res[r][j];
+            }
+            y[r][j] = v;
         }
     }
     for (r = 0; r < m->rows; ++r) {
@@ -200,46 +215,36 @@ static void block(const tsr_mm_rows *m, const float *const a[], const float *w, 
 
 #endif
 
-void tsr_mm_f32(const tsr_mm_rows *m, const float *const a[], const float *w, int32_t n,
-                const float *bias, const tsr_act *act, float *const y[])
+/* Both entry points: block by block of TSR_PACK_COLS_F32 columns (res NULL: none),
+ * inlined into each, so that tsr_mm_f32 has no residual code at all. */
+static TSR_ALWAYS_INLINE void mm(const tsr_mm_rows *m, const float *const a[], const float *w, int32_t n,
+               const float *bias, const tsr_act *act, const float *const res[],
+               float *const y[])
 {
     const int32_t k = m->nseg * m->seg;
     int32_t j0, r;
     for (j0 = 0; j0 < n; j0 += TSR_PACK_COLS_F32) {
         const int32_t nb = n - j0 < TSR_PACK_COLS_F32 ? n - j0 : TSR_PACK_COLS_F32;
+        const float *rb[TSR_MM_ROWS];
         float *yb[TSR_MM_ROWS];
         for (r = 0; r < m->rows; ++r) {
             yb[r] = y[r] + j0;
+            rb[r] = res != NULL ? res[r] + j0 : NULL;
         }
-        block(m, a, w + j0 * k, nb, bias != NULL ? bias + j0 : NULL, act, yb);
+        block(m, a, w + j0 * k, nb, bias != NULL ? bias + j0 : NULL, act,
+              res != NULL ? rb : NULL, yb);
     }
+}
+
+void tsr_mm_f32(const tsr_mm_rows *m, const float *const a[], const float *w, int32_t n,
+                const float *bias, const tsr_act *act, float *const y[])
+{
+    mm(m, a, w, n, bias, act, NULL, y);
 }
 
 void tsr_mm_f32_residual(const tsr_mm_rows *m, const float *const a[], const float *w,
                          int32_t n, const float *bias, const tsr_act *act,
                          const float *const res[], float *const y[])
 {
-    const int32_t k = m->nseg * m->seg;
-    tsr_act none;
-    int32_t j0, r, j;
-    none.kind = TSR_ACT_NONE, none.min = 0.0f, none.max = 0.0f, none.alpha = 0.0f;
-    none.beta = 0.0f;
-    for (j0 = 0; j0 < n; j0 += TSR_PACK_COLS_F32) {
-        const int32_t nb = n - j0 < TSR_PACK_COLS_F32 ? n - j0 : TSR_PACK_COLS_F32;
-        float keep[TSR_MM_ROWS][TSR_PACK_COLS_F32];
-        float *yb[TSR_MM_ROWS];
-        for (r = 0; r < m->rows; ++r) {
-            yb[r] = y[r] + j0;
-            for (j = 0; j < nb; ++j) {
-                keep[r][j] = res[r][j0 + j];
-            }
-        }
-        tsr_mm_f32(m, a, w + j0 * k, nb, bias != NULL ? bias + j0 : NULL, &none, yb);
-        for (r = 0; r < m->rows; ++r) {
-            for (j = 0; j < nb; ++j) {
-                yb[r][j] += keep[r][j];
-            }
-            tsr_act_apply_n(act, yb[r], nb);
-        }
-    }
+    mm(m, a, w, n, bias, act, res, y);
 }

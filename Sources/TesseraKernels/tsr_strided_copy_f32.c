@@ -11,6 +11,25 @@
 #include "tsr_kernels.h"
 #include "tsr_internal.h"
 #include "tsr_checks.h"
+#include "tsr_simd.h"
+
+/* One row read contiguously and written every y_step elements (a transpose's rows):
+ * Helium scatters four values per store; returns how many it moved. */
+static int32_t scatter_row(const float *x, float *y, int32_t n, int32_t y_step)
+{
+    int32_t i = 0;
+#if TSR_SIMD == TSR_SIMD_HELIUM
+    if (y_step > 0 && y_step <= INT32_MAX / 4) {
+        const uint32x4_t off = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)y_step);
+        for (; i + 4 <= n; i += 4) {
+            vstrwq_scatter_shifted_offset_f32(y + i * y_step, off, vld1q_f32(x + i));
+        }
+    }
+#else
+    (void)x, (void)y, (void)n, (void)y_step;
+#endif
+    return i;
+}
 
 int tsr_strided_copy_f32(const tsr_strided_copy_params *p, const float *x, float *y)
 {
@@ -34,8 +53,10 @@ int tsr_strided_copy_f32(const tsr_strided_copy_params *p, const float *x, float
                 dst[i] = src[i];
             }
         } else {
-            int32_t xi = w.off, yi = w.yo;
-            for (i = 0; i < w.n; ++i, xi += w.step, yi += w.y_step) {
+            int32_t xi, yi;
+            i = w.step == 1 ? scatter_row(x + w.off, y + w.yo, w.n, w.y_step) : 0;
+            for (xi = w.off + i * w.step, yi = w.yo + i * w.y_step; i < w.n;
+                 ++i, xi += w.step, yi += w.y_step) {
                 y[yi] = x[xi];
             }
         }

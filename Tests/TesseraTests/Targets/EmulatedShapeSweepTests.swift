@@ -63,6 +63,23 @@ import Testing
             b.output(b.node("Conv", [x, b.weight("cw\(i)", [16, cin, kernel, kernel], scale: 0.2), b.weight("cb\(i)", [16])],
                             name: "chunks\(i)", [("pads", ints([pad, pad, pad, pad]))]))
         }
+        // Residual blocks, the Add folded into the last convolution (ResidualFusion), so
+        // that each path of the micro-kernels' residual epilogue runs: 3x3 over 16 channels
+        // (FP16: chunked full blocks; FP32: two full blocks), 1x1 to 24 channels (a full and
+        // a narrow block in one chunk; three FP32 blocks), 3x3 to 19 channels (a 3-column
+        // tail) with a hard sigmoid (the buffered epilogue; exact arithmetic, so the same bits with any libm). 20 and 9 pixels leave calls of 2
+        // and 1 rows, whose blocks run row by row.
+        for (i, (cin, ch, mid, kernel, h, w, act)) in [(8, 16, 16, 3, 4, 5, "Relu"), (8, 24, 16, 1, 4, 5, ""),
+                                                       (3, 19, 5, 3, 3, 3, "HardSigmoid")].enumerated() {
+            let x = b.input("r\(i)", [1, cin, h, w])
+            let skip = b.node("Relu", [b.node("Conv", [x, b.weight("ra\(i)", [ch, cin, 1, 1], scale: 0.4)], name: "res_a\(i)")], name: "res_skip\(i)")
+            let inner = b.node("Relu", [b.node("Conv", [skip, b.weight("rb\(i)", [mid, ch, 1, 1], scale: 0.4)], name: "res_b\(i)")], name: "res_inner\(i)")
+            let pad = kernel / 2
+            let main = b.node("Conv", [inner, b.weight("rc\(i)", [ch, mid, kernel, kernel], scale: 0.3), b.weight("rcb\(i)", [ch])],
+                              name: "res_c\(i)", [("pads", ints([pad, pad, pad, pad]))])
+            let sum = b.node("Add", [main, skip], name: "res_add\(i)")
+            b.output(act.isEmpty ? sum : b.node(act, [sum], name: "res_act\(i)"))
+        }
         for (i, (m, k, n)) in [(1, 37, 10), (3, 64, 16), (4, 19, 33)].enumerated() {
             let x = b.input("f\(i)", [m, k])
             b.output(b.node("Gemm", [x, b.weight("fw\(i)", [n, k], scale: 0.3), b.weight("fb\(i)", [n])], name: "fc\(i)",
@@ -84,5 +101,8 @@ import Testing
         for kernel in ["conv2d_im2col", "conv2d_1x1", "fully_connected", "depthwise_conv2d_vec"] {
             #expect(model.kernels.contains { $0.contains(kernel) }, "no \(kernel) kernel chosen on \(target) at \(precision.rawValue): \(model.kernels)")
         }
+        // The three residual Adds are folded into their convolutions.
+        let fused = model.graph.nodes.filter { $0.op == .conv && $0.inputs.count > Op.residualInput && !$0.inputs[Op.residualInput].isEmpty }
+        #expect(fused.count == 3, "residual convolutions: \(fused.map(\.name))")
     }
 }
