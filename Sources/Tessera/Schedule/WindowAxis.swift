@@ -42,7 +42,10 @@ public struct WindowAxis: Equatable, Sendable {
     /// and padding 1 reads -1, 1, 3 for output 0, so row 0 is not read when output 0 is the
     /// only output computed. Padding is what lies between the span's ends and the indices
     /// read: the positions beyond the input's border, plus those unread edge rows when the
-    /// clip tightened. Away from the borders there is none.
+    /// clip tightened. Away from the borders there is none. Over the whole input it is the
+    /// declared pads, less any pad rows no window reaches (a stride that does not divide),
+    /// and in ceil mode possibly more after the input: the extra windows run past the
+    /// declared pads (an AveragePool counting pads then counts only the declared ones).
     public func reads(_ out: Range<Int>) -> Reads {
         guard !out.isEmpty else { return Reads(range: 0..<0, before: 0, after: 0) }
         let span = span(out)

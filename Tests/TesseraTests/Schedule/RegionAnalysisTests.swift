@@ -151,6 +151,23 @@ import Testing
         #expect(one.node(named: "p")!.inputs[0] == T.rect(2, 4, 4, 6))
     }
 
+    /// MaxPool 2x2 stride 2 in ceil mode on 7x7, no pads: output ceil((7-2)/2) + 1 = 4, the
+    /// last window reading rows 6 and 7, and row 7 is past the image: the ceil mode's
+    /// overshoot is padding too, beyond the declared pads (0).
+    @Test func ceilModePoolRunsPastItsPads() throws {
+        var b = ModelBuilder("ceil")
+        b.input("x", [1, 1, 7, 7])
+        let c = b.conv("x", 1, 1, name: "c", k: (1, 1), pads: [0, 0, 0, 0])
+        b.output(b.pool("MaxPool", c, name: "p", k: (2, 2), stride: (2, 2), ceil: true))
+        let graph = try T.compiled(b)
+        let stage = try T.stage(graph, ["c", "p"])
+        #expect(stage.outputs[0].extent == T.rect(0, 4, 0, 4))
+        // Rows [2,4) read [4, 3*2+1+1) = [4, 8) -> [4, 7): bottom 1; columns [0,2) read [0, 4).
+        let a = try RegionAnalysis(stage, region: T.rect(2, 4, 0, 2))
+        #expect(a.node(named: "p")!.inputs[0] == T.rect(4, 7, 0, 4))
+        #expect(a.node(named: "p")!.padding == T.pad(0, 0, 1, 0))
+    }
+
     /// A residual block: conv-conv-Add with the skip from the stage input. The passes fold
     /// the Add into the second conv (its residual input); the stage input must hold the
     /// union of the main path's need and the skip's.
