@@ -65,6 +65,47 @@ extension RegionAnalysisTests {
         #expect(a.node(named: "c")!.output == T.rect(2, 4, 3, 5))
     }
 
+    /// Nearest Resize in every coordinate transformation and rounding mode ResizeSpec
+    /// supports, up and down and by fractions: the rectangle is the bounding box of the input
+    /// pixels that, perturbed one at a time, change the region in the reference interpreter.
+    @Test func resizeModesAgainstTheReferenceInterpreter() throws {
+        let modes = [("half_pixel", "round_prefer_floor"), ("asymmetric", "floor"), ("align_corners", "round_prefer_ceil"),
+                     ("pytorch_half_pixel", "ceil"), ("tf_half_pixel_for_nn", "round_prefer_floor")]
+        let scales: [(Float, Float)] = [(2, 3), (1.5, 0.5), (0.6, 2.5)]
+        var rng = SeededRandom(seed: 9)
+        for (transform, rounding) in modes {
+            for (sh, sw) in scales {
+                var b = ModelBuilder("resize")
+                b.input("x", [1, 1, 5, 6])
+                b.output(b.node("Resize", ["x", "", b.constant("scales", [4], [1, 1, sh, sw])], name: "up", outputs: ["y"], [
+                    ("mode", .string("nearest")), ("coordinate_transformation_mode", .string(transform)), ("nearest_mode", .string(rounding)),
+                ]))
+                let graph = try T.compiled(b)
+                let stage = try T.stage(graph, ["up"])
+                let extent = stage.outputs[0].extent
+                let inputs = randomInputs(graph)
+                let base = try ReferenceInterpreter.run(graph, inputs: inputs)["y"]!
+                for _ in 0..<4 {
+                    let r0 = Int(rng.next() % UInt64(extent.height)), c0 = Int(rng.next() % UInt64(extent.width))
+                    let region = T.rect(r0, r0 + 1 + Int(rng.next() % UInt64(extent.height - r0)), c0, c0 + 1 + Int(rng.next() % UInt64(extent.width - c0)))
+                    var box = Rect.empty
+                    for h in 0..<5 {
+                        for w in 0..<6 {
+                            var x = inputs["x"]!
+                            x.data[h * 6 + w] += 1
+                            let y = try ReferenceInterpreter.run(graph, inputs: ["x": x])["y"]!
+                            if region.rows.contains(where: { r in region.cols.contains { c in y.data[r * extent.width + c] != base.data[r * extent.width + c] } }) {
+                                box = box.union(T.rect(h, h + 1, w, w + 1))
+                            }
+                        }
+                    }
+                    let a = try RegionAnalysis(stage, region: region)
+                    #expect(a.region("x__nhwc") == box, "\(transform) \(rounding) x\(sh),\(sw): \(region) of \(extent)")
+                }
+            }
+        }
+    }
+
     /// GlobalAveragePool ending the stage: regions are named on its input, which each pass
     /// folds into the whole 1x1 output.
     @Test func globalAveragePoolEndsAStage() throws {
