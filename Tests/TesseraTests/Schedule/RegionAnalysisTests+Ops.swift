@@ -149,6 +149,24 @@ extension RegionAnalysisTests {
         #expect(a.region("x__nhwc") == T.rect(2, 6, 0, 3))
     }
 
+    /// In FP16 the input is converted (and transposed) by a Convert; with `--input-layout
+    /// nhwc` it arrives in NHWC. A stage from the graph input to the final pool gives the
+    /// input the same rectangles in every case, whatever its layout.
+    @Test func precisionsAndInputLayoutsGiveTheSameRegions() throws {
+        var regions: [[Rect]] = []
+        for options in [PassOptions(), PassOptions(precision: .fp16), PassOptions(inputLayout: .nhwc), PassOptions(precision: .fp16, inputLayout: .nhwc)] {
+            let graph = try Pipeline.run(try Self.mixedStage().graph(), options: options)
+            let gap = try #require(graph.nodes.firstIndex { $0.name == "gap" })
+            let stage = try Stage(graph, nodes: 0...gap)
+            #expect(stage.inputs == ["x"])
+            #expect(stage.featureMap("x")?.layout == options.inputLayout)
+            let passes = try stage.grid(rows: 2, cols: 3).map { try RegionAnalysis(stage, outputs: $0) }
+            regions.append(passes.map { $0.region("x")! })
+        }
+        #expect(regions.allSatisfy { $0 == regions[0] })
+        #expect(regions[0].count == 6 && regions[0][0] != regions[0][5])
+    }
+
     @Test func refusesOpsThatAreNotSpatial() throws {
         var b = ModelBuilder("classifier")
         b.input("x", [1, 2, 4, 4])
