@@ -14,7 +14,7 @@ struct TesseraCLI: ParsableCommand {
         abstract: "Compile neural-network models to portable C for microcontrollers.",
         discussion: "Exit status: 0 success, 1 internal error (or run --compare beyond its tolerance), 2 bad input or usage. Errors print as \"tessera: error: <message>\", and what Tessera does not support as \"tessera: error: unsupported: <message>\".",
         version: Tessera.version,
-        subcommands: [Inspect.self, Compile.self, Run.self, Import.self, Targets.self, BenchCommand.self]
+        subcommands: [Inspect.self, Compile.self, Run.self, Import.self, Generate.self, Targets.self, BenchCommand.self]
     )
 }
 

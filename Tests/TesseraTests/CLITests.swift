@@ -8,7 +8,7 @@ import Testing
     static var digits: String { TestEnvironment.repositoryRoot.path + "/Examples/digits_cnn.json" }
     static var digitsInput: String { TestEnvironment.repositoryRoot.path + "/Examples/digits_cnn.input.json" }
 
-    @Test(arguments: [[], ["inspect"], ["compile"], ["run"]])
+    @Test(arguments: [[], ["inspect"], ["compile"], ["run"], ["generate"], ["generate", "mobilenetv2"]])
     func everyCommandHasHelp(_ command: [String]) throws {
         let r = try TestEnvironment.cli(command + ["--help"])
         #expect(r.status == 0)
