@@ -31,6 +31,9 @@ struct CompileTarget: ParsableArguments {
     @Option(help: "Layout of the generated API's 4-D image inputs: nchw (the model's) or nhwc (channels last: no input transpose).")
     var inputLayout: String = "nchw"
 
+    @Option(help: "layer (each layer whole, the default) or patch:RxC@NODE: NODE and every node it depends on run as an R x C grid of patches of NODE's output (MCUNetV2), the rest layer by layer.")
+    var schedule: String = "layer"
+
     var options: CompileOptions {
         get throws {
             var p: Precision?
@@ -59,6 +62,7 @@ struct CompileTarget: ParsableArguments {
             options.inputLayout = layout
             options.ioInArena = ioInArena
             options.arenaAlignment = arenaAlignment
+            options.schedule = try ScheduleRequest(parsing: schedule)
             return options
         }
     }

@@ -145,6 +145,13 @@ enum KernelCalls {
                 return call("tsr_strided_convert_\(direction)", "tsr_strided_copy_params", stridedCopyFields(s), [x, y])
             }
             return call("tsr_convert_\(direction)", nil, [], ["\(s.outputShape.reduce(1, *))", x, y])
+        case let .insert(s):
+            // Generic in the element size; the output is the base's storage (the planner
+            // joins them), so only the patch moves.
+            return call("tsr_insert_region", "tsr_insert_region_params", [
+                ".rank = \(s.outputShape.count)", ".elem_bytes = \(dtype.byteSize)", ".shape = \(CSyntax.intArray(s.patchShape, count: 6))",
+                ".y_shape = \(CSyntax.intArray(s.outputShape, count: 6))", ".offsets = \(CSyntax.intArray(s.offsets, count: 6))",
+            ], [x, y])
         case let .softmax(s, _):
             return call("tsr_softmax_\(t)", "tsr_softmax_params",
                         [".outer = \(s.outer)", ".axis = \(s.axis)", ".inner = \(s.inner)", ".log = \(s.log ? 1 : 0)"], [x, y])

@@ -24,6 +24,8 @@ public struct CompileOptions: Sendable {
     /// Byte alignment of arena offsets: the target's (16 unless its description says
     /// otherwise) when nil.
     public var arenaAlignment: Int?
+    /// Layer by layer, or a stage by patches (`--schedule`, ScheduleRequest).
+    public var schedule: ScheduleRequest = .layer
     /// Test only: see MemoryPlanner.ArenaOptions.overlapSlack.
     var overlapSlack = 0
     /// Test-only: edits the memory plan after planning, before code generation (the
@@ -74,26 +76,28 @@ public enum Compiler {
         }
         let optimised = try Pipeline.run(input, options: PassOptions(precision: precision, io: options.io, inputLayout: options.inputLayout), verify: options.verifyEachPass,
                                          dumpAfter: options.dumpIRAfter) { dumps.append(($0, $1)) }
-        // 2. Memory: the execution order with the smallest arena (ExecutionOrder), weights
+        // 2. Schedule: a stage run patch by patch becomes region nodes (StageRewrite).
+        let scheduled = try options.schedule.apply(optimised)
+        // 3. Memory: the execution order with the smallest arena (ExecutionOrder), weights
         //    blob layout, activation lifetimes and arena offsets.
         let alignment = options.arenaAlignment ?? target.arenaAlignment
         guard alignment >= 4 && alignment % 4 == 0 else { throw TesseraError.usage("the arena alignment must be a positive multiple of 4, got \(alignment)") }
         let arena = MemoryPlanner.ArenaOptions(overlap: options.inPlace, ioInArena: options.ioInArena, alignment: alignment,
                                                overlapSlack: options.overlapSlack)
-        let (graph, planned) = try ExecutionOrder.best(optimised) {
+        let (graph, planned) = try ExecutionOrder.best(scheduled) {
             try MemoryPlanner.plan($0, kernels: options.kernels, simd: target.kernelSIMD, arena: arena)
         }
         var plan = planned
-        // 3. Per-layer figures: parameters, MACs, activation sizes.
+        // 4. Per-layer figures: parameters, MACs, activation sizes.
         let summary = try ModelSummary(graph)
         options.planEdit?(&plan)
-        // 4. C code: header with the memory contract, schedule, weights.
+        // 5. C code: header with the memory contract, schedule, weights.
         let (sources, kernels) = try CEmitter(graph: graph, plan: plan, acc: precision.accumulation(on: target), io: options.io).emit()
-        // 5. The runtime kernel files the schedule calls, and their headers; with half I/O
+        // 6. The runtime kernel files the schedule calls, and their headers; with half I/O
         //    also the two conversions, for drivers whose data is float.
         let conversions = options.io == .float16 ? ["tsr_convert_f16_to_f32", "tsr_convert_f32_to_f16"] : []
         let runtime = try runtimeFiles(Array(Set(kernels + conversions)).sorted())
-        // 6. The report: every byte the model uses.
+        // 7. The report: every byte the model uses.
         let report = Report.json(graph: graph, plan: plan, summary: summary, kernels: kernels, precision: precision, target: target)
         var files = sources.map { (name: $0.0, contents: $0.1) }
         files += runtime

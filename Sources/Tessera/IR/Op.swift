@@ -62,11 +62,16 @@ public enum Op: String, CaseIterable, Sendable {
     /// it computes in FP16 (PrecisionLowering). With `perm` it is also a Transpose (the
     /// conversion done on the way, one pass over the data): y = Transpose(x, perm) in `to`.
     case convert = "Convert"
+    /// y = base (input 1, or undefined where omitted) with the region starting at `offsets`
+    /// replaced by x (input 0), y of `shape`: a patch of a scheduled stage written into its
+    /// place in the stage's whole output (StageRewrite). The output shares the base's
+    /// storage, so a tensor is assembled patch by patch in one buffer.
+    case insertRegion = "InsertRegion"
 
     public var name: String { rawValue }
 
     /// Ops that passes create; model files cannot use them.
-    public var isInternal: Bool { self == .channelAffine || self == .convert }
+    public var isInternal: Bool { self == .channelAffine || self == .convert || self == .insertRegion }
 
     /// How many inputs the node may list (omitted optional inputs count as "").
     public var inputArity: ClosedRange<Int> {
@@ -82,6 +87,7 @@ public enum Op: String, CaseIterable, Sendable {
         case .slice: return 3...5
         case .pad: return 2...4
         case .resize: return 1...4
+        case .insertRegion: return 1...2
         default: return 1...1
         }
     }
@@ -131,6 +137,7 @@ public enum Op: String, CaseIterable, Sendable {
                  "antialias": .int, "keep_aspect_ratio_policy": .string]
         case .channelAffine: a = ["axis": .int]
         case .convert: a = ["to": .string, "perm": .ints]
+        case .insertRegion: a = ["shape": .ints, "offsets": .ints]
         case .matMul, .relu, .sigmoid, .hardSwish, .tanh, .add, .sub, .mul, .div, .max, .min, .pow, .pRelu,
              .globalAveragePool, .identity, .slice, .abs, .neg, .exp, .log, .sqrt, .reciprocal, .softplus, .softsign,
              .erf, .floor, .ceil:

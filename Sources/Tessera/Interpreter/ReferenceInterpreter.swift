@@ -73,6 +73,7 @@ enum ReferenceOps {
         case let .view(shape): return [TensorValue(shape: shape, data: x.data)]
         case let .softmax(s, shape): return [softmax(s, shape, x)]
         case let .convert(s, _, perm): return [perm == nil ? x : stridedCopy(s, x)]
+        case let .insert(s): return [insert(s, x, input(1))]
         }
     }
 

@@ -79,6 +79,19 @@ extension ReferenceOps {
         return TensorValue(shape: s.outputShape, data: y)
     }
 
+    /// InsertRegion: the base (zeros without one) with the patch written at its offsets.
+    static func insert(_ s: InsertSpec, _ x: TensorValue, _ base: TensorValue?) -> TensorValue {
+        var y = base?.data ?? [Float](repeating: 0, count: s.outputShape.reduce(1, *))
+        let strides = StridedCopySpec.denseStrides(s.outputShape)
+        let start = zip(s.offsets, strides).map { $0 * $1 }.reduce(0, +)
+        var k = 0
+        forEachIndex(s.patchShape, [strides]) { o in
+            y[start + o[0]] = x.data[k]
+            k += 1
+        }
+        return TensorValue(shape: s.outputShape, data: y)
+    }
+
     static func pad(_ s: PadSpec, _ x: TensorValue) -> TensorValue {
         var y = [Float](repeating: s.value, count: s.outputShape.reduce(1, *))
         let outStrides = StridedCopySpec.denseStrides(s.outputShape)

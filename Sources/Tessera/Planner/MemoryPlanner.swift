@@ -288,11 +288,13 @@ public enum MemoryPlanner {
                            scratch: scratch, planner: placement.strategy.rawValue, walks: walks)
     }
 
-    /// The input whose buffer the node's output joins: a view's input, or the residual
-    /// operand a convolution adds its result into (KernelCalls passes it as the output).
+    /// The input whose buffer the node's output joins: a view's input, the residual
+    /// operand a convolution adds its result into (KernelCalls passes it as the output), or
+    /// the whole tensor an InsertRegion writes a patch into.
     static func sharedInput(_ node: Node, _ spec: NodeSpec) -> String? {
         if isView(node, spec) { return node.inputs[0] }
         if node.op == .conv, let r = node.input(Op.residualInput) { return r }
+        if node.op == .insertRegion, let base = node.input(1) { return base }
         return nil
     }
 

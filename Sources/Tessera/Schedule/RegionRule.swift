@@ -121,6 +121,8 @@ enum RegionRule: Equatable, Sendable {
             return .reduction
         case .gemm, .matMul, .softmax:
             throw refuse("(not a spatial op)")
+        case .insert:
+            throw refuse("(a stage's patch assembly, written by StageRewrite)")
         }
     }
 

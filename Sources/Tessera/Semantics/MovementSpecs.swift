@@ -193,3 +193,30 @@ public struct PadSpec: Equatable, Sendable {
         return PadSpec(inputShape: x, outputShape: out, begin: begin, value: value)
     }
 }
+
+/// InsertRegion: a patch x of `patchShape` written at `offsets` into a tensor of
+/// `outputShape` (its base, or new storage).
+public struct InsertSpec: Equatable, Sendable {
+    public var outputShape: [Int]
+    public var patchShape: [Int]
+    public var offsets: [Int]
+
+    static func make(_ node: Node, _ ctx: SpecContext) throws -> InsertSpec {
+        let a = AttributeReader(node)
+        let x = try ctx.floatShape(node, 0)
+        guard let shape = try a.ints("shape"), let offsets = try a.ints("offsets") else {
+            throw a.fail("InsertRegion needs the attributes shape and offsets")
+        }
+        guard shape.count == x.count, offsets.count == x.count else {
+            throw a.fail("InsertRegion shape \(shapeText(shape)) and offsets \(shapeText(offsets)) must have the patch's rank \(x.count)")
+        }
+        try StridedCopySpec.checkRank(x, node)
+        for d in x.indices where offsets[d] < 0 || offsets[d] + x[d] > shape[d] {
+            throw a.fail("the patch \(shapeText(x)) at offsets \(shapeText(offsets)) leaves the tensor \(shapeText(shape)) on axis \(d)")
+        }
+        if let base = node.input(1), try ctx.floatShape(node, 1) != shape {
+            throw a.fail("the base \"\(base)\" is \(shapeText(try ctx.floatShape(node, 1))), not \(shapeText(shape))")
+        }
+        return InsertSpec(outputShape: shape, patchShape: x, offsets: offsets)
+    }
+}

@@ -26,6 +26,8 @@ public enum NodeSpec: Equatable, Sendable {
     /// Convert between float32 and float16; with `perm` (a Convert carrying a permutation)
     /// the copy is the Transpose's strided one, else dense.
     case convert(StridedCopySpec, to: DType, perm: [Int]?)
+    /// InsertRegion: a patch written into its place in a whole tensor.
+    case insert(InsertSpec)
 
     /// Resolves `node` against the types (and constants) known so far.
     static func make(_ node: Node, _ ctx: SpecContext) throws -> NodeSpec {
@@ -76,6 +78,7 @@ public enum NodeSpec: Equatable, Sendable {
             }
             let shape = try ctx.floatShape(node, 0)
             return .convert(StridedCopySpec(outputShape: shape, inputStrides: StridedCopySpec.denseStrides(shape), inputOffset: 0), to: dtype, perm: nil)
+        case .insertRegion: return .insert(try InsertSpec.make(node, ctx))
         default:
             throw TesseraError.internalError("\(node.op.name) has no semantics")
         }
@@ -117,6 +120,7 @@ public enum NodeSpec: Equatable, Sendable {
         case let .view(shape): return [shape]
         case let .softmax(_, shape): return [shape]
         case let .convert(s, _, _): return [s.outputShape]
+        case let .insert(s): return [s.outputShape]
         }
     }
 

@@ -255,6 +255,20 @@ typedef struct {
 
 int tsr_strided_copy_f32(const tsr_strided_copy_params *p, const float *x, float *y);
 
+/* A dense patch x of `shape` written into y, a dense tensor of `y_shape`, at `offsets`:
+ *     y[offsets + i] = x[i] for every index i of shape,
+ * the rest of y unchanged. Generic in the element size (elem_bytes: 1, 2, 4 or 8): a
+ * scheduled stage writes each patch of its output into place. y must not alias x. */
+typedef struct {
+    int32_t rank; /* 1 .. TSR_MAX_RANK */
+    int32_t elem_bytes;
+    int32_t shape[TSR_MAX_RANK];
+    int32_t y_shape[TSR_MAX_RANK];
+    int32_t offsets[TSR_MAX_RANK];
+} tsr_insert_region_params;
+
+int tsr_insert_region(const tsr_insert_region_params *p, const void *x, void *y);
+
 /* Concatenation: input i is viewed as [outer][chunk[i]] and y as [outer][sum(chunk)];
  * y[o] is input 0's row o, then input 1's row o, ... (concat along any axis: chunk[i] is
  * the input's size from the concat axis inwards). y must not alias an input. */
