@@ -16,7 +16,9 @@ import OrderedCollections
 /// into place by InsertRegion, whose output shares the storage of the previous pass's.
 public enum StageRewrite {
     public static func apply(_ graph: Graph, stage: Stage, passes: [[String: Rect]]) throws -> Graph {
-        guard !passes.isEmpty else { throw TesseraError.usage("a scheduled stage needs at least one pass") }
+        guard !passes.isEmpty, coversExactly(stage, passes) else {
+            throw TesseraError.usage("the passes of a scheduled stage must cover each of its outputs exactly once")
+        }
         let inStage = Set(stage.nodes)
         for i in stage.nodes {
             let node = graph.nodes[i]
@@ -107,9 +109,6 @@ public enum StageRewrite {
                                   outputs: [name], attributes: ["shape": .ints(map.shape), "offsets": .ints(offsets)]))
                 assembled[output.tensor] = name
             }
-        }
-        for output in stage.outputs where assembled[output.tensor] != output.tensor {
-            throw TesseraError.usage("the passes never produce all of \"\(output.tensor)\"")
         }
         nodes += graph.nodes.indices.filter { !feeds.contains($0) && !inStage.contains($0) }.map { graph.nodes[$0] }
         var g = graph
