@@ -8,7 +8,9 @@
 /// buffer of an overlap pair at the highest such offset, which keeps room below for the
 /// outputs to come, any other (scratch, say) at the lowest.
 extension ArenaPlacement {
-    static func chainPlacement(_ p: PlacementProblem) -> [Int] {
+    /// With `pinned`, that buffer is already at its offset, in an arena already spanning
+    /// `extent` (ArenaPlacement+Segments), and the offsets are not shifted at the end.
+    static func chainPlacement(_ p: PlacementProblem, pinned: (index: Int, offset: Int)? = nil, extent: (low: Int, high: Int)? = nil) -> [Int] {
         let order = p.buffers.indices.sorted { (p.buffers[$0].first, $0) < (p.buffers[$1].first, $1) }
         var offsets = [Int](repeating: 0, count: p.buffers.count)
         var placed: [Int] = []
@@ -16,10 +18,16 @@ extension ArenaPlacement {
         // with are the ones live at its first step (linear in the graph for chains).
         let steps = (p.buffers.map(\.last).max() ?? -1) + 1
         var liveAt = [[Int]](repeating: [], count: max(steps, 1))
-        var low = 0, high = 0  // the extent of the placed buffers
+        var low = extent?.low ?? 0, high = extent?.high ?? 0  // the extent of the placed buffers
+        if let pinned {
+            offsets[pinned.index] = pinned.offset
+            placed.append(pinned.index)
+            for t in p.buffers[pinned.index].first...p.buffers[pinned.index].last { liveAt[t].append(pinned.index) }
+            if extent == nil { low = pinned.offset; high = pinned.offset + p.buffers[pinned.index].bytes }
+        }
         var inRule = Set<Int>()
         for pair in p.overlaps.keys { inRule.formUnion([pair.a, pair.b]) }
-        for i in order {
+        for i in order where i != pinned?.index {
             let size = p.buffers[i].bytes
             guard size > 0 else { continue }
             var intervals: [(Int, Int)] = []
@@ -39,7 +47,7 @@ extension ArenaPlacement {
             // No candidate fits when placed ones are empty of room: above everything.
             let x = best?.offset ?? high
             offsets[i] = x
-            if placed.isEmpty { low = x; high = x + size } else { low = min(low, x); high = max(high, x + size) }
+            if placed.isEmpty && extent == nil { low = x; high = x + size } else { low = min(low, x); high = max(high, x + size) }
             placed.append(i)
             for t in p.buffers[i].first...p.buffers[i].last { liveAt[t].append(i) }
         }
@@ -48,7 +56,7 @@ extension ArenaPlacement {
         // that a later drift did not need (a scratch above the chain, say) comes back.
         for _ in 0..<(placed.count <= largeProblem ? 3 : 0) {
             var moved = false
-            for i in placed {
+            for i in placed where i != pinned?.index {
                 let size = p.buffers[i].bytes
                 let others = placed.filter { $0 != i }
                 guard !others.isEmpty else { break }
@@ -72,6 +80,7 @@ extension ArenaPlacement {
             }
             if !moved { break }
         }
+        guard pinned == nil else { return offsets }
         let shift = placed.map { offsets[$0] }.min() ?? 0
         for i in placed { offsets[i] -= shift }
         return offsets

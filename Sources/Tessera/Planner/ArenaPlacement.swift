@@ -82,6 +82,9 @@ public enum PlacementStrategy: String, Sendable, CaseIterable {
     /// In order of first use, each where it grows the extent least, the highest such
     /// offset (chains of overlapped layers; ArenaPlacement+Chain.swift).
     case chain = "chain"
+    /// The timeline cut where at most one buffer crosses, each piece placed by the best
+    /// strategy for it (ArenaPlacement+Segments.swift).
+    case segments = "segments"
 }
 
 public struct Placement: Sendable, Equatable {
@@ -98,7 +101,7 @@ public enum ArenaPlacement {
     /// The exact search stops after placing this many buffers in total (its branches).
     public static let exactNodeLimit = 200_000
     /// Above this many buffers only the chain placement runs (ArenaPlacement+Chain.swift).
-    public static let largeProblem = 1_000
+    public static let largeProblem = 4_000
 
     /// No placement can use fewer bytes: the largest total live at any step, where each
     /// overlap pair live at a step counts only the smallest union its rule allows.
@@ -172,6 +175,7 @@ public enum ArenaPlacement {
         case .greedyBySize: offsets = greedyBySize(p)
         case .greedyByBreadth: offsets = greedyByBreadth(p)
         case .chain: offsets = chainPlacement(p)
+        case .segments: offsets = segmented(p) ?? firstFit(p)
         case .exact: return exact(p, incumbent: bestHeuristic(p))
         }
         let arena = arenaBytes(p, offsets)
@@ -182,13 +186,19 @@ public enum ArenaPlacement {
     /// Runs every strategy and keeps the smallest arena (ties: the first in
     /// `PlacementStrategy.allCases`). `provedOptimal` is true when the exact search proved
     /// the kept arena optimal, whichever strategy found it.
-    public static func best(_ p: PlacementProblem) -> Placement {
-        // A large graph (a long chain, say): the chain placement alone, linear in its size;
-        // the other strategies compare every pair.
-        if p.buffers.count > largeProblem { return place(p, .chain) }
-        let heuristics = PlacementStrategy.allCases.filter { $0 != .exact }.map { place(p, $0) }
+    public static func best(_ p: PlacementProblem, segments: Bool = true) -> Placement {
+        // A long timeline (a scheduled graph): also placed piece by piece (ArenaPlacement+Segments).
+        let pieces = segments ? segmented(p).map { offsets in
+            Placement(offsets: offsets, arenaBytes: arenaBytes(p, offsets), strategy: .segments, provedOptimal: false)
+        } : nil
+        // A large graph (a long chain, say): the chain placement, linear in its size; the
+        // other strategies compare every pair.
+        if p.buffers.count > largeProblem { return smallest([place(p, .chain)] + (pieces.map { [$0] } ?? [])) }
+        let heuristics = PlacementStrategy.allCases.filter { $0 != .exact && $0 != .segments }.map { place(p, $0) }
         let search = exact(p, incumbent: smallest(heuristics))
-        let runs = PlacementStrategy.allCases.map { s in s == .exact ? search : heuristics.first { $0.strategy == s }! }
+        let runs = PlacementStrategy.allCases.compactMap { s in
+            s == .exact ? search : s == .segments ? pieces : heuristics.first { $0.strategy == s }!
+        }
         var kept = smallest(runs)
         kept.provedOptimal = runs.contains { $0.provedOptimal && $0.arenaBytes == kept.arenaBytes }
         return kept
@@ -196,7 +206,7 @@ public enum ArenaPlacement {
 
     /// The heuristic placement with the smallest arena (ties: `allCases` order).
     static func bestHeuristic(_ p: PlacementProblem) -> Placement {
-        smallest(PlacementStrategy.allCases.filter { $0 != .exact }.map { place(p, $0) })
+        smallest(PlacementStrategy.allCases.filter { $0 != .exact && $0 != .segments }.map { place(p, $0) })
     }
 
     static func smallest(_ runs: [Placement]) -> Placement {

@@ -63,8 +63,9 @@ enum FeatureMaps {
         return node.op == .transpose ? [3, 2, 1, 0] : nil
     }
 
-    /// Ops whose output LayoutLowering gives the layout of their input.
+    /// Ops whose output LayoutLowering gives the layout of their input (and the Slices
+    /// and InsertRegions of an earlier stage rewrite, which keep it).
     static func followsInput(_ op: Op) -> Bool {
-        op.isActivation || op.isBinary || [.identity, .dropout, .channelAffine, .batchNormalization, .concat, .pad, .convert].contains(op)
+        op.isActivation || op.isBinary || [.identity, .dropout, .channelAffine, .batchNormalization, .concat, .pad, .convert, .slice, .insertRegion].contains(op)
     }
 }

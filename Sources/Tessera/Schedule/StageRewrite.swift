@@ -19,109 +19,35 @@ public enum StageRewrite {
         guard !passes.isEmpty, coversExactly(stage, passes) else {
             throw TesseraError.usage("the passes of a scheduled stage must cover each of its outputs exactly once")
         }
-        let inStage = Set(stage.nodes)
-        for i in stage.nodes {
-            let node = graph.nodes[i]
-            if node.op == .pad || node.op == .resize {
-                throw TesseraError.unsupported(location: node.location, message: "\(node.op.name) inside a scheduled stage is not supported yet")
-            }
-            if node.op == .averagePool, (try AttributeReader(node).int("count_include_pad", default: 0)) != 0,
-               (try AttributeReader(node).int("ceil_mode", default: 0)) != 0 {
-                throw TesseraError.unsupported(location: node.location, message: "AveragePool with count_include_pad and ceil_mode inside a scheduled stage is not supported")
-            }
-        }
-        if let r = stage.outputs.first(where: \.reduction) {
-            throw TesseraError.unsupported(location: graph.nodes[r.node].location, message: "a patch-scheduled stage cannot end in a reduction yet")
-        }
-        // Nodes outside the stage that feed it run before it, the others after it.
-        var feeds = Set<Int>()
-        var producer: [String: Int] = [:]
-        for (i, n) in graph.nodes.enumerated() { for o in n.outputs { producer[o] = i } }
-        var stack = stage.nodes
-        while let i = stack.popLast() {
-            for t in graph.nodes[i].inputs where !t.isEmpty {
-                if let p = producer[t], !inStage.contains(p), feeds.insert(p).inserted { stack.append(p) }
-            }
-        }
-        var constants = graph.constants
-        var nodes = graph.nodes.indices.filter { feeds.contains($0) }.map { graph.nodes[$0] }
+        try RegionNodes.checkSupported(stage, mode: "patch-scheduled")
+        var out = RegionNodes(stage)
         var assembled: [String: String] = [:]
-        var expected: [String: (FeatureMap, Rect)] = [:]
         for (p, pass) in passes.enumerated() {
             let analysis = try RegionAnalysis(stage, outputs: pass)
+            // What each tensor holds in this pass: stage inputs whole, the others their region.
             var held: [String: (name: String, rect: Rect)] = [:]
-            var slices = 0
-            // A tensor holding exactly `rect` of `tensor` in this pass.
-            func read(_ tensor: String, _ rect: Rect) throws -> String {
-                let source: (name: String, rect: Rect)
-                if let h = held[tensor] {
-                    source = h
-                } else {
-                    guard let map = stage.featureMap(tensor) else {
-                        throw TesseraError.internalError("StageRewrite: \"\(tensor)\" has no feature map in the stage")
-                    }
-                    source = (tensor, map.extent)
-                }
-                if source.rect == rect { return source.name }
-                guard let map = stage.featureMap(tensor) else { throw TesseraError.internalError("StageRewrite: \"\(tensor)\" has no feature map") }
-                let name = "\(tensor)@\(p).slice\(slices)"
-                slices += 1
-                let local = rect.offsetBy(rows: -source.rect.rows.lowerBound, cols: -source.rect.cols.lowerBound)
-                let axes = [map.rowAxis, map.colAxis]
-                let starts = [local.rows.lowerBound, local.cols.lowerBound], ends = [local.rows.upperBound, local.cols.upperBound]
-                for (suffix, values) in [("starts", starts), ("ends", ends), ("axes", axes)] {
-                    let c = "\(name).\(suffix)"
-                    constants[c] = Constant(name: c, type: TensorType([values.count], .int64), data: .int64(values.map(Int64.init)))
-                }
-                nodes.append(Node(name: name, op: .slice, inputs: [source.name, "\(name).starts", "\(name).ends", "\(name).axes"], outputs: [name]))
-                return name
-            }
+            func source(_ t: String) throws -> (name: String, rect: Rect) { try held[t] ?? (t, out.map(t).extent) }
             for record in analysis.nodes {
                 let node = graph.nodes[record.node]
-                guard let out = record.output, !out.isEmpty else { continue }
-                var n = node
-                n.name = "\(node.name)@\(p)"
+                guard let region = record.output, !region.isEmpty else { continue }
+                var inputs = [String?](repeating: nil, count: node.inputs.count)
                 for (k, rect) in record.inputs.enumerated() {
                     guard let rect else { continue }
-                    n.inputs[k] = try read(node.inputs[k], rect)
+                    inputs[k] = try out.read(node.inputs[k], rect, from: try source(node.inputs[k]), tag: "\(p)")
                 }
-                n.outputs = node.outputs.map { "\($0)@\(p)" }
-                if let padding = record.padding, node.op == .conv || node.op == .maxPool || node.op == .averagePool {
-                    n.attributes["auto_pad"] = nil
-                    n.attributes["pads"] = .ints([padding.top, padding.left, padding.bottom, padding.right])
-                    if node.op != .conv { n.attributes["ceil_mode"] = .int(0) }
-                }
-                for (original, local) in zip(node.outputs, n.outputs) {
-                    held[original] = (local, out)
-                    if let map = stage.featureMap(original) { expected[local] = (map, out) }
-                }
-                nodes.append(n)
+                let names = try out.compute(record.node, out: region, inputs: inputs, padding: record.padding, tag: "\(p)")
+                for (original, local) in zip(node.outputs, names) where !local.isEmpty { held[original] = (local, region) }
             }
             for output in stage.outputs {
-                guard let rect = pass[output.tensor], !rect.isEmpty, let map = stage.featureMap(output.tensor) else { continue }
-                let patch = try read(output.tensor, rect)
-                var offsets = [Int](repeating: 0, count: map.shape.count)
-                offsets[map.rowAxis] = rect.rows.lowerBound
-                offsets[map.colAxis] = rect.cols.lowerBound
+                guard let rect = pass[output.tensor], !rect.isEmpty else { continue }
+                let patch = try out.read(output.tensor, rect, from: try source(output.tensor), tag: "\(p)")
                 let last = !passes[(p + 1)...].contains { !($0[output.tensor]?.isEmpty ?? true) }
                 let name = last ? output.tensor : "\(output.tensor)@assembled\(p)"
-                nodes.append(Node(name: "\(output.tensor)@insert\(p)", op: .insertRegion, inputs: [patch, assembled[output.tensor] ?? ""],
-                                  outputs: [name], attributes: ["shape": .ints(map.shape), "offsets": .ints(offsets)]))
+                try out.insert(output.tensor, patch: patch, rect: rect, base: assembled[output.tensor], name: name, tag: "\(p)")
                 assembled[output.tensor] = name
             }
         }
-        nodes += graph.nodes.indices.filter { !feeds.contains($0) && !inStage.contains($0) }.map { graph.nodes[$0] }
-        var g = graph
-        g.nodes = nodes
-        g.constants = constants
-        g = try ShapeInference.run(g)
-        // The region nodes must compute exactly their regions: a mismatch is a bug here.
-        for (tensor, (map, rect)) in expected {
-            guard let shape = g.types[tensor]?.shape, shape[map.rowAxis] == rect.height, shape[map.colAxis] == rect.width else {
-                throw TesseraError.internalError("StageRewrite: \"\(tensor)\" is \(shapeText(g.types[tensor]?.shape ?? [])), not the region \(rect)")
-            }
-        }
-        return g
+        return try out.graph(feeds: RegionNodes.feeds(stage))
     }
 
     /// Whether the passes cover every stage output exactly once (the grids and bands of
