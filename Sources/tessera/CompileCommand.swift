@@ -31,7 +31,7 @@ struct CompileTarget: ParsableArguments {
     @Option(help: "Layout of the generated API's 4-D image inputs: nchw (the model's) or nhwc (channels last: no input transpose).")
     var inputLayout: String = "nchw"
 
-    @Option(help: "layer (each layer whole, the default) or patch:RxC@NODE: NODE and every node it depends on run as an R x C grid of patches of NODE's output (MCUNetV2), the rest layer by layer.")
+    @Option(help: "layer (each layer whole, the default), or stages MODE@[FROM..]TO separated by commas: TO and every node it depends on back to tensor FROM (or the inputs), MODE patch:RxC (an R x C grid of patches of TO's output, halos recomputed, MCUNetV2) or band:K (row bands with line buffers, K input rows per pass, nothing recomputed); the rest layer by layer.")
     var schedule: String = "layer"
 
     var options: CompileOptions {
