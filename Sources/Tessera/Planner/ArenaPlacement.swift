@@ -102,6 +102,9 @@ public enum ArenaPlacement {
     public static let exactNodeLimit = 200_000
     /// Above this many buffers only the chain placement runs (ArenaPlacement+Chain.swift).
     public static let largeProblem = 4_000
+    /// Above this many buffers the segmented placement does not run either (a chain of
+    /// 20,000 layers must compile in seconds: ScalingTests).
+    public static let segmentedLimit = 6_000
 
     /// No placement can use fewer bytes: the largest total live at any step, where each
     /// overlap pair live at a step counts only the smallest union its rule allows.
@@ -188,7 +191,7 @@ public enum ArenaPlacement {
     /// the kept arena optimal, whichever strategy found it.
     public static func best(_ p: PlacementProblem, segments: Bool = true) -> Placement {
         // A long timeline (a scheduled graph): also placed piece by piece (ArenaPlacement+Segments).
-        let pieces = segments ? segmented(p).map { offsets in
+        let pieces = segments && p.buffers.count <= segmentedLimit ? segmented(p).map { offsets in
             Placement(offsets: offsets, arenaBytes: arenaBytes(p, offsets), strategy: .segments, provedOptimal: false)
         } : nil
         // A large graph (a long chain, say): the chain placement, linear in its size; the
