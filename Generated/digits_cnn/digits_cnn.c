@@ -148,10 +148,10 @@ int digits_cnn_run(const float *const inputs[], float *const outputs[], void *ar
     TSR_CHECK_READ(5, 3, ((uint8_t *)arena + 992), 256);
     {
         static const tsr_strided_copy_params p = {
-            .rank = 4, .out_shape = { 1, 16, 2, 2, 0, 0 }, .in_stride = { 64, 1, 32, 16, 0, 0 },
-            .in_offset = 0,
+            .rank = 4, .elem_bytes = 4, .out_shape = { 1, 16, 2, 2, 0, 0 },
+            .in_stride = { 64, 1, 32, 16, 0, 0 }, .in_offset = 0,
         };
-        status = tsr_strided_copy_f32(&p, (a + 248), (a + 0));
+        status = tsr_strided_copy(&p, (a + 248), (a + 0));
         if (status != TSR_OK) return status;
     }
     TSR_LAYER_DONE(5, 0, (a + 0), 64, 0);

@@ -18,6 +18,14 @@
 #define TSR_ALWAYS_INLINE inline
 #endif
 
+/* A static function kept out of line: each specialisation of an inlined body gets its own
+ * registers (a function that holds several of them spills in their loops). */
+#if defined(__GNUC__)
+#define TSR_NOINLINE __attribute__((noinline))
+#else
+#define TSR_NOINLINE
+#endif
+
 /* Lowest finite float (-FLT_MAX), spelled out so that <float.h> is not needed. */
 #define TSR_FLT_LOWEST (-3.40282347e+38f)
 

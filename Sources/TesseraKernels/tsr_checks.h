@@ -1,6 +1,7 @@
 /*
  * Tessera runtime: parameter checks and operator tables shared by the FP32 and FP16 twins
- * of a kernel (static inline only, not public API).
+ * of a kernel, and the checks and walks of the data-movement kernels (static inline only,
+ * not public API).
  */
 #ifndef TSR_CHECKS_H
 #define TSR_CHECKS_H
@@ -147,7 +148,7 @@ static inline int tsr_binary_is_block(const tsr_binary_params *p, const int32_t 
 }
 
 
-/* The walk of tsr_strided_copy_*: the output axes of size 1 dropped and neighbours that
+/* The walk of tsr_strided_copy and tsr_strided_convert_*: the output axes of size 1 dropped and neighbours that
  * are one run in x as in y merged (an NCHW -> NHWC transpose becomes two axes: the H * W
  * pixels, contiguous in x, and the channels), then rows along the longest axis (the last
  * one on ties), so that a transpose whose last axis is short still moves long runs; the
@@ -255,11 +256,12 @@ static inline int tsr_strided_copy_params_ok(const tsr_strided_copy_params *p)
 }
 
 
-/* Non-zero when rank, shapes and pads are valid and both element counts fit in int32_t. */
+/* Non-zero when rank, shapes and pads are valid, both element counts fit in int32_t and so
+ * does the output's size in bytes (elem_bytes > 0). */
 static inline int tsr_pad_params_ok(const tsr_pad_params *p)
 {
     int32_t d, in_total = 1, out_total = 1;
-    if (p->rank < 1 || p->rank > TSR_MAX_RANK) {
+    if (p->rank < 1 || p->rank > TSR_MAX_RANK || p->elem_bytes <= 0) {
         return 0;
     }
     for (d = 0; d < p->rank; ++d) {
@@ -270,15 +272,18 @@ static inline int tsr_pad_params_ok(const tsr_pad_params *p)
             return 0;
         }
     }
-    return 1;
+    return out_total <= INT32_MAX / p->elem_bytes;
 }
 
 
+/* Non-zero when the sizes are positive, both tensors' sizes in bytes fit in int32_t and the
+ * index tables stay inside the input. */
 static inline int tsr_resize_params_ok(const tsr_resize_nearest_params *p)
 {
+    const int32_t pixel = tsr_mul(p->channels, p->elem_bytes);
     int32_t i;
-    if (tsr_mul(tsr_mul(tsr_mul(p->batch, p->in_h), p->in_w), p->channels) <= 0 ||
-        tsr_mul(tsr_mul(tsr_mul(p->batch, p->out_h), p->out_w), p->channels) <= 0) {
+    if (tsr_mul(tsr_mul(tsr_mul(p->batch, p->in_h), p->in_w), pixel) <= 0 ||
+        tsr_mul(tsr_mul(tsr_mul(p->batch, p->out_h), p->out_w), pixel) <= 0) {
         return 0;
     }
     for (i = 0; i < p->out_h; ++i) {

@@ -1,42 +1,26 @@
 /*
  * Tessera runtime: a dense patch written into its place in a larger dense tensor
  * (InsertRegion, see tsr_kernels.h), generic in the element size. The trailing axes the
- * patch spans whole are one run of bytes; the axes before them advance like an odometer.
+ * patch spans whole are one run (tsr_move); the axes before them advance
+ * like an odometer.
  */
 #include <stddef.h>
 
 #include "tsr_kernels.h"
 #include "tsr_internal.h"
-
-/* n bytes from x to y, four at a time where both are word aligned and n is. */
-static void copy_run(const uint8_t *x, uint8_t *y, int32_t n)
-{
-    int32_t i;
-    if ((((uintptr_t)x | (uintptr_t)y | (uint32_t)n) & 3u) == 0u) {
-        const uint32_t *xw = (const uint32_t *)(const void *)x;
-        uint32_t *yw = (uint32_t *)(void *)y;
-        for (i = 0; i < n / 4; ++i) {
-            yw[i] = xw[i];
-        }
-        return;
-    }
-    for (i = 0; i < n; ++i) {
-        y[i] = x[i];
-    }
-}
+#include "tsr_move.h"
 
 int tsr_insert_region(const tsr_insert_region_params *p, const void *x, void *y)
 {
     int32_t y_stride[TSR_MAX_RANK], idx[TSR_MAX_RANK];
-    int32_t d, inner, run, count = 1, total = 1, start = 0;
+    int32_t d, inner, run, run_n, count = 1, total = 1, start = 0;
     const uint8_t *src = (const uint8_t *)x;
     uint8_t *dst = (uint8_t *)y;
 
     if (p == NULL || x == NULL || y == NULL) {
         return TSR_ERR_NULL;
     }
-    if (p->rank < 1 || p->rank > TSR_MAX_RANK ||
-        (p->elem_bytes != 1 && p->elem_bytes != 2 && p->elem_bytes != 4 && p->elem_bytes != 8)) {
+    if (p->rank < 1 || p->rank > TSR_MAX_RANK || !tsr_elem_bytes_ok(p->elem_bytes)) {
         return TSR_ERR_PARAM;
     }
     for (d = 0; d < p->rank; ++d) {
@@ -66,6 +50,7 @@ int tsr_insert_region(const tsr_insert_region_params *p, const void *x, void *y)
         --inner;
         run *= p->shape[inner];
     }
+    run_n = run / p->elem_bytes; /* in elements */
     for (d = 0; d < inner; ++d) {
         count *= p->shape[d];
         idx[d] = 0;
@@ -76,7 +61,7 @@ int tsr_insert_region(const tsr_insert_region_params *p, const void *x, void *y)
         for (d = 0; d < inner; ++d) {
             off += idx[d] * y_stride[d];
         }
-        copy_run(src, dst + off, run);
+        tsr_move(dst + off, src, run_n, p->elem_bytes);
         src += run;
         for (d = inner - 1; d >= 0; --d) { /* the odometer */
             if (++idx[d] < p->shape[d]) {

@@ -3,7 +3,7 @@
  * Convert carrying a permutation: the FP16 model's NCHW input converted and transposed to
  * NHWC in one pass):
  *     y[i0..ir] = tsr_f2h(x[in_offset + sum(i_d * in_stride[d])]), strides of any sign,
- * with tsr_strided_copy_*'s walk and checks (tsr_checks.h); conversions round to nearest
+ * with tsr_strided_copy's walk and checks (tsr_checks.h); conversions round to nearest
  * even as tsr_convert_*. y must not alias x.
  */
 #include <stddef.h>

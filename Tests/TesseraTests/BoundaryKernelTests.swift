@@ -12,8 +12,9 @@ import TesseraKernels
             let p = a.map(Int32.init) + [Int32](repeating: 0, count: 6 - a.count)
             return (p[0], p[1], p[2], p[3], p[4], p[5])
         }
-        return tsr_strided_copy_params(rank: Int32(s.outputShape.count), out_shape: v(s.outputShape), in_stride: v(s.inputStrides),
-                                       in_offset: Int32(s.inputOffset))
+        // elem_bytes 0: the converts ignore it (their element types are in their names).
+        return tsr_strided_copy_params(rank: Int32(s.outputShape.count), elem_bytes: 0, out_shape: v(s.outputShape),
+                                       in_stride: v(s.inputStrides), in_offset: Int32(s.inputOffset))
     }
 
     private func transpose(_ shape: [Int], _ perm: [Int]) -> StridedCopySpec {

@@ -246,10 +246,10 @@ import TesseraKernels
                                             ("Slice", [], [1: [3, -1], 2: [0, -100], 3: [3, 1], 4: [-2, -1]])] as [(String, [(String, JSONValue)], [Int: [Int]])] {
             let (spec, v, expected) = try single(op, [[2, 3, 4, 5]], attributes, constants: constants, rng: &rng)
             guard case let .copy(s, _) = spec else { Issue.record("not a copy"); continue }
-            var p = tsr_strided_copy_params(rank: Int32(s.outputShape.count), out_shape: tuple6(s.outputShape),
+            var p = tsr_strided_copy_params(rank: Int32(s.outputShape.count), elem_bytes: 4, out_shape: tuple6(s.outputShape),
                                             in_stride: tuple6(s.inputStrides), in_offset: Int32(s.inputOffset))
             var y = [Float](repeating: .nan, count: expected.count)
-            #expect(tsr_strided_copy_f32(&p, v[0]!.data, &y) == TSR_OK.rawValue)
+            #expect(tsr_strided_copy(&p, v[0]!.data, &y) == TSR_OK.rawValue)
             #expect(y == expected.data, "\(op)")
         }
         // Concat on axis 2 of three inputs.
@@ -258,12 +258,12 @@ import TesseraKernels
         let chunks = cs.chunks.map(Int32.init)
         var y = [Float](repeating: .nan, count: cexpected.count)
         let status = chunks.withUnsafeBufferPointer { chunk -> Int32 in
-            var p = tsr_concat_params(outer: Int32(cs.outer), count: 3, chunk: chunk.baseAddress)
+            var p = tsr_concat_params(elem_bytes: 4, outer: Int32(cs.outer), count: 3, chunk: chunk.baseAddress)
             return cv[0]!.data.withUnsafeBufferPointer { a in
                 cv[1]!.data.withUnsafeBufferPointer { b in
                     cv[2]!.data.withUnsafeBufferPointer { c in
-                        let ptrs: [UnsafePointer<Float>?] = [a.baseAddress, b.baseAddress, c.baseAddress]
-                        return tsr_concat_f32(&p, ptrs, &y)
+                        let ptrs: [UnsafeRawPointer?] = [UnsafeRawPointer(a.baseAddress), UnsafeRawPointer(b.baseAddress), UnsafeRawPointer(c.baseAddress)]
+                        return tsr_concat(&p, ptrs, &y)
                     }
                 }
             }
@@ -273,9 +273,9 @@ import TesseraKernels
         // Pad and ReduceMean.
         let (pspec, pv, pexpected) = try single("Pad", [[1, 2, 3, 2]], [], constants: [1: [0, 1, 2, 0, 0, 0, 1, 3]], rng: &rng)
         guard case let .pad(ps) = pspec else { Issue.record("not pad"); return }
-        var pp = tsr_pad_params(rank: 4, in_shape: tuple6(ps.inputShape), out_shape: tuple6(ps.outputShape), pad_begin: tuple6(ps.begin), value: ps.value)
+        var pp = tsr_pad_params(rank: 4, elem_bytes: 4, in_shape: tuple6(ps.inputShape), out_shape: tuple6(ps.outputShape), pad_begin: tuple6(ps.begin), value: ps.value)
         var py = [Float](repeating: .nan, count: pexpected.count)
-        #expect(tsr_pad_f32(&pp, pv[0]!.data, &py) == TSR_OK.rawValue)
+        #expect(tsr_pad(&pp, pv[0]!.data, &py) == TSR_OK.rawValue)
         #expect(py == pexpected.data)
         let (rspec, rv, rexpected) = try single("ReduceMean", [[2, 3, 4, 5]], [("axes", ints([1, 2])), ("keepdims", .int(0))], rng: &rng)
         guard case let .reduce(rs) = rspec else { Issue.record("not reduce"); return }
@@ -299,9 +299,9 @@ import TesseraKernels
         var y = [Float](repeating: .nan, count: expected.count)
         let status = rows.withUnsafeBufferPointer { r in
             cols.withUnsafeBufferPointer { c -> Int32 in
-                var p = tsr_resize_nearest_params(batch: 1, channels: 2, in_h: 3, in_w: 4, out_h: Int32(rows.count), out_w: Int32(cols.count),
+                var p = tsr_resize_nearest_params(elem_bytes: 4, batch: 1, channels: 2, in_h: 3, in_w: 4, out_h: Int32(rows.count), out_w: Int32(cols.count),
                                                   src_h: r.baseAddress, src_w: c.baseAddress)
-                return tsr_resize_nearest_f32(&p, x.data, &y)
+                return tsr_resize_nearest(&p, x.data, &y)
             }
         }
         #expect(status == TSR_OK.rawValue)
@@ -317,7 +317,8 @@ import TesseraKernels
         #expect(tsr_activation_f32(nil, x, &y) == TSR_ERR_NULL.rawValue)
         act.size = -1
         #expect(tsr_activation_f32(&act, x, &y) == TSR_ERR_PARAM.rawValue)
-        #expect(tsr_copy_f32(-3, x, &y) == TSR_ERR_PARAM.rawValue)
+        #expect(tsr_copy(-3, 4, x, &y) == TSR_ERR_PARAM.rawValue)
+        #expect(tsr_copy(4, 3, x, &y) == TSR_ERR_PARAM.rawValue)  // not an element size
         let g = SpatialGeometry(kernel: (2, 2), stride: (1, 1), dilation: (1, 1), pads: (0, 0, 0, 0), input: (2, 2), output: (1, 1))
         var conv = tsr_conv2d_params(win: window(1, g), in_c: 3, out_c: 2, groups: 2, act: cAct(.none), acc: TSR_ACC_F32, walk: TSR_WALK_ANY)  // 3 channels, 2 groups
         #expect(tsr_conv2d_f32(&conv, x, x, nil, nil, &y) == TSR_ERR_PARAM.rawValue)

@@ -11,7 +11,8 @@ extension CEmitter {
         return 0
     }
 
-    var copyKernel: String { io == .float16 ? "tsr_copy_f16" : "tsr_copy_f32" }
+    /// The kernel copying the inputs in and the outputs out (generic in the element size).
+    var copyKernel: String { "tsr_copy" }
 
     func arenaIODeclarations() -> [String] {
         ["/* Inputs and outputs live in the arena: write input i at <model>_input(arena, i), call",
@@ -63,14 +64,14 @@ extension CEmitter {
         for (i, input) in graph.inputs.enumerated() {
             let place = "(\(ioType) *)\(prefix)_input(arena, \(i))"
             l += ["    if (inputs[\(i)] != \(place)) {",
-                  "        status = \(copyKernel)(\(input.type.elementCount), inputs[\(i)], \(place));",
+                  "        status = \(copyKernel)(\(input.type.elementCount), \(io.byteSize), inputs[\(i)], \(place));",
                   "        if (status != TSR_OK) return status;", "    }"]
         }
         l += ["    status = \(prefix)_invoke(arena);", "    if (status != TSR_OK) return status;"]
         for (i, output) in graph.outputs.enumerated() {
             let place = "(const \(ioType) *)\(prefix)_output(arena, \(i))"
             l += ["    if (outputs[\(i)] != NULL && outputs[\(i)] != \(place)) {",
-                  "        status = \(copyKernel)(\(graph.types[output]?.elementCount ?? 0), \(place), outputs[\(i)]);",
+                  "        status = \(copyKernel)(\(graph.types[output]?.elementCount ?? 0), \(io.byteSize), \(place), outputs[\(i)]);",
                   "        if (status != TSR_OK) return status;", "    }"]
         }
         return l + ["    return TSR_OK;", "}", ""]

@@ -19,6 +19,8 @@ enum KernelCalls {
                      input: (Int) -> String, output: (Int) -> String) throws -> KernelCall {
         let t = dtype == .float16 ? "f16" : "f32"
         let accField = dtype == .float16 ? [".acc = \(acc)"] : []
+        // The data-movement kernels are generic in the element size (tsr_kernels.h).
+        let elemBytes = ".elem_bytes = \(dtype.byteSize)"
         let x = input(0), y = output(0)
         func operand(_ i: Int) -> String { node.input(i) != nil ? input(i) : "NULL" }
         func call(_ kernel: String, _ type: String?, _ fields: [String], _ args: [String], prelude: [String] = []) -> KernelCall {
@@ -110,35 +112,36 @@ enum KernelCalls {
                         [".op = TSR_REDUCE_\(s.kind.rawValue.uppercased())", ".outer = \(s.outer)", ".reduce = \(s.reduce)", ".inner = \(s.inner)"], [x, y])
         case let .concat(s):
             let inputs = node.inputs.indices.map(input)
-            return call("tsr_concat_\(t)", "tsr_concat_params", [".outer = \(s.outer)", ".count = \(s.chunks.count)", ".chunk = chunk"],
+            return call("tsr_concat", "tsr_concat_params",
+                        [elemBytes, ".outer = \(s.outer)", ".count = \(s.chunks.count)", ".chunk = chunk"],
                         ["inputs_", y], prelude: ["static const int32_t chunk[\(s.chunks.count)] = \(CSyntax.intList(s.chunks));",
-                                                  "const \(dtype == .float16 ? "tsr_f16" : "float") *const inputs_[\(inputs.count)] = { \(inputs.joined(separator: ", ")) };"])
+                                                  "const void *const inputs_[\(inputs.count)] = { \(inputs.joined(separator: ", ")) };"])
         case let .copy(s, _):
             if isAlias { return KernelCall(kernels: [], lines: ["/* view: same bytes in the same order, no code */"]) }
-            return call("tsr_strided_copy_\(t)", "tsr_strided_copy_params", stridedCopyFields(s), [x, y])
+            return call("tsr_strided_copy", "tsr_strided_copy_params", stridedCopyFields(s, elemBytes: elemBytes), [x, y])
         case let .split(parts):
             var lines: [String] = []
             for (k, part) in parts.enumerated() {
-                let c = call("tsr_strided_copy_\(t)", "tsr_strided_copy_params", stridedCopyFields(part), [x, output(k)])
+                let c = call("tsr_strided_copy", "tsr_strided_copy_params", stridedCopyFields(part, elemBytes: elemBytes), [x, output(k)])
                 lines += ["{"] + c.lines.map { "    " + $0 } + ["    if (status != TSR_OK) return status;", "}"]
             }
-            return KernelCall(kernels: ["tsr_strided_copy_\(t)"], lines: lines)
+            return KernelCall(kernels: ["tsr_strided_copy"], lines: lines)
         case let .pad(s):
-            return call("tsr_pad_\(t)", "tsr_pad_params", [
-                ".rank = \(s.inputShape.count)", ".in_shape = \(CSyntax.intArray(s.inputShape, count: 6))",
+            return call("tsr_pad", "tsr_pad_params", [
+                ".rank = \(s.inputShape.count)", elemBytes, ".in_shape = \(CSyntax.intArray(s.inputShape, count: 6))",
                 ".out_shape = \(CSyntax.intArray(s.outputShape, count: 6))", ".pad_begin = \(CSyntax.intArray(s.begin, count: 6))",
                 ".value = \(CSyntax.float(s.value))",
             ], [x, y])
         case let .resize(s):
             try requireNHWC(s.layout)
-            return call("tsr_resize_nearest_\(t)", "tsr_resize_nearest_params", [
-                ".batch = \(s.batch)", ".channels = \(s.channels)", ".in_h = \(s.inH)", ".in_w = \(s.inW)",
+            return call("tsr_resize_nearest", "tsr_resize_nearest_params", [
+                elemBytes, ".batch = \(s.batch)", ".channels = \(s.channels)", ".in_h = \(s.inH)", ".in_w = \(s.inW)",
                 ".out_h = \(s.sourceRows.count)", ".out_w = \(s.sourceColumns.count)", ".src_h = src_h", ".src_w = src_w",
             ], [x, y], prelude: ["static const int32_t src_h[\(s.sourceRows.count)] = \(CSyntax.intList(s.sourceRows));",
                                  "static const int32_t src_w[\(s.sourceColumns.count)] = \(CSyntax.intList(s.sourceColumns));"])
         case let .view(shape):
             if isAlias { return KernelCall(kernels: [], lines: ["/* view: shares the input's storage, no code */"]) }
-            return call("tsr_copy_\(t)", nil, [], ["\(shape.reduce(1, *))", x, y])
+            return call("tsr_copy", nil, [], ["\(shape.reduce(1, *))", "\(dtype.byteSize)", x, y])
         case let .convert(s, to, perm):
             let direction = to == .float16 ? "f32_to_f16" : "f16_to_f32"
             if perm != nil {  // a Transpose converting on the way: one strided pass
@@ -149,7 +152,7 @@ enum KernelCalls {
             // Generic in the element size; the output is the base's storage (the planner
             // joins them), so only the patch moves.
             return call("tsr_insert_region", "tsr_insert_region_params", [
-                ".rank = \(s.outputShape.count)", ".elem_bytes = \(dtype.byteSize)", ".shape = \(CSyntax.intArray(s.patchShape, count: 6))",
+                ".rank = \(s.outputShape.count)", elemBytes, ".shape = \(CSyntax.intArray(s.patchShape, count: 6))",
                 ".y_shape = \(CSyntax.intArray(s.outputShape, count: 6))", ".offsets = \(CSyntax.intArray(s.offsets, count: 6))",
             ], [x, y])
         case let .softmax(s, _):
@@ -163,8 +166,10 @@ enum KernelCalls {
             + "\(g.stride.h), \(g.stride.w), \(g.dilation.h), \(g.dilation.w), \(g.pads.top), \(g.pads.left), \(g.pads.bottom), \(g.pads.right) }"
     }
 
-    private static func stridedCopyFields(_ s: StridedCopySpec) -> [String] {
-        [".rank = \(s.outputShape.count)", ".out_shape = \(CSyntax.intArray(s.outputShape, count: 6))",
+    /// The `tsr_strided_copy_params` fields; `elemBytes` (the `.elem_bytes` field) for
+    /// tsr_strided_copy, nil for the converting gathers, whose element types are in their names.
+    private static func stridedCopyFields(_ s: StridedCopySpec, elemBytes: String? = nil) -> [String] {
+        [".rank = \(s.outputShape.count)"] + (elemBytes.map { [$0] } ?? []) + [".out_shape = \(CSyntax.intArray(s.outputShape, count: 6))",
          ".in_stride = \(CSyntax.intArray(s.inputStrides, count: 6))", ".in_offset = \(s.inputOffset)"]
     }
 

@@ -239,26 +239,34 @@ int tsr_channel_affine_f32(const tsr_channel_affine_params *p, const float *x,
                            const float *scale, const float *shift, float *y);
 
 /* ---- data movement ------------------------------------------------------------------ */
+/*
+ * Kernels that only move data are generic in the element size: they take elem_bytes, the
+ * size of one element in bytes (1, 2, 4 or 8; tsr_pad: 4 for float or 2 for IEEE half), in
+ * their parameter struct (tsr_copy, which has none, as an argument), count sizes, offsets
+ * and strides in elements, and take untyped pointers. Only arithmetic is written per type.
+ */
 
-/* y = x for `size` elements (x and y must not partially overlap). */
-int tsr_copy_f32(int32_t size, const float *x, float *y);
+/* y = x for `size` elements of elem_bytes bytes (x and y must not partially overlap). */
+int tsr_copy(int32_t size, int32_t elem_bytes, const void *x, void *y);
 
 /* Dense y of out_shape from x: y[i0..ir] = x[in_offset + sum(i_d * in_stride[d])]. Strides
  * may be negative or zero. Transpose, Slice (with steps) and each output of Split are one
- * call each. y must not alias x. */
+ * call each. y must not alias x. The converting gathers (tsr_strided_convert_*) take the
+ * same struct and ignore elem_bytes: their element types are in their names. */
 typedef struct {
     int32_t rank; /* 1 .. TSR_MAX_RANK */
+    int32_t elem_bytes;
     int32_t out_shape[TSR_MAX_RANK];
     int32_t in_stride[TSR_MAX_RANK];
     int32_t in_offset;
 } tsr_strided_copy_params;
 
-int tsr_strided_copy_f32(const tsr_strided_copy_params *p, const float *x, float *y);
+int tsr_strided_copy(const tsr_strided_copy_params *p, const void *x, void *y);
 
 /* A dense patch x of `shape` written into y, a dense tensor of `y_shape`, at `offsets`:
  *     y[offsets + i] = x[i] for every index i of shape,
- * the rest of y unchanged. Generic in the element size (elem_bytes: 1, 2, 4 or 8): a
- * scheduled stage writes each patch of its output into place. y must not alias x. */
+ * the rest of y unchanged: a scheduled stage writes each patch of its output into place.
+ * y must not alias x. */
 typedef struct {
     int32_t rank; /* 1 .. TSR_MAX_RANK */
     int32_t elem_bytes;
@@ -273,37 +281,41 @@ int tsr_insert_region(const tsr_insert_region_params *p, const void *x, void *y)
  * y[o] is input 0's row o, then input 1's row o, ... (concat along any axis: chunk[i] is
  * the input's size from the concat axis inwards). y must not alias an input. */
 typedef struct {
+    int32_t elem_bytes;
     int32_t outer;
     int32_t count;         /* number of inputs, >= 1 */
     const int32_t *chunk;  /* [count] */
 } tsr_concat_params;
 
-int tsr_concat_f32(const tsr_concat_params *p, const float *const *inputs, float *y);
+int tsr_concat(const tsr_concat_params *p, const void *const *inputs, void *y);
 
 /* Constant padding of a tensor of rank <= TSR_MAX_RANK: y (out_shape) holds `value`
  * everywhere except the block starting at pad_begin, which is x (in_shape). Pads are
- * non-negative; out_shape[d] = pad_begin[d] + in_shape[d] + (end pad). */
+ * non-negative; out_shape[d] = pad_begin[d] + in_shape[d] + (end pad). The elements are
+ * float (elem_bytes 4) or IEEE half (2, `value` rounded to half once). */
 typedef struct {
     int32_t rank;
+    int32_t elem_bytes;
     int32_t in_shape[TSR_MAX_RANK];
     int32_t out_shape[TSR_MAX_RANK];
     int32_t pad_begin[TSR_MAX_RANK];
     float value;
 } tsr_pad_params;
 
-int tsr_pad_f32(const tsr_pad_params *p, const float *x, float *y);
+int tsr_pad(const tsr_pad_params *p, const void *x, void *y);
 
 /* Nearest-neighbour resize, NHWC: y[n][oh][ow][c] = x[n][src_h[oh]][src_w[ow]][c]. The
  * compiler computes the source index tables from the ONNX coordinate transformation and
  * rounding modes, so every mode and scale is one kernel. */
 typedef struct {
+    int32_t elem_bytes;
     int32_t batch, channels;
     int32_t in_h, in_w, out_h, out_w;
     const int32_t *src_h; /* [out_h], each in [0, in_h) */
     const int32_t *src_w; /* [out_w], each in [0, in_w) */
 } tsr_resize_nearest_params;
 
-int tsr_resize_nearest_f32(const tsr_resize_nearest_params *p, const float *x, float *y);
+int tsr_resize_nearest(const tsr_resize_nearest_params *p, const void *x, void *y);
 
 /* Softmax (or, with log != 0, LogSoftmax: x - max - log(sum exp(x - max))) along one axis of
  * a tensor viewed as [outer][axis][inner]; y may alias x. */
@@ -357,11 +369,6 @@ int tsr_binary_f16(const tsr_binary_params *p, const tsr_f16 *a, const tsr_f16 *
 int tsr_activation_f16(const tsr_activation_params *p, const tsr_f16 *x, tsr_f16 *y);
 int tsr_channel_affine_f16(const tsr_channel_affine_params *p, const tsr_f16 *x,
                            const float *scale, const float *shift, tsr_f16 *y);
-int tsr_copy_f16(int32_t size, const tsr_f16 *x, tsr_f16 *y);
-int tsr_strided_copy_f16(const tsr_strided_copy_params *p, const tsr_f16 *x, tsr_f16 *y);
-int tsr_concat_f16(const tsr_concat_params *p, const tsr_f16 *const *inputs, tsr_f16 *y);
-int tsr_pad_f16(const tsr_pad_params *p, const tsr_f16 *x, tsr_f16 *y);
-int tsr_resize_nearest_f16(const tsr_resize_nearest_params *p, const tsr_f16 *x, tsr_f16 *y);
 int tsr_softmax_f16(const tsr_softmax_params *p, const tsr_f16 *x, tsr_f16 *y);
 
 /* Conversions at the model's boundary (--io fp32 with FP16 inside, or the reverse);
