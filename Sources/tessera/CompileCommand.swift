@@ -31,8 +31,14 @@ struct CompileTarget: ParsableArguments {
     @Option(help: "Layout of the generated API's 4-D image inputs: nchw (the model's) or nhwc (channels last: no input transpose).")
     var inputLayout: String = "nchw"
 
-    @Option(help: "layer (each layer whole, the default), or stages MODE@[FROM..]TO separated by commas: TO and every node it depends on back to tensor FROM (or the inputs), MODE patch:RxC (an R x C grid of patches of TO's output, halos recomputed, MCUNetV2) or band:K (row bands with line buffers, K input rows per pass, nothing recomputed); the rest layer by layer.")
+    @Option(help: "layer (each layer whole, the default), auto (searched: the smallest arena within --max-overhead, or with --fit the fewest extra MACs that fit the target), or stages MODE@[FROM..]TO separated by commas: TO and every node it depends on back to tensor FROM (or the inputs), MODE patch:RxC (an R x C grid of patches of TO's output, halos recomputed, MCUNetV2) or band:K (row bands with line buffers, K input rows per pass, nothing recomputed); the rest layer by layer.")
     var schedule: String = "layer"
+
+    @Option(help: "With --schedule auto: the extra MACs (recomputed halos) allowed, as a fraction of the network's.")
+    var maxOverhead: Double = 0.15
+
+    @Flag(help: "With --schedule auto: the schedule with the fewest extra MACs whose arena fits the target's SRAM region with its stack, instead of the smallest arena.")
+    var fit = false
 
     var options: CompileOptions {
         get throws {
@@ -63,6 +69,9 @@ struct CompileTarget: ParsableArguments {
             options.ioInArena = ioInArena
             options.arenaAlignment = arenaAlignment
             options.schedule = try ScheduleRequest(parsing: schedule)
+            if fit && options.schedule != .auto { throw TesseraError.usage("--fit needs --schedule auto") }
+            options.maxOverhead = maxOverhead
+            options.fit = fit
             return options
         }
     }
@@ -87,5 +96,13 @@ struct Compile: ParsableCommand {
         CompileTarget.printDumps(compiled)
         try Compiler.write(compiled, to: output)
         print("wrote \(compiled.files.count) files to \(output): arena \(compiled.plan.arenaBytes) B, weights \(compiled.plan.weightsBytes) B, \(compiled.summary.macs) MACs")
+        let s = compiled.schedule
+        if let layer = s.peakLayerByLayer {
+            let overhead = s.networkMACs == 0 ? 0 : 100 * Double(s.overheadMACs) / Double(s.networkMACs)
+            var line = "schedule \(s.request.description): arena \(compiled.plan.arenaBytes) B against \(layer) B layer by layer, "
+                + "+\(String(format: "%.1f", overhead)) % MACs"
+            if let n = s.candidates, let t = s.searchSeconds { line += " (searched: \(n) candidates in \(String(format: "%.1f", t)) s)" }
+            print(line)
+        }
     }
 }

@@ -54,12 +54,28 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print the arena timeline (one row per buffer: offset, size, lifetime over the node indices; the peak step; arena, lower bound, efficiency, planner, scratch) and draw it as SVG.")
     var memory = false
 
-    @Option(help: "With --memory: where to write the SVG (default: <model>.memory.svg in the current directory).")
+    @Flag(help: "Print the Pareto set of the schedule search (peak arena against extra MACs, within --max-overhead), each schedule planned whole, and draw it as SVG.")
+    var schedules = false
+
+    @Option(help: "With --memory or --schedules: where to write the SVG (default: <model>.memory.svg or <model>.schedules.svg in the current directory).")
     var svg: String?
 
     func run() throws {
         guard format == "text" || format == "json" else { throw TesseraError.usage("--format must be text or json, got \"\(format)\"") }
-        if svg != nil && !memory { throw TesseraError.usage("--svg goes with --memory") }
+        if svg != nil && !memory && !schedules { throw TesseraError.usage("--svg goes with --memory or --schedules") }
+        if schedules {
+            guard !original, !memory, format == "text" else { throw TesseraError.usage("--schedules shows the search as text (no --original, --memory or --format json)") }
+            let graph = try model.load()
+            let r = try ScheduleInspect.points(graph, options: try target.options)
+            let path = svg ?? "\(r.symbolPrefix).schedules.svg"
+            do {
+                try Data(ScheduleInspect.svg(r.points, networkMACs: r.networkMACs, model: r.model).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                throw TesseraError.io(path: path, message: "cannot write the SVG (\(error.localizedDescription))")
+            }
+            print(ScheduleInspect.text(r.points, networkMACs: r.networkMACs) + "  svg  \(path)")
+            return
+        }
         if memory {
             guard !original, format == "text" else { throw TesseraError.usage("--memory shows the compiled plan as text (no --original, no --format json)") }
             let m = try InspectReport.memory(try model.load(), options: try target.options)

@@ -15,6 +15,28 @@ enum Report {
         ])
     }
 
+    /// The schedule: each stage's nodes, how it runs and what it costs in MACs, and the
+    /// layer-by-layer arena it is weighed against (null for `--schedule layer`).
+    static func scheduleJSON(_ s: ScheduleChoice) -> JSONValue {
+        let stages: [JSONValue] = s.stages.map { st in
+            var fields: [(String, JSONValue)] = [("ops", .array(st.ops.map { .string($0) }))]
+            switch st.plan.mode {
+            case let .patches(r, c): fields += [("mode", .string("patches")), ("grid", .array([.int(r), .int(c)]))]
+            case let .bands(k): fields += [("mode", .string("bands")), ("band", .int(k))]
+            }
+            fields += [("from", .array(st.plan.from.map { .string($0) })), ("through", .string(st.plan.through)),
+                       ("overhead_macs", .int(st.overheadMACs)),
+                       ("mac_overhead", .double(s.networkMACs == 0 ? 0 : Double(st.overheadMACs) / Double(s.networkMACs)))]
+            if let p = st.peakBytes { fields.append(("peak_bound_bytes", .int(p))) }
+            return .object(fields)
+        }
+        var fields: [(String, JSONValue)] = [("request", .string(s.request.description)), ("stages", .array(stages)),
+                                             ("peak_layer_by_layer", s.peakLayerByLayer.map { .int($0) } ?? .null),
+                                             ("mac_overhead", .double(s.networkMACs == 0 ? 0 : Double(s.overheadMACs) / Double(s.networkMACs)))]
+        if let n = s.candidates { fields.append(("candidates_weighed", .int(n))) }
+        return .object(fields)
+    }
+
     /// Every byte of activations the model needs at run time: the arena plus the
     /// caller-owned input and output buffers, or the arena alone when they live in it.
     static func totalActivationBytes(_ plan: MemoryPlan, inputBytes: Int, outputBytes: Int) -> Int {
@@ -22,7 +44,7 @@ enum Report {
     }
 
     static func json(graph: Graph, plan: MemoryPlan, summary: ModelSummary, kernels: [String], precision: Precision,
-                     target: TargetDescription) -> JSONValue {
+                     target: TargetDescription, schedule: ScheduleChoice) -> JSONValue {
         let inputBytes = graph.inputs.map(\.type.byteCount).reduce(0, +)
         let outputBytes = graph.outputs.compactMap { graph.types[$0]?.byteCount }.reduce(0, +)
         let timeline = MemoryTimeline(graph: graph, plan: plan)
@@ -77,6 +99,7 @@ enum Report {
                 ("output_bytes", .int(outputBytes)),
             ])),
             ("fits", fits(plan, target)),
+            ("schedule", scheduleJSON(schedule)),
             ("kernels", .array(kernels.map { .string($0) })),
             ("layers", .array(layers)),
             ("arena_buffers", .array(buffers)),

@@ -26,6 +26,11 @@ public struct CompileOptions: Sendable {
     public var arenaAlignment: Int?
     /// Layer by layer, or a stage by patches (`--schedule`, ScheduleRequest).
     public var schedule: ScheduleRequest = .layer
+    /// With `--schedule auto`: the extra MACs allowed, as a fraction of the network's.
+    public var maxOverhead: Double = 0.15
+    /// With `--schedule auto`: the fewest extra MACs whose peak fits the target's arena
+    /// region with its stack, instead of the smallest peak (`--fit`).
+    public var fit = false
     /// Test only: see MemoryPlanner.ArenaOptions.overlapSlack.
     var overlapSlack = 0
     /// Test-only: edits the memory plan after planning, before code generation (the
@@ -60,6 +65,8 @@ public struct CompiledModel: Sendable {
     public var io: DType
     /// (pass name, IR text) for every pass named in `CompileOptions.dumpIRAfter`.
     public var irDumps: [(pass: String, text: String)]
+    /// The schedule run (searched with `--schedule auto`) and its figures.
+    public var schedule: ScheduleChoice
 }
 
 /// The compilation pipeline, one stage per line.
@@ -76,14 +83,16 @@ public enum Compiler {
         }
         let optimised = try Pipeline.run(input, options: PassOptions(precision: precision, io: options.io, inputLayout: options.inputLayout), verify: options.verifyEachPass,
                                          dumpAfter: options.dumpIRAfter) { dumps.append(($0, $1)) }
-        // 2. Schedule: a stage run patch by patch becomes region nodes (StageRewrite).
-        let scheduled = try options.schedule.apply(optimised)
-        // 3. Memory: the execution order with the smallest arena (ExecutionOrder), weights
-        //    blob layout, activation lifetimes and arena offsets.
         let alignment = options.arenaAlignment ?? target.arenaAlignment
         guard alignment >= 4 && alignment % 4 == 0 else { throw TesseraError.usage("the arena alignment must be a positive multiple of 4, got \(alignment)") }
         let arena = MemoryPlanner.ArenaOptions(overlap: options.inPlace, ioInArena: options.ioInArena, alignment: alignment,
                                                overlapSlack: options.overlapSlack)
+        // 2. Schedule: stages run by patches (StageRewrite) or row bands (BandRewrite)
+        //    become region nodes; `auto` searches them (ScheduleSearch).
+        let chosen = try ScheduleSearch.resolve(options, graph: optimised, target: target, arena: arena)
+        let scheduled = try chosen.request.apply(optimised)
+        // 3. Memory: the execution order with the smallest arena (ExecutionOrder), weights
+        //    blob layout, activation lifetimes and arena offsets.
         let (graph, planned) = try ExecutionOrder.best(scheduled) {
             try MemoryPlanner.plan($0, kernels: options.kernels, simd: target.kernelSIMD, arena: arena)
         }
@@ -98,12 +107,14 @@ public enum Compiler {
         let conversions = options.io == .float16 ? ["tsr_convert_f16_to_f32", "tsr_convert_f32_to_f16"] : []
         let runtime = try runtimeFiles(Array(Set(kernels + conversions)).sorted())
         // 7. The report: every byte the model uses.
-        let report = Report.json(graph: graph, plan: plan, summary: summary, kernels: kernels, precision: precision, target: target)
+        let report = Report.json(graph: graph, plan: plan, summary: summary, kernels: kernels, precision: precision, target: target,
+                                 schedule: chosen)
         var files = sources.map { (name: $0.0, contents: $0.1) }
         files += runtime
         files.append((name: "report.json", contents: JSONWriter.write(report)))
         return CompiledModel(graph: graph, plan: plan, summary: summary, kernels: kernels, files: files,
-                             symbolPrefix: CSyntax.symbolPrefix(graph.name), target: target, precision: precision, io: options.io, irDumps: dumps)
+                             symbolPrefix: CSyntax.symbolPrefix(graph.name), target: target, precision: precision, io: options.io, irDumps: dumps,
+                             schedule: chosen)
     }
 
     private static func runtimeFiles(_ kernels: [String]) throws -> [(name: String, contents: String)] {

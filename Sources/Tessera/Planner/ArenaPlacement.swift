@@ -108,9 +108,13 @@ public enum ArenaPlacement {
 
     /// No placement can use fewer bytes: the largest total live at any step, where each
     /// overlap pair live at a step counts only the smallest union its rule allows.
-    public static func lowerBound(_ p: PlacementProblem) -> Int {
+    public static func lowerBound(_ p: PlacementProblem) -> Int { stepBounds(p).max() ?? 0 }
+
+    /// The bound at every step: the bytes live there, less what the overlap pairs live
+    /// there save at best, and never below the largest buffer live there.
+    public static func stepBounds(_ p: PlacementProblem) -> [Int] {
         let steps = (p.buffers.map(\.last).max() ?? -1) + 1
-        guard steps > 0 else { return 0 }
+        guard steps > 0 else { return [] }
         var change = [Int](repeating: 0, count: steps + 1)
         var largest = [Int](repeating: 0, count: steps)
         for b in p.buffers where b.bytes > 0 {
@@ -127,12 +131,12 @@ public enum ArenaPlacement {
             let to = min(p.buffers[pair.a].last, p.buffers[pair.b].last)
             for t in from...to { saving[t] += a + b - union }
         }
-        var live = 0, bound = 0
+        var live = 0, bounds = [Int](repeating: 0, count: steps)
         for t in 0..<steps {
             live += change[t]
-            bound = max(bound, max(live - saving[t], largest[t]))
+            bounds[t] = max(live - saving[t], largest[t])
         }
-        return bound
+        return bounds
     }
 
     /// The smallest extent of a (at 0) and b (at d) over the deltas d the rule allows. The

@@ -115,19 +115,10 @@ public enum MemoryPlanner {
         // in the packing of the kernel that reads them.
         var weights: [PackedWeight] = []
         var blob: [DType: Int] = [.float32: 0, .float16: 0]
-        var specs: [NodeSpec] = []
-        var variants: [KernelVariant] = []
-        var dtypes: [DType] = []
-        for node in graph.nodes {
-            let spec = try NodeSpec.of(node, in: graph)
-            try checkConstantWeights(node, graph)
-            let variant = KernelVariant.select(node, spec, in: graph, choice: kernels, simd: simd)
-            let dtype = try computeType(node, graph)
-            specs.append(spec)
-            variants.append(variant)
-            dtypes.append(dtype)
+        let (specs, variants, dtypes) = try kernelChoices(graph, kernels: kernels, simd: simd)
+        for (t, node) in graph.nodes.enumerated() {
             for (k, name) in node.inputs.enumerated() where !name.isEmpty && !node.op.constantInputs.contains(k) {
-                let packing = variant.packing(k, spec, dtype)
+                let packing = variants[t].packing(k, specs[t], dtypes[t])
                 guard let c = graph.constants[name], locations[packing.key(name)] == nil else { continue }
                 let dtype = c.type.dtype
                 guard dtype == .float32 || dtype == .float16 else {
@@ -153,6 +144,34 @@ public enum MemoryPlanner {
         return plan
     }
 
+    /// Every node's spec, kernel variant and compute type, in graph order.
+    static func kernelChoices(_ graph: Graph, kernels: KernelChoice, simd: String) throws -> ([NodeSpec], [KernelVariant], [DType]) {
+        var specs: [NodeSpec] = [], variants: [KernelVariant] = [], dtypes: [DType] = []
+        for node in graph.nodes {
+            let spec = try NodeSpec.of(node, in: graph)
+            try checkConstantWeights(node, graph)
+            specs.append(spec)
+            variants.append(KernelVariant.select(node, spec, in: graph, choice: kernels, simd: simd))
+            dtypes.append(try computeType(node, graph))
+        }
+        return (specs, variants, dtypes)
+    }
+
+    /// The arena bytes no placement can go below at each step of `graph` (in its order):
+    /// what the schedule search weighs before planning a candidate whole.
+    static func liveProfile(_ graph: Graph, kernels: KernelChoice, simd: String, arena options: ArenaOptions) throws -> [Int] {
+        let (specs, variants, dtypes) = try kernelChoices(graph, kernels: kernels, simd: simd)
+        var placed: [String: MemoryPlan.Location] = [:]
+        if !options.ioInArena {
+            for (i, input) in graph.inputs.enumerated() { placed[input.name] = .input(i) }
+            for (i, output) in graph.outputs.enumerated() { placed[output] = .output(i) }
+        }
+        let built = try ArenaProblem(graph, specs, variants, dtypes, placed, simd: simd, options)
+        var bounds = ArenaPlacement.stepBounds(built.problem)
+        if bounds.count < graph.nodes.count { bounds += [Int](repeating: 0, count: graph.nodes.count - bounds.count) }
+        return bounds
+    }
+
     /// The arena part of a plan.
     struct ArenaLayout {
         var locations: [String: MemoryPlan.Location]
@@ -168,90 +187,11 @@ public enum MemoryPlanner {
     /// outputs and weights (with `ioInArena`, only the weights).
     static func arena(_ graph: Graph, _ specs: [NodeSpec], _ variants: [KernelVariant], _ dtypes: [DType],
                       _ placed: [String: MemoryPlan.Location], simd: String, _ options: ArenaOptions) throws -> ArenaLayout {
-        let overlap = options.overlap, ioInArena = options.ioInArena, alignment = options.alignment
-        var locations = placed
-        let steps = max(graph.nodes.count, 1)
-        // Activations: one buffer per produced tensor; views, and convolutions that add
-        // their result into a residual operand, join their input's buffer.
-        var bufferOf: [String: Int] = [:]
-        var buffers: [MemoryPlan.Buffer] = []
-        if ioInArena {
-            for input in graph.inputs {
-                locations[input.name] = nil
-                bufferOf[input.name] = buffers.count
-                buffers.append(.init(tensors: [input.name], offset: 0, bytes: roundUp(input.type.byteCount, alignment), first: 0, last: 0))
-            }
-            for output in graph.outputs where bufferOf[output] == nil { locations[output] = nil }
-        }
-        for (t, node) in graph.nodes.enumerated() {
-            // Data outputs (every Split output); extra outputs such as Dropout's mask are
-            // never stored.
-            let dataOutputs = specs[t].outputShapes.count
-            for extra in node.outputs.dropFirst(dataOutputs) { locations[extra] = MemoryPlan.Location.none }
-            for out in node.outputs.prefix(dataOutputs) where locations[out] == nil && bufferOf[out] == nil {
-                let bytes = roundUp(try graph.type(of: out).byteCount, alignment)
-                if let source = sharedInput(node, specs[t]) {
-                    if let b = bufferOf[source] {  // an activation: share its buffer
-                        bufferOf[out] = b
-                        buffers[b].tensors.append(out)
-                        buffers[b].bytes = max(buffers[b].bytes, bytes)
-                        continue
-                    }
-                    if let location = locations[source], isView(node, specs[t]) {  // a graph input, output or weights
-                        locations[out] = location
-                        continue
-                    }
-                }
-                bufferOf[out] = buffers.count
-                buffers.append(.init(tensors: [out], offset: 0, bytes: bytes, first: t, last: t))
-            }
-        }
-        for (t, node) in graph.nodes.enumerated() {
-            for input in node.inputs where !input.isEmpty {
-                if let b = bufferOf[input] { buffers[b].last = max(buffers[b].last, t) }
-            }
-        }
-        if ioInArena {
-            for output in graph.outputs {
-                if let b = bufferOf[output] { buffers[b].last = steps - 1 }
-            }
-        }
-        let activations = buffers.count
-        // Scratch: a buffer live during its node only.
-        var scratchBuffer: [Int: Int] = [:]
-        for (t, node) in graph.nodes.enumerated() {
-            let bytes = variants[t].scratchBytes(specs[t], dtypes[t])
-            guard bytes > 0 else { continue }
-            scratchBuffer[t] = buffers.count
-            buffers.append(.init(tensors: ["scratch of \(node.location)"], offset: 0, bytes: roundUp(bytes, alignment), first: t, last: t))
-        }
-
-        // Overlap rules: a node's output over an input that dies there.
-        var rules: [PlacementProblem.Pair: PlacementProblem.Forbidden] = [:]
-        var ruleNode: [PlacementProblem.Pair: Int] = [:]
-        if overlap != .never {
-            for (t, node) in graph.nodes.enumerated() {
-                guard let out = node.outputs.first, let b = bufferOf[out], buffers[b].first == t, buffers[b].tensors.first == out,
-                      specs[t].outputShapes.count == 1 else { continue }
-                for (k, input) in node.inputs.enumerated() where !input.isEmpty {
-                    guard let a = bufferOf[input], a != b, buffers[a].last == t, node.inputs.filter({ $0 == input }).count == 1,
-                          let inType = graph.types[input], let outType = graph.types[out],
-                          let d = OverlapRules.distances(node, specs[t], variant: variants[t], simd: simd, input: k,
-                                                         inElement: inType.dtype.byteSize, outElement: outType.dtype.byteSize, in: graph)
-                    else { continue }
-                    let pair = PlacementProblem.Pair(a, b)
-                    var f = OverlapRules.forbidden(d, inBytes: buffers[a].bytes, outBytes: buffers[b].bytes, alignment: alignment)
-                    if options.overlapSlack != 0 && f.lo < f.hi {
-                        f.lo += options.overlapSlack
-                        f.hi -= options.overlapSlack
-                    }
-                    rules[pair] = f
-                    ruleNode[pair] = t
-                }
-            }
-        }
-        let problem = PlacementProblem(buffers: buffers.map { .init(bytes: $0.bytes, first: $0.first, last: $0.last) },
-                                       overlaps: rules, alignment: alignment)
+        let overlap = options.overlap, alignment = options.alignment
+        let built = try ArenaProblem(graph, specs, variants, dtypes, placed, simd: simd, options)
+        var locations = built.locations, buffers = built.buffers
+        let rules = built.rules, ruleNode = built.ruleNode, scratchBuffer = built.scratchBuffer, activations = built.activations
+        let problem = built.problem
         var placement = ArenaPlacement.best(problem)
         var used = rules
         if overlap == .whenSmaller && !rules.isEmpty {

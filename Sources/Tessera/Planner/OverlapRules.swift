@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How close a layer's output may sit to its own input (vMCU's overlapped placement).
 ///
 /// Each kernel states the order in which it reads its input and writes its output, as a
@@ -91,6 +93,39 @@ public enum OverlapRules {
     /// that input. `inBytes`/`outBytes` are element sizes.
     static func distances(_ node: Node, _ spec: NodeSpec, variant: KernelVariant, simd: String, input k: Int,
                           inElement: Int, outElement: Int, in graph: Graph) -> Distances? {
+        // The window traces walk the whole layer: the same shapes (the passes of a row band,
+        // the candidates of the schedule search) are traced once.
+        let head: String
+        switch spec {
+        case let .conv(c): head = "conv \(c.batch) \(c.inChannels) \(c.outChannels) \(c.group) \(c.layout.rawValue) \(geometryKey(c.geometry))"
+        case let .pool(kind, p): head = "pool \(kind) \(p.batch) \(p.channels) \(p.countIncludePad) \(p.layout.rawValue) \(geometryKey(p.geometry))"
+        default: head = ""
+        }
+        switch spec {
+        case .conv, .pool:
+            let key = "\(head)|\(variant.rawValue)|\(simd)|\(k)|\(inElement)|\(outElement)"
+            if let known = traceCache.withLock({ $0[key] }) { return known }
+            let d = uncachedDistances(node, spec, variant: variant, simd: simd, input: k, inElement: inElement, outElement: outElement, in: graph)
+            traceCache.withLock { cache in
+                if cache.count > 100_000 { cache.removeAll() }
+                cache[key] = d
+            }
+            return d
+        default:
+            return uncachedDistances(node, spec, variant: variant, simd: simd, input: k, inElement: inElement, outElement: outElement, in: graph)
+        }
+    }
+
+    /// Every field of a window geometry, as plain integers (the trace cache's key).
+    private static func geometryKey(_ g: SpatialGeometry) -> String {
+        [g.kernel.h, g.kernel.w, g.stride.h, g.stride.w, g.dilation.h, g.dilation.w, g.pads.top, g.pads.left, g.pads.bottom, g.pads.right,
+         g.input.h, g.input.w, g.output.h, g.output.w].map(String.init).joined(separator: ",")
+    }
+
+    private static let traceCache = Mutex<[String: Distances?]>([:])
+
+    private static func uncachedDistances(_ node: Node, _ spec: NodeSpec, variant: KernelVariant, simd: String, input k: Int,
+                                          inElement: Int, outElement: Int, in graph: Graph) -> Distances? {
         switch spec {
         case let .conv(c) where c.layout == .nhwc && k == 0:
             if c.isDepthwise {

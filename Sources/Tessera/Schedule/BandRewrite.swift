@@ -33,13 +33,29 @@ public enum BandRewrite {
         var available: [String: Int] = [:]                    // rows of each tensor that exist
         var buffers: [String: (name: String, rect: Rect)] = [:]
         var assembled: [String: String] = [:]
-        let heights = try members.indices.map { try outputMap($0).height }
+        // Rows of each member's output; a terminal reduction counts the rows of its input
+        // folded in.
+        let heights = try members.indices.map { m in
+            members[m].rule == .reduction ? try out.map(members[m].node.inputs[0]).height : try outputMap(m).height
+        }
+        var folded: [String: String] = [:]  // running result of each terminal reduction
         var pass = 0
         while zip(done, heights).contains(where: { $0 < $1 }) {
             let tag = "\(pass)"
             for t in stage.inputs { available[t] = Swift.min(try out.map(t).height, (pass + 1) * step) }
             var progress = false
             for (m, member) in members.enumerated() where done[m] < heights[m] {
+                if member.rule == .reduction {  // fold the rows that arrived into its result
+                    let t = member.node.inputs[0], upTo = available[t] ?? 0
+                    guard upTo > done[m] else { continue }
+                    let rect = Rect(rows: done[m]..<upTo, cols: 0..<(try out.map(t).width))
+                    let part = try out.read(t, rect, from: try buffers[t] ?? (t, out.map(t).extent), tag: tag)
+                    let result = member.node.outputs[0]
+                    folded[result] = try out.fold(member.index, part: part, acc: folded[result], last: upTo == heights[m], tag: tag)
+                    done[m] = upTo
+                    progress = true
+                    continue
+                }
                 // The rows that became computable: each input's window inside what exists.
                 func computable(_ x: Int) throws -> Bool {
                     let r = try reads(m, (x - 1)..<x)
@@ -74,6 +90,7 @@ public enum BandRewrite {
                     // of any of them reads.
                     let still = try (readers[t] ?? []).compactMap { reader -> Int? in
                         guard done[reader.member] < heights[reader.member] else { return nil }
+                        if members[reader.member].rule == .reduction { return done[reader.member] }
                         let need = try reads(reader.member, done[reader.member]..<heights[reader.member])
                         let rect = need.inputs[members[reader.member].dataInputs.firstIndex(of: reader.input)!]
                         return rect.isEmpty ? nil : rect.rows.lowerBound

@@ -89,6 +89,51 @@ struct RegionNodes {
                           outputs: [name], attributes: ["shape": .ints(map.shape), "offsets": .ints(offsets)]))
     }
 
+    /// Folds `part` (a region of the input of the terminal reduction `index`) into its
+    /// running result `acc` (nil before the first region) and returns the new result. A
+    /// sum or mean adds the region's sum (ReduceSum) to the running sum; with `last` a mean
+    /// is scaled by 1 / (rows x columns) and the result takes the reduction's output name.
+    mutating func fold(_ index: Int, part: String, acc: String?, last: Bool, tag: String) throws -> String {
+        let node = stage.graph.nodes[index], out = node.outputs[0]
+        guard let input = stage.featureMap(node.inputs[0]), let type = stage.graph.types[out] else {
+            throw TesseraError.internalError("stage rewrite: \(node.location) is not a spatial reduction")
+        }
+        let spec = try NodeSpec.of(node, in: stage.graph)
+        let whole: Bool  // a whole-map average (GlobalAveragePool or a global AveragePool): no axes of its own
+        switch spec {
+        case .reduce: whole = node.op == .globalAveragePool
+        case .pool(.average, _): whole = true
+        default: throw TesseraError.internalError("stage rewrite: \(node.location) is not a spatial reduction")
+        }
+        let mean: Bool
+        if case let .reduce(r) = spec { mean = r.kind == .mean } else { mean = true }
+        func name(_ suffix: String, final: Bool) -> String { final ? out : "\(out)@\(tag).\(suffix)" }
+        var partial = node
+        partial.name = "\(node.name)@\(tag)"
+        partial.op = .reduceSum
+        partial.inputs[0] = part
+        if whole {
+            partial.inputs = [part]
+            partial.attributes = ["axes": .ints([input.rowAxis, input.colAxis]), "keepdims": .int(1)]
+        }
+        let sumIsResult = last && !mean
+        partial.outputs = [name("part", final: sumIsResult && acc == nil)]
+        nodes.append(partial)
+        var result = partial.outputs[0]
+        if let acc {
+            let sum = name("acc", final: sumIsResult)
+            nodes.append(Node(name: "\(node.name)@\(tag).add", op: .add, inputs: [acc, result], outputs: [sum]))
+            result = sum
+        }
+        if last && mean {
+            let scale = "\(out)@scale"
+            constants[scale] = Constant(name: scale, type: TensorType([1], type.dtype), data: .float([1 / Float(input.height * input.width)]))
+            nodes.append(Node(name: "\(node.name)@\(tag).scale", op: .mul, inputs: [result, scale], outputs: [out]))
+            result = out
+        }
+        return result
+    }
+
     /// The graph: the nodes feeding the stage, then these, then the rest; shapes inferred
     /// and every region tensor checked to hold exactly its rectangle.
     func graph(feeds: Set<Int>) throws -> Graph {
@@ -134,8 +179,14 @@ struct RegionNodes {
                 throw TesseraError.unsupported(location: node.location, message: "AveragePool with count_include_pad and ceil_mode inside a \(mode) stage is not supported")
             }
         }
-        if let r = stage.outputs.first(where: \.reduction) {
-            throw TesseraError.unsupported(location: graph.nodes[r.node].location, message: "a \(mode) stage cannot end in a reduction yet")
+        for r in stage.outputs where r.reduction {
+            let spec = try NodeSpec.of(graph.nodes[r.node], in: graph)
+            var folds = false
+            if case let .reduce(s) = spec { folds = s.kind == .mean || s.kind == .sum }
+            if case .pool(.average, _) = spec { folds = true }
+            guard folds else {
+                throw TesseraError.unsupported(location: graph.nodes[r.node].location, message: "a \(mode) stage can end in a mean or a sum, not a maximum or minimum, yet")
+            }
         }
     }
 }

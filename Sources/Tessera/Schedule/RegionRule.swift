@@ -65,6 +65,11 @@ enum RegionRule: Equatable, Sendable {
         }
     }
 
+    /// A window covering its whole unpadded input, one output pixel.
+    static func isGlobal(_ g: SpatialGeometry) -> Bool {
+        g.output == (1, 1) && g.kernel == g.input && g.pads == (0, 0, 0, 0) && g.dilation == (1, 1)
+    }
+
     /// The rule of `node`, whose data inputs and outputs are the feature maps given (nil
     /// for a constant input); throws for an op that cannot be inside a spatial stage.
     static func make(_ node: Node, _ spec: NodeSpec, inputs: [FeatureMap?], output: FeatureMap?) throws -> RegionRule {
@@ -74,8 +79,9 @@ enum RegionRule: Equatable, Sendable {
         switch spec {
         case let .conv(s):
             return window(s.geometry)
-        case let .pool(_, s):
-            return window(s.geometry)
+        case let .pool(kind, s):
+            // An average over the whole map (TFLite's global pools) folds like a GAP.
+            return kind == .average && isGlobal(s.geometry) ? .reduction : window(s.geometry)
         case .activation, .affine:
             return .identity
         case let .convert(_, _, perm):

@@ -9,6 +9,9 @@
 public enum ScheduleRequest: Equatable, Sendable {
     case layer
     case stages([StagePlan])
+    /// Searched (`ScheduleSearch`): the smallest peak within the MAC budget, or with a RAM
+    /// budget the fewest extra MACs that fit it (`CompileOptions.maxOverhead`, `fit`).
+    case auto
 
     public struct StagePlan: Equatable, Sendable, CustomStringConvertible {
         public enum Mode: Equatable, Sendable {
@@ -38,8 +41,8 @@ public enum ScheduleRequest: Equatable, Sendable {
 
     /// Parses the `--schedule` text.
     public init(parsing text: String) throws {
-        if text == "layer" {
-            self = .layer
+        if text == "layer" || text == "auto" {
+            self = text == "layer" ? .layer : .auto
             return
         }
         self = .stages(try text.split(separator: ",", omittingEmptySubsequences: false).map { try Self.stage(String($0)) })
@@ -48,12 +51,13 @@ public enum ScheduleRequest: Equatable, Sendable {
     public var description: String {
         switch self {
         case .layer: return "layer"
+        case .auto: return "auto"
         case let .stages(s): return s.map(\.description).joined(separator: ",")
         }
     }
 
     private static func stage(_ text: String) throws -> StagePlan {
-        let bad = TesseraError.usage("--schedule must be layer, or stages MODE@[FROM..]TO separated by commas, MODE patch:RxC or band:K (for instance patch:3x2@conv5 or band:2@relu1..conv5), got \"\(text)\"")
+        let bad = TesseraError.usage("--schedule must be layer, auto, or stages MODE@[FROM..]TO separated by commas, MODE patch:RxC or band:K (for instance patch:3x2@conv5 or band:2@relu1..conv5), got \"\(text)\"")
         guard let at = text.firstIndex(of: "@") else { throw bad }
         let head = text[..<at], tail = String(text[text.index(after: at)...])
         let mode: StagePlan.Mode

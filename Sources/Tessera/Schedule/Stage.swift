@@ -169,6 +169,7 @@ public struct Stage: Sendable {
 
     /// A reduction inside a stage must reduce both spatial axes of its input and nothing else.
     private static func checkSpatialReduction(_ node: Node, _ spec: NodeSpec, _ input: FeatureMap) throws {
+        if case let .pool(.average, p) = spec, RegionRule.isGlobal(p.geometry) { return }
         guard case let .reduce(s) = spec else { throw TesseraError.internalError("\(node.location): not a reduction") }
         let outer = input.shape[..<input.rowAxis].reduce(1, *), inner = input.shape[(input.colAxis + 1)...].reduce(1, *)
         guard s.outer == outer, s.reduce == input.height * input.width, s.inner == inner else {

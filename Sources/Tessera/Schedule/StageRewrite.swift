@@ -40,8 +40,14 @@ public enum StageRewrite {
             }
             for output in stage.outputs {
                 guard let rect = pass[output.tensor], !rect.isEmpty else { continue }
-                let patch = try out.read(output.tensor, rect, from: try source(output.tensor), tag: "\(p)")
                 let last = !passes[(p + 1)...].contains { !($0[output.tensor]?.isEmpty ?? true) }
+                if output.reduction {  // fold the pass's part of its input in
+                    let t = graph.nodes[output.node].inputs[0]
+                    let part = try out.read(t, rect, from: try source(t), tag: "\(p)")
+                    assembled[output.tensor] = try out.fold(output.node, part: part, acc: assembled[output.tensor], last: last, tag: "\(p)")
+                    continue
+                }
+                let patch = try out.read(output.tensor, rect, from: try source(output.tensor), tag: "\(p)")
                 let name = last ? output.tensor : "\(output.tensor)@assembled\(p)"
                 try out.insert(output.tensor, patch: patch, rect: rect, base: assembled[output.tensor], name: name, tag: "\(p)")
                 assembled[output.tensor] = name

@@ -1,0 +1,89 @@
+import Foundation
+
+/// The schedule a compilation runs, with what `report.json`'s `schedule` says of it.
+public struct ScheduleChoice: Sendable {
+    public struct StageFigures: Sendable, Equatable {
+        public var plan: ScheduleRequest.StagePlan
+        /// The stage's nodes, in order (the compiled graph's names before the rewrite).
+        public var ops: [String]
+        public var overheadMACs: Int
+        /// The planner's bound on the arena while the stage runs.
+        public var peakBytes: Int?
+    }
+
+    public var request: ScheduleRequest
+    public var stages: [ScheduleChoice.StageFigures]
+    /// The layer-by-layer arena of the same graph (planned), nil for `--schedule layer`.
+    public var peakLayerByLayer: Int?
+    /// MACs of the layer-by-layer graph.
+    public var networkMACs: Int
+    /// With `auto`: how many candidates the search weighed, and how long it took.
+    public var candidates: Int?
+    public var searchSeconds: Double?
+
+    public var overheadMACs: Int { stages.map(\.overheadMACs).reduce(0, +) }
+}
+
+extension ScheduleSearch {
+    /// The schedule `options` ask for on `graph` (the optimised graph): `layer`, the forced
+    /// stages, or the one `auto` finds.
+    static func resolve(_ options: CompileOptions, graph: Graph, target: TargetDescription,
+                        arena: MemoryPlanner.ArenaOptions) throws -> ScheduleChoice {
+        let networkMACs = try macs(graph)
+        func layerArena() throws -> Int {
+            try MemoryPlanner.plan(graph, kernels: options.kernels, simd: target.kernelSIMD, arena: arena).arenaBytes
+        }
+        switch options.schedule {
+        case .layer:
+            return ScheduleChoice(request: .layer, stages: [], peakLayerByLayer: nil, networkMACs: networkMACs)
+        case let .stages(plans):
+            var g = graph, figures: [ScheduleChoice.StageFigures] = [], added = Set<String>()
+            for plan in plans {
+                let before = Set(g.nodes.map(\.name)), macsBefore = try macs(g)
+                let stage = try plan.stage(in: g, original: graph, taken: added)
+                let next = try ScheduleRequest.stages([plan]).apply(g)
+                figures.append(ScheduleChoice.StageFigures(plan: plan, ops: stage.nodes.map { g.nodes[$0].name },
+                                            overheadMACs: try macs(next) - macsBefore, peakBytes: nil))
+                added.formUnion(next.nodes.map(\.name).filter { !before.contains($0) })
+                g = next
+            }
+            return ScheduleChoice(request: options.schedule, stages: figures, peakLayerByLayer: try layerArena(), networkMACs: networkMACs)
+        case .auto:
+            guard options.maxOverhead >= 0 && options.maxOverhead.isFinite else {
+                throw TesseraError.usage("--max-overhead must be a fraction of the network's MACs, 0 or more, got \(options.maxOverhead)")
+            }
+            let start = Date()
+            let budget = Int((Double(networkMACs) * options.maxOverhead).rounded(.down))
+            var search = try ScheduleSearch(graph, maxOverheadMACs: budget, trace: ProcessInfo.processInfo.environment["TESSERA_SEARCH_TRACE"] != nil) {
+                try MemoryPlanner.liveProfile($0, kernels: options.kernels, simd: target.kernelSIMD, arena: arena)
+            }
+            let choice: ScheduleSearch.Choice
+            func planned(_ g: Graph) throws -> Int {
+                try ExecutionOrder.best(g) { try MemoryPlanner.plan($0, kernels: options.kernels, simd: target.kernelSIMD, arena: arena) }.plan.arenaBytes
+            }
+            if options.fit {
+                guard let region = target.arenaRegion, !target.isHost else {
+                    throw TesseraError.usage("--fit needs an MCU target with an SRAM region for the arena (\(target.name) has none)")
+                }
+                let room = region.size - target.stackBytes
+                guard let c = search.fewestMACs(fitting: room) else {
+                    let best = search.smallestPeak(maxOverheadMACs: Int.max)
+                    throw TesseraError.usage("--fit: no schedule fits \(target.name)'s \(region.name) (\(region.size) B less its \(target.stackBytes)-byte stack: \(room) B); the smallest peak found is \(best.peakBytes) B (\(best.request.description))")
+                }
+                // The fewest MACs that fit by the bound, and the smallest peaks, planned whole.
+                let r = try search.refine([c] + search.leading(2, maxOverheadMACs: Int.max), limit: room, arena: planned)
+                guard r.arenaBytes <= room else {
+                    throw TesseraError.usage("--fit: the schedules that fit \(target.name)'s \(region.name) by the planner's bound (\(room) B with its stack) place at \(r.arenaBytes) B at best (\(r.choice.request.description))")
+                }
+                choice = r.choice
+            } else {
+                choice = try search.refine(search.leading(ScheduleSearch.plannedChoices, maxOverheadMACs: budget), arena: planned).choice
+            }
+            let figures = choice.stages.map { c in
+                ScheduleChoice.StageFigures(plan: c.plan, ops: graph.nodes[c.first...c.last].map(\.name), overheadMACs: c.overheadMACs, peakBytes: c.peakBytes)
+            }
+            return ScheduleChoice(request: choice.request, stages: figures, peakLayerByLayer: try layerArena(), networkMACs: networkMACs,
+                                  candidates: search.candidates.count, searchSeconds: Date().timeIntervalSince(start))
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import Tessera
+
+/// `--schedule auto` (ScheduleSearch): against a brute force over every single stage the
+/// forced syntax can name, each compiled and planned whole; and on MobileNetV2, where the
+/// searched schedule must give the layer-by-layer bits at a fraction of the arena.
+@Suite struct ScheduleSearchTests {
+    static func compile(_ graph: Graph, _ schedule: ScheduleRequest, maxOverhead: Double = 0.15, precision: Precision = .fp32) throws -> CompiledModel {
+        var options = CompileOptions(target: "host", precision: precision)
+        options.schedule = schedule
+        options.maxOverhead = maxOverhead
+        return try Compiler.compile(graph, options: options)
+    }
+
+    /// Every stage between two cuts of the layer order, as bands and small grids, and the
+    /// layer-by-layer build: the smallest arena among those within the MAC budget. The
+    /// search may combine stages, so it must do at least as well.
+    @Test(arguments: ["conv_relu_pool", "dw_separable", "residual"])
+    func searchBeatsEverySingleStage(_ name: String) throws {
+        let graph = try SyntheticModels.named(name).graph()
+        let layer = try Self.compile(graph, .layer)
+        let optimised = try Pipeline.run(graph, options: PassOptions(precision: .fp32, io: .float32, inputLayout: .nchw), verify: true, dumpAfter: []) { _, _ in }
+        let cuts = try ScheduleSearch.cuts(optimised)
+        let budget = Int(0.15 * Double(layer.summary.macs))
+        var best = (arena: layer.plan.arenaBytes, schedule: "layer"), tried = 0
+        let modes = ["band:1", "band:2", "patch:2x2", "patch:3x2"]
+        for start in [nil] + cuts.map(\.tensor) {
+            for end in cuts where start == nil || end.node > cuts.first(where: { $0.tensor == start })!.node {
+                for mode in modes {
+                    let text = "\(mode)@\(start.map { "\($0).." } ?? "")\(end.tensor)"
+                    guard let model = try? Self.compile(graph, try ScheduleRequest(parsing: text)) else { continue }
+                    tried += 1
+                    if model.summary.macs - layer.summary.macs <= budget && model.plan.arenaBytes < best.arena {
+                        best = (model.plan.arenaBytes, text)
+                    }
+                }
+            }
+        }
+        #expect(tried > 0)
+        let auto = try Self.compile(graph, .auto)
+        #expect(auto.summary.macs - layer.summary.macs <= budget, "\(name): auto \(auto.schedule.request) costs \(auto.summary.macs - layer.summary.macs) MACs over \(budget)")
+        #expect(auto.plan.arenaBytes <= best.arena,
+                "\(name): auto \(auto.schedule.request) plans \(auto.plan.arenaBytes) B, the best of \(tried) single stages \(best.schedule) \(best.arena) B")
+    }
+
+    /// A budget of no extra MACs: row bands, or patches without halos (1x1 layers), only.
+    @Test func zeroBudgetAddsNoMACs() throws {
+        let graph = try SyntheticModels.named("conv_relu_pool").graph()
+        let auto = try Self.compile(graph, .auto, maxOverhead: 0), layer = try Self.compile(graph, .layer)
+        #expect(auto.summary.macs == layer.summary.macs, "\(auto.schedule.request)")
+        #expect(auto.plan.arenaBytes < layer.plan.arenaBytes)
+    }
+
+    /// MobileNetV2-0.35 at 96 searched: the layer-by-layer bits in fp16, in the memory
+    /// checking mode, at under a fifth of the arena and within the MAC budget; the report
+    /// names the stages.
+    @Test func mobileNetV2Searched() throws {
+        let graph = try MobileNetV2.graph(MobileNetV2.Settings(width: 0.35, resolution: 96, classes: 10, seed: 1))
+        let (layer, auto) = try PatchScheduleTests.expectSameBits(graph, .fp16, "auto")
+        #expect(auto.plan.arenaBytes * 5 < layer.plan.arenaBytes, "arena \(auto.plan.arenaBytes) B searched (\(auto.schedule.request)), \(layer.plan.arenaBytes) B layer by layer")
+        #expect(Double(auto.summary.macs) <= 1.15 * Double(layer.summary.macs))
+        #expect(auto.schedule.peakLayerByLayer == layer.plan.arenaBytes)
+        let report = try JSONParser.parse(try #require(auto.files.first { $0.name == "report.json" }).contents)
+        #expect(report["schedule"]?["stages"]?.array?.isEmpty == false)
+    }
+
+    @Test func fitNeedsAnMCUAndAuto() throws {
+        let graph = try SyntheticModels.named("conv_relu_pool").graph()
+        var options = CompileOptions(target: "host", precision: .fp32)
+        options.schedule = .auto
+        options.fit = true
+        #expect(throws: TesseraError.self) { _ = try Compiler.compile(graph, options: options) }
+    }
+}
