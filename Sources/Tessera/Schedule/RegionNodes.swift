@@ -125,10 +125,25 @@ struct RegionNodes {
             nodes.append(Node(name: "\(node.name)@\(tag).add", op: .add, inputs: [acc, result], outputs: [sum]))
             result = sum
         }
+        // The sums are in the input's type; a reduction that wrote another type (a half
+        // pool writing float) converts once at the end.
+        let computes = stage.graph.types[node.inputs[0]]?.dtype ?? type.dtype
+        let converts = last && computes != type.dtype
         if last && mean {
             let scale = "\(out)@scale"
-            constants[scale] = Constant(name: scale, type: TensorType([1], type.dtype), data: .float([1 / Float(input.height * input.width)]))
-            nodes.append(Node(name: "\(node.name)@\(tag).scale", op: .mul, inputs: [result, scale], outputs: [out]))
+            constants[scale] = Constant(name: scale, type: TensorType([1], computes),
+                                        data: .float([computes == .float16 ? Float(Float16(1 / Float(input.height * input.width))) : 1 / Float(input.height * input.width)]))
+            let scaled = converts ? "\(out)@\(tag).scaled" : out
+            nodes.append(Node(name: "\(node.name)@\(tag).scale", op: .mul, inputs: [result, scale], outputs: [scaled]))
+            result = scaled
+        }
+        if converts {
+            if result == out {  // a sum named for the output: rename it, then convert
+                nodes[nodes.count - 1].outputs = ["\(out)@\(tag).sum"]
+                result = "\(out)@\(tag).sum"
+            }
+            nodes.append(Node(name: "\(node.name)@\(tag).convert", op: .convert, inputs: [result], outputs: [out],
+                              attributes: ["to": .string(type.dtype.rawValue)]))
             result = out
         }
         return result
