@@ -5,16 +5,18 @@ import Foundation
 /// 1. Cuts: the points of the layer order crossed by exactly one feature map (the graph
 ///    inputs, outside the arena, aside). A stage begins after a cut (or at the inputs) and
 ///    ends at one, so the live bytes of the rest of the graph do not change with it.
-/// 2. Candidates: every stage between two cuts, run as row bands of 1, 2 or 4 input rows
-///    and as patch grids (rows x cols in 1...8, within the MAC budget by the region
-///    analysis alone). Each is rewritten, and the planner's per-step bound
+/// 2. Candidates: the stages between two cuts that could lower the peak (rounds, see
+///    `init`), run as row bands of 1 input row and as the patch grids (rows x cols in
+///    1...8) within the MAC budget with the smallest buffers by the region analysis.
+///    Each is rewritten, and the planner's per-step bound
 ///    (`MemoryPlanner.liveProfile`) gives the stage's peak; the MACs of the rewritten
 ///    graph give its overhead.
 /// 3. Choice: a dynamic program over the layer order covers every step above a peak T with
 ///    candidates whose peak is at most T, at the fewest extra MACs (then the fewest added
 ///    nodes, a proxy for code size). The smallest T within the MAC budget wins; with a RAM
 ///    budget (`--fit`), the fewest extra MACs under it.
-/// The caller plans the chosen schedule whole (the planner may place it above its bound).
+/// 4. Verdict (`refine`): the best few schedules, with 1, 2 and 4 rows per band, planned
+///    whole; the smallest planned arena wins (the planner may place above its bound).
 public struct ScheduleSearch {
     public struct Candidate: Sendable, Equatable {
         public var plan: ScheduleRequest.StagePlan
@@ -57,7 +59,7 @@ public struct ScheduleSearch {
     /// round evaluates the stages not yet weighed that contain a step above P and could
     /// come under it (their input and output, held whole, weigh less than P), then the
     /// dynamic program lowers P. It stops when no stage is left to weigh. Row bands run
-    /// 1 input row per pass here (the smallest line buffers; `widenBands` then tries
+    /// 1 input row per pass here (the smallest line buffers; `refine` then tries
     /// more rows for fewer passes); patch grids within the MAC budget are ranked by their
     /// largest regions and the best `gridsPerStage` weighed.
     init(_ graph: Graph, maxOverheadMACs: Int, trace: Bool = false, profile: @escaping (Graph) throws -> [Int]) throws {
