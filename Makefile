@@ -102,7 +102,7 @@ tflm-env: deps
 
 bench: build tflm-env
 	$(TESSERA) bench --models $(BENCH_MODELS) --targets $(BENCH_TARGETS) --precision $(BENCH_PRECISIONS) \
-	  --arena-models $(BENCH_ARENA_MODELS) --tflm-python $$(Scripts/python-env.sh --bench) -o BENCHMARKS.md
+	  --arena-models $(BENCH_ARENA_MODELS) --schedule-precision fp16 --tflm-python $$(Scripts/python-env.sh --bench) -o BENCHMARKS.md
 
 # Fuzz model loading, inspect, compile and ONNX import (tessera-fuzz, in process) for
 # FUZZ_SECONDS with FUZZ_SEED (default: a fresh seed from the clock, printed), starting

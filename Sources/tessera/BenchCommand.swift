@@ -22,6 +22,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "The python of TensorFlow Lite Micro's environment (make bench: Scripts/python-env.sh --bench).")
     var tflmPython: String = ".venv-tflm/bin/python"
 
+    @Option(help: "Comma-separated precisions at which each model also runs with --schedule auto against layer by layer (half I/O, NHWC input: the input outside the arena); \"none\" (the default) for no scheduled table. make bench passes fp16.")
+    var schedulePrecision: String = "none"
+
     @Flag(help: "Only the arena table (compilation and TFLM, no emulation): the written file has no run tables.")
     var arenaOnly = false
 
@@ -54,9 +57,20 @@ struct BenchCommand: ParsableCommand {
                                         tflmPython: tflmPython, progress: progress)
         }
         let rows = arenaOnly ? [] : try Bench.run(models: try load(models), targets: targetList, precisions: precisions, progress: progress)
+        var scheduled: [Bench.ScheduleRow] = []
+        if schedulePrecision != "none" && !arenaOnly {
+            let list = try schedulePrecision.split(separator: ",").map { p -> Precision in
+                guard let parsed = Precision(rawValue: String(p)) else { throw TesseraError.usage("unknown --schedule-precision \"\(p)\"") }
+                return parsed
+            }
+            let scheduleTargets = targetList.filter { $0 == "corstone300" || $0 == "stm32h743" }
+            scheduled = try Bench.scheduleRows(models: try load(models), targets: scheduleTargets.isEmpty ? [firstTarget] : scheduleTargets,
+                                               precisions: list, progress: progress)
+        }
         var command = arenaOnly ? "tessera bench --targets \(targets)" : "tessera bench --models \(models) --targets \(targets) --precision \(precision)"
         command += " --arena-models \(arenaModels)" + (arenaOnly ? " --arena-only" : "")
-        let text = Bench.markdown(rows, arena: arena, tflmVersion: version, command: command)
+        if schedulePrecision != "none" && !arenaOnly { command += " --schedule-precision \(schedulePrecision)" }
+        let text = Bench.markdown(rows, arena: arena, scheduled: scheduled, tflmVersion: version, command: command)
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
         } catch {

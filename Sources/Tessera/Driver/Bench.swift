@@ -62,7 +62,7 @@ public enum Bench {
 
     /// The Markdown report: the emulated runs' tables (when `rows` has any) and the arena
     /// table (when `arena` has rows).
-    public static func markdown(_ rows: [Row], arena: [ArenaRow] = [], tflmVersion: String = "", command: String) -> String {
+    public static func markdown(_ rows: [Row], arena: [ArenaRow] = [], scheduled: [ScheduleRow] = [], tflmVersion: String = "", command: String) -> String {
         func g(_ n: Int) -> String { InspectReport.grouped(n) }
         func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
         var l = ["# Benchmarks", ""]
@@ -93,6 +93,7 @@ public enum Bench {
                     + "\(f(Double(h.weightsBytes) / Double(max(s.weightsBytes, 1)), 3)) |")
             }
         }
+        l += scheduleMarkdown(scheduled)
         if !arena.isEmpty { l += arenaMarkdown(arena, tflmVersion: tflmVersion) }
         return l.joined(separator: "\n") + "\n"
     }
