@@ -58,8 +58,10 @@ extension ScheduleSearch {
                 try MemoryPlanner.liveProfile($0, kernels: options.kernels, simd: target.kernelSIMD, arena: arena)
             }
             let choice: ScheduleSearch.Choice
+            var quick = arena
+            quick.exact = false  // ranked by the heuristic placements; the compile then plans the winner in full
             func planned(_ g: Graph) throws -> Int {
-                try ExecutionOrder.best(g) { try MemoryPlanner.plan($0, kernels: options.kernels, simd: target.kernelSIMD, arena: arena) }.plan.arenaBytes
+                try ExecutionOrder.best(g) { try MemoryPlanner.plan($0, kernels: options.kernels, simd: target.kernelSIMD, arena: quick) }.plan.arenaBytes
             }
             if options.fit {
                 guard let region = target.arenaRegion, !target.isHost else {

@@ -193,7 +193,8 @@ public enum ArenaPlacement {
     /// Runs every strategy and keeps the smallest arena (ties: the first in
     /// `PlacementStrategy.allCases`). `provedOptimal` is true when the exact search proved
     /// the kept arena optimal, whichever strategy found it.
-    public static func best(_ p: PlacementProblem, segments: Bool = true) -> Placement {
+    /// `exactSearch` false skips the exact search (the schedule search ranks candidates so).
+    public static func best(_ p: PlacementProblem, segments: Bool = true, exactSearch: Bool = true) -> Placement {
         // A long timeline (a scheduled graph): also placed piece by piece (ArenaPlacement+Segments).
         let pieces = segments && p.buffers.count <= segmentedLimit ? segmented(p).map { offsets in
             Placement(offsets: offsets, arenaBytes: arenaBytes(p, offsets), strategy: .segments, provedOptimal: false)
@@ -202,7 +203,7 @@ public enum ArenaPlacement {
         // other strategies compare every pair.
         if p.buffers.count > largeProblem { return smallest([place(p, .chain)] + (pieces.map { [$0] } ?? [])) }
         let heuristics = PlacementStrategy.allCases.filter { $0 != .exact && $0 != .segments }.map { place(p, $0) }
-        let search = exact(p, incumbent: smallest(heuristics))
+        let search = exactSearch ? exact(p, incumbent: smallest(heuristics)) : nil
         let runs = PlacementStrategy.allCases.compactMap { s in
             s == .exact ? search : s == .segments ? pieces : heuristics.first { $0.strategy == s }!
         }

@@ -94,6 +94,9 @@ public enum MemoryPlanner {
         /// Test only: bytes by which every overlap rule lets an output come closer to its
         /// input than its kernel allows (a planted bug the checks must catch).
         var overlapSlack = 0
+        /// Run the exact placement search too (off: the heuristics and segments only, for
+        /// ranking the schedule search's candidates quickly).
+        var exact = true
     }
 
     /// `kernels` and the target's `simd` pick the kernel variants (and with them weight
@@ -192,13 +195,13 @@ public enum MemoryPlanner {
         var locations = built.locations, buffers = built.buffers
         let rules = built.rules, ruleNode = built.ruleNode, scratchBuffer = built.scratchBuffer, activations = built.activations
         let problem = built.problem
-        var placement = ArenaPlacement.best(problem)
+        var placement = ArenaPlacement.best(problem, exactSearch: options.exact)
         var used = rules
         if overlap == .whenSmaller && !rules.isEmpty {
             // Overlapped layers may run a slower walk: keep them only where they pay.
             var disjoint = problem
             disjoint.overlaps = [:]
-            let plain = ArenaPlacement.best(disjoint)
+            let plain = ArenaPlacement.best(disjoint, exactSearch: options.exact)
             if plain.arenaBytes <= placement.arenaBytes {
                 placement = plain
                 used = [:]

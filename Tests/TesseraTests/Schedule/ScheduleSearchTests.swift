@@ -72,4 +72,25 @@ import Testing
         options.fit = true
         #expect(throws: TesseraError.self) { _ = try Compiler.compile(graph, options: options) }
     }
+
+    /// `tessera inspect --schedules`: the Pareto table, layer by layer first, each later
+    /// schedule with a smaller planned arena, and the SVG written; the compile CLI prints
+    /// the searched schedule.
+    @Test func inspectSchedulesPrintsTheParetoSetAndItsSVG() throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { TestEnvironment.remove(dir) }
+        let model = TestEnvironment.repositoryRoot.path + "/Examples/digits_cnn.json"
+        let r = try TestEnvironment.cli(["inspect", model, "--schedules", "--svg", "\(dir)/s.svg"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = r.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") && $0.contains(" %") }
+        #expect(rows.count >= 2 && rows.first?.hasSuffix("layer") == true, "\(r.stdout)")
+        let arenas = rows.map { Int($0.split(separator: " ", omittingEmptySubsequences: true)[1].replacingOccurrences(of: ",", with: ""))! }
+        #expect(arenas.dropFirst().allSatisfy { $0 < arenas[0] }, "\(arenas)")
+        let svg = try String(contentsOfFile: "\(dir)/s.svg", encoding: .utf8)
+        #expect(svg.contains("<svg") && svg.components(separatedBy: "<circle").count - 1 == rows.count)
+        let c = try TestEnvironment.cli(["compile", model, "--schedule", "auto", "-o", "\(dir)/out"])
+        #expect(c.status == 0 && c.stdout.contains("schedule ") && c.stdout.contains("layer by layer"), "\(c.stdout)\(c.stderr)")
+        let bad = try TestEnvironment.cli(["compile", model, "--fit", "-o", "\(dir)/bad"])
+        #expect(bad.status == 2 && bad.stderr.contains("--fit needs --schedule auto"), "\(bad.stderr)")
+    }
 }
