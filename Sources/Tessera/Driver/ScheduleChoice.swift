@@ -37,15 +37,9 @@ extension ScheduleSearch {
         case .layer:
             return ScheduleChoice(request: .layer, stages: [], peakLayerByLayer: nil, networkMACs: networkMACs)
         case let .stages(plans):
-            var g = graph, figures: [ScheduleChoice.StageFigures] = [], added = Set<String>()
-            for plan in plans {
-                let before = Set(g.nodes.map(\.name)), macsBefore = try macs(g)
-                let stage = try plan.stage(in: g, original: graph, taken: added)
-                let next = try ScheduleRequest.stages([plan]).apply(g)
-                figures.append(ScheduleChoice.StageFigures(plan: plan, ops: stage.nodes.map { g.nodes[$0].name },
-                                            overheadMACs: try macs(next) - macsBefore, peakBytes: nil))
-                added.formUnion(next.nodes.map(\.name).filter { !before.contains($0) })
-                g = next
+            let figures = try zip(plans, ScheduleRequest.steps(plans, graph)).map { plan, step in
+                ScheduleChoice.StageFigures(plan: plan, ops: step.stage.nodes.map { step.before.nodes[$0].name },
+                                            overheadMACs: try macs(step.graph) - macs(step.before), peakBytes: nil)
             }
             return ScheduleChoice(request: options.schedule, stages: figures, peakLayerByLayer: try layerArena(), networkMACs: networkMACs)
         case .auto:

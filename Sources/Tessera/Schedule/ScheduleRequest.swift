@@ -80,18 +80,27 @@ public enum ScheduleRequest: Equatable, Sendable {
     /// The graph with the schedule applied (after the passes, before planning).
     func apply(_ graph: Graph) throws -> Graph {
         guard case let .stages(plans) = self else { return graph }
-        var g = graph
+        return try Self.steps(plans, graph).last?.graph ?? graph
+    }
+
+    /// The stages applied in turn to `graph`: each stage (in the graph before it) and the
+    /// graph after it.
+    static func steps(_ plans: [StagePlan], _ graph: Graph) throws -> [(stage: Stage, before: Graph, graph: Graph)] {
+        var g = graph, out: [(stage: Stage, before: Graph, graph: Graph)] = []
         var added = Set<String>()  // nodes earlier stages wrote: a later stage may not take them
         for plan in plans {
             let before = Set(g.nodes.map(\.name))
             let stage = try plan.stage(in: g, original: graph, taken: added)
+            let next: Graph
             switch plan.mode {
-            case let .patches(rows, cols): g = try StageRewrite.apply(g, stage: stage, passes: try stage.grid(rows: rows, cols: cols))
-            case let .bands(k): g = try BandRewrite.apply(g, stage: stage, rows: k)
+            case let .patches(rows, cols): next = try StageRewrite.apply(g, stage: stage, passes: try stage.grid(rows: rows, cols: cols))
+            case let .bands(k): next = try BandRewrite.apply(g, stage: stage, rows: k)
             }
-            added.formUnion(g.nodes.map(\.name).filter { !before.contains($0) })
+            added.formUnion(next.nodes.map(\.name).filter { !before.contains($0) })
+            out.append((stage, g, next))
+            g = next
         }
-        return g
+        return out
     }
 }
 
