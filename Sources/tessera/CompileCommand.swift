@@ -25,6 +25,9 @@ struct CompileTarget: ParsableArguments {
     @Flag(help: "Inputs and outputs live in the arena (TFLite Micro's convention): <model>_input(arena, i), <model>_invoke(arena), <model>_output(arena, i).")
     var ioInArena = false
 
+    @Flag(help: "The input is pulled region by region through <model>_read_input(row, col, height, width, dst), which the application provides, instead of passed to <model>_run: with a scheduled first stage the frame never sits whole in RAM (compile: also --input streamed).")
+    var streamedInput = false
+
     @Option(help: "Byte alignment of the arena's buffers (a multiple of 4; default: the target's, 16).")
     var arenaAlignment: Int?
 
@@ -67,6 +70,7 @@ struct CompileTarget: ParsableArguments {
             var options = CompileOptions(target: target, precision: p, dumpIRAfter: Set(dumpIRAfter), kernels: choice, io: ioType, inPlace: policy)
             options.inputLayout = layout
             options.ioInArena = ioInArena
+            options.streamedInput = streamedInput
             options.arenaAlignment = arenaAlignment
             options.schedule = try ScheduleRequest(parsing: schedule)
             if fit && options.schedule != .auto { throw TesseraError.usage("--fit needs --schedule auto") }
@@ -91,8 +95,17 @@ struct Compile: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output directory.")
     var output: String
 
+    @Option(help: "Where the input comes from: caller (a buffer passed to <model>_run, the default) or streamed (the same as --streamed-input).")
+    var input: String = "caller"
+
     func run() throws {
-        let compiled = try Compiler.compile(try model.load(), options: try target.options)
+        var options = try target.options
+        switch input {
+        case "caller": break
+        case "streamed": options.streamedInput = true
+        default: throw TesseraError.usage("unknown --input \"\(input)\" (available: caller, streamed)")
+        }
+        let compiled = try Compiler.compile(try model.load(), options: options)
         CompileTarget.printDumps(compiled)
         try Compiler.write(compiled, to: output)
         print("wrote \(compiled.files.count) files to \(output): arena \(compiled.plan.arenaBytes) B, weights \(compiled.plan.weightsBytes) B, \(compiled.summary.macs) MACs")

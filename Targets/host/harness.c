@@ -9,6 +9,8 @@
  *
  * A model compiled with --io fp16 needs -DTSR_IO_F16 (its inputs and outputs are tsr_f16;
  * the harness converts the JSON numbers with the model's tsr_convert_* kernels).
+ * A model compiled with --input streamed needs -DTSR_READ_INPUT=<model>_read_input and
+ * -DTSR_STREAM_NHWC=0 or 1: the harness then serves its reads from the frame it read.
  *
  * Exit status: 0 success; 2 usage, I/O or input-file error; 3 memory violation (a guard
  * zone overwritten or an input modified); 4 run() returned an error or the model
@@ -420,10 +422,71 @@ static void release(guarded *g, int32_t n)
     }
 }
 
+/* ---- streamed input (tessera --input streamed) --------------------------------------- */
+
+/* TSR_READ_INPUT names the model's <model>_read_input; TSR_STREAM_NHWC is 1 when its input
+ * is channels last. The harness plays the camera: the frame read from IN.json stays in its
+ * own guarded buffer, run() gets no input pointer, and every region the model pulls is
+ * checked against the frame and copied out. With TSR_STREAM_LOG set in the environment,
+ * every read is appended to that file as "row col height width". */
+#ifdef TSR_READ_INPUT
+static const io_elem *stream_frame;
+static long stream_h, stream_w, stream_c;
+static FILE *stream_log;
+
+int TSR_READ_INPUT(int32_t row, int32_t col, int32_t height, int32_t width, io_elem *dst)
+{
+    long r, c, k;
+    if (stream_frame == NULL || dst == NULL || row < 0 || col < 0 || height < 1 || width < 1 ||
+        (long)row + height > stream_h || (long)col + width > stream_w) {
+        fprintf(stderr, "harness: read_input(row %ld, col %ld, height %ld, width %ld) leaves the "
+                "%ld x %ld frame or has no destination\n", (long)row, (long)col, (long)height,
+                (long)width, stream_h, stream_w);
+        return -1;
+    }
+    for (r = 0; r < height; ++r) {
+        for (c = 0; c < width; ++c) {
+            for (k = 0; k < stream_c; ++k) {
+#if TSR_STREAM_NHWC
+                dst[(r * width + c) * stream_c + k] =
+                    stream_frame[((row + r) * stream_w + col + c) * stream_c + k];
+#else
+                dst[(k * height + r) * width + c] =
+                    stream_frame[(k * stream_h + row + r) * stream_w + col + c];
+#endif
+            }
+        }
+    }
+    if (stream_log != NULL) {
+        fprintf(stream_log, "%ld %ld %ld %ld\n", (long)row, (long)col, (long)height, (long)width);
+    }
+    return 0;
+}
+
+static void stream_begin(const tsr_model_desc *m, const guarded *input)
+{
+    const char *log = getenv("TSR_STREAM_LOG");
+    const int32_t *shape = m->inputs[0].shape;
+    if (m->num_inputs != 1 || m->inputs[0].rank != 4 || shape[0] != 1) {
+        fail(EXIT_MODEL, "model descriptor: a streamed input must be one 4-D image of batch 1");
+    }
+    stream_frame = (const io_elem *)input->data;
+    stream_h = TSR_STREAM_NHWC ? shape[1] : shape[2];
+    stream_w = TSR_STREAM_NHWC ? shape[2] : shape[3];
+    stream_c = TSR_STREAM_NHWC ? shape[3] : shape[1];
+    if (log != NULL && log[0] != '\0') {
+        stream_log = fopen(log, "w");
+        if (stream_log == NULL) {
+            fail(EXIT_IO, "cannot write %s", log);
+        }
+    }
+}
+#endif
+
 int main(int argc, char **argv)
 {
     static const char *const status_names[] = {"TSR_OK", "TSR_ERR_NULL", "TSR_ERR_PARAM",
-                                               "TSR_ERR_SCRATCH", "TSR_ERR_ALIGN"};
+                                               "TSR_ERR_SCRATCH", "TSR_ERR_ALIGN", "TSR_ERR_INPUT"};
     const tsr_model_desc *m = &TSR_MODEL_DESC;
     guarded arena, *inputs, *outputs;
     const io_elem **in;
@@ -459,10 +522,19 @@ int main(int argc, char **argv)
     for (i = 0; i < m->num_inputs; ++i) {
         in[i] = (const io_elem *)inputs[i].data;
     }
+#ifdef TSR_READ_INPUT
+    stream_begin(m, &inputs[0]);
+    in[0] = NULL; /* the model pulls its input through TSR_READ_INPUT */
+#endif
     for (i = 0; i < m->num_outputs; ++i) {
         out[i] = (io_elem *)outputs[i].data;
     }
     status = m->IO_ENTRY(in, out, arena.data);
+#ifdef TSR_READ_INPUT
+    if (stream_log != NULL) {
+        fclose(stream_log);
+    }
+#endif
 
     violations += guarded_check(&arena);
     for (i = 0; i < m->num_inputs; ++i) {
@@ -473,7 +545,7 @@ int main(int argc, char **argv)
     }
     if (status != 0) {
         fprintf(stderr, "harness: model \"%s\": run() returned %d (%s)\n", m->name, status,
-                status < 0 && status >= -4 ? status_names[-status] : "unknown status");
+                status < 0 && status >= -5 ? status_names[-status] : "unknown status");
     }
     if (violations > 0) {
         fail(EXIT_MEMORY, "model \"%s\": %d memory violation(s); no output written", m->name,

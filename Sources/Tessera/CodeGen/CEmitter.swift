@@ -15,13 +15,16 @@ struct CEmitter {
     let check: MemoryCheck
     /// The C element type of the inputs and outputs.
     var ioType: String { io == .float16 ? "tsr_f16" : "float" }
+    /// The input is pulled through `<model>_read_input` (StreamedInput.swift).
+    let streamed: Bool
 
-    init(graph: Graph, plan: MemoryPlan, acc: String = "TSR_ACC_F32", io: DType = .float32) {
+    init(graph: Graph, plan: MemoryPlan, acc: String = "TSR_ACC_F32", io: DType = .float32, streamed: Bool = false) {
         self.graph = graph
         self.plan = plan
         self.prefix = CSyntax.symbolPrefix(graph.name)
         self.acc = acc
         self.io = io
+        self.streamed = streamed
         self.check = MemoryCheck(graph: graph, plan: plan, prefix: CSyntax.symbolPrefix(graph.name))
     }
 
@@ -39,16 +42,17 @@ struct CEmitter {
                 try KernelCalls.make(node, spec, variant: variant, scratch: scratch, walk: plan.walks[i], isAlias: isAlias, dtype: dtype, acc: acc,
                                      input: { pointer(variant.packing($0, spec, dtype).key(node.inputs[$0])) }, output: output)
             }
-            let call = try make { pointer(node.outputs[$0]) }
+            let read = node.op == .readInput ? try readInputCall(node, dst: pointer(node.outputs[0])) : nil  // StreamedInput.swift
+            let call = try read?.call ?? make { pointer(node.outputs[$0]) }
             kernels.formUnion(call.kernels)
             let inShape = try graph.type(of: node.inputs[0]).shape
             let outShape = try graph.type(of: node.outputs[0]).shape
-            var comment = "\(node.location): \(KernelCalls.summary(node, spec)), \(shapeText(inShape)) -> \(shapeText(outShape))"
+            var comment = "\(node.location): \(read?.summary ?? KernelCalls.summary(node, spec)), \(shapeText(inShape)) -> \(shapeText(outShape))"
             if spec.macs > 0 { comment += ", \(spec.macs) MACs" }
             if variant != .loopNest { comment += "; \(variant.rawValue) kernel" }
             if let s = plan.scratch[i] { comment += ", \(s.bytes) B scratch" }
             if let walk = plan.walks[i] { comment += "; output over its input, walking \(walk == .forward ? "forwards" : "backwards")" }
-            if node.input(Op.residualInput) != nil { comment += "; adds the residual \(node.inputs[Op.residualInput]) in place" }
+            if node.op == .conv, node.input(Op.residualInput) != nil { comment += "; adds the residual \(node.inputs[Op.residualInput]) in place" }
             if i > 0 { body.append("") }
             body.append("    /* \(CSyntax.comment(comment)) */")
             body += try check.before(i, output: { pointer(node.outputs[$0]) }, make)  // MemoryCheck.swift
@@ -97,12 +101,16 @@ struct CEmitter {
         l += [" * Memory contract:",
               " *   arena    \(plan.arenaBytes) bytes, \(plan.alignment)-byte aligned, caller-owned for \(prefix)_run()",
               " *            (\(prefix)_infer() uses a static arena of that size);",
-              " *   weights  \(plan.weightsBytes) bytes of const \(plan.weightsHalves > 0 ? "float16 and float32" : "float32") in \(prefix)_weights.c (flash);",
-              plan.ioInArena
+              " *   weights  \(plan.weightsBytes) bytes of const \(plan.weightsHalves > 0 ? "float16 and float32" : "float32") in \(prefix)_weights.c (flash);"]
+        if streamed {
+            l += streamedContractLines()  // StreamedInput.swift
+        } else {
+            l += [plan.ioInArena
                 ? " *   inputs and outputs live in the arena (\(io == .float16 ? "IEEE half (tsr_f16)" : "float32"), row-major), at the offsets below;"
                 : " *   inputs and outputs are caller-owned \(io == .float16 ? "IEEE half (tsr_f16)" : "float32") buffers, row-major, never",
-              plan.ioInArena ? " *   \(prefix)_run() copies caller buffers in and out." : " *   aliased by the arena\(io == .float16 ? " (tsr_convert_f32_to_f16/tsr_convert_f16_to_f32 convert float data)" : "").",
-              " *   Arena offsets of the activations (bytes):"]
+              plan.ioInArena ? " *   \(prefix)_run() copies caller buffers in and out." : " *   aliased by the arena\(io == .float16 ? " (tsr_convert_f32_to_f16/tsr_convert_f16_to_f32 convert float data)" : "")."]
+        }
+        l.append(" *   Arena offsets of the activations (bytes):")
         for b in plan.buffers {
             l.append(" *     [\(String(b.offset).leftPadded(7, with: " ")), +\(b.bytes)) \(CSyntax.comment(b.tensors.joined(separator: ", ")))  nodes \(b.first)..\(b.last)")
         }
@@ -121,6 +129,7 @@ struct CEmitter {
         }
         if plan.ioInArena { l += arenaIOHeaderLines() }  // ArenaIO.swift
         l += check.header()  // MemoryCheck.swift
+        if streamed { l += [""] + streamedDeclarations() }  // StreamedInput.swift
         l += ["",
               "/* Descriptor for generic drivers (names, shapes, sizes, entry point). */",
               "extern const tsr_model_desc \(prefix)_desc;", "",
@@ -139,7 +148,7 @@ struct CEmitter {
     }
 
     private func inferParameters() -> String {
-        let ins = graph.inputs.count == 1 ? ["const \(ioType) *input"] : graph.inputs.indices.map { "const \(ioType) *input_\($0)" }
+        let ins = streamed ? [] : graph.inputs.count == 1 ? ["const \(ioType) *input"] : graph.inputs.indices.map { "const \(ioType) *input_\($0)" }
         let outs = graph.outputs.count == 1 ? ["\(ioType) *output"] : graph.outputs.indices.map { "\(ioType) *output_\($0)" }
         return (ins + outs).joined(separator: ", ")
     }
@@ -172,8 +181,10 @@ struct CEmitter {
                   "    float *const a = (float *)arena;",
                   "    tsr_f16 *const h = (tsr_f16 *)arena;",
                   "    int status = TSR_OK;", "",
-                  "    if (inputs == NULL || outputs == NULL || arena == NULL) return TSR_ERR_NULL;",
-                  "    if (((uintptr_t)arena & (\(macro)_ARENA_ALIGN - 1u)) != 0u) return TSR_ERR_ALIGN;",
+                  streamed ? "    if (outputs == NULL || arena == NULL) return TSR_ERR_NULL;"
+                           : "    if (inputs == NULL || outputs == NULL || arena == NULL) return TSR_ERR_NULL;",
+                  "    if (((uintptr_t)arena & (\(macro)_ARENA_ALIGN - 1u)) != 0u) return TSR_ERR_ALIGN;"]
+                + (streamed ? ["    (void)inputs;"] : []) + [
                   "    (void)a;",
                   "    (void)h;", ""]
             l += check.begin()  // MemoryCheck.swift
@@ -182,12 +193,13 @@ struct CEmitter {
         }
         l += ["static float \(prefix)_arena[\(arenaFloats)] TSR_ALIGNED(\(plan.alignment));", "",
               "int \(prefix)_infer(\(inferParameters()))", "{"]
-        let ins = graph.inputs.count == 1 ? ["input"] : graph.inputs.indices.map { "input_\($0)" }
+        let ins = streamed ? [] : graph.inputs.count == 1 ? ["input"] : graph.inputs.indices.map { "input_\($0)" }
         let outs = graph.outputs.count == 1 ? ["output"] : graph.outputs.indices.map { "output_\($0)" }
-        l += ["    const \(ioType) *inputs[\(ins.count)];", "    \(ioType) *outputs[\(outs.count)];"]
+        if !ins.isEmpty { l += ["    const \(ioType) *inputs[\(ins.count)];"] }
+        l += ["    \(ioType) *outputs[\(outs.count)];"]
         l += ins.enumerated().map { "    inputs[\($0.offset)] = \($0.element);" }
         l += outs.enumerated().map { "    outputs[\($0.offset)] = \($0.element);" }
-        l += ["    return \(prefix)_run(inputs, outputs, \(prefix)_arena);", "}", ""]
+        l += ["    return \(prefix)_run(\(ins.isEmpty ? "NULL" : "inputs"), outputs, \(prefix)_arena);", "}", ""]
         return l.joined(separator: "\n")
     }
 

@@ -44,8 +44,11 @@ enum Report {
     }
 
     static func json(graph: Graph, plan: MemoryPlan, summary: ModelSummary, kernels: [String], precision: Precision,
-                     target: TargetDescription, schedule: ScheduleChoice) -> JSONValue {
+                     target: TargetDescription, schedule: ScheduleChoice, streamedInput: Bool = false) -> JSONValue {
         let inputBytes = graph.inputs.map(\.type.byteCount).reduce(0, +)
+        // A streamed input stays with the application (its camera or file): what the
+        // model reads of it is in the arena.
+        let heldInputBytes = streamedInput ? 0 : inputBytes
         let outputBytes = graph.outputs.compactMap { graph.types[$0]?.byteCount }.reduce(0, +)
         let timeline = MemoryTimeline(graph: graph, plan: plan)
         func location(_ name: String) -> JSONValue {
@@ -89,7 +92,8 @@ enum Report {
                 ("scratch_bytes", .int(plan.scratchBytes)),
                 ("planner", .string(plan.planner)),
                 ("io_in_arena", .bool(plan.ioInArena)),
-                ("total_activation_bytes", .int(totalActivationBytes(plan, inputBytes: inputBytes, outputBytes: outputBytes))),
+                ("input", .string(streamedInput ? "streamed" : plan.ioInArena ? "arena" : "caller")),
+                ("total_activation_bytes", .int(totalActivationBytes(plan, inputBytes: heldInputBytes, outputBytes: outputBytes))),
                 ("efficiency", .double(timeline.efficiency)),
                 ("buffers", timeline.json),
                 ("arena_alignment", .int(plan.alignment)),

@@ -18,6 +18,9 @@ public struct CompileOptions: Sendable {
     /// Inputs and outputs live in the arena (TFLM's convention): the caller writes through
     /// `<model>_input(i)` and reads through `<model>_output(i)` (`--io-in-arena`).
     public var ioInArena: Bool = false
+    /// `--input streamed`: the input is pulled region by region through the generated
+    /// callback `<model>_read_input` instead of read from a caller buffer (InputStreaming).
+    public var streamedInput = false
     /// The layout of 4-D image inputs in the generated API: nchw (the model's, default) or
     /// nhwc, which drops the input transpose (`--input-layout`).
     public var inputLayout: DataLayout = .nchw
@@ -67,6 +70,8 @@ public struct CompiledModel: Sendable {
     public var irDumps: [(pass: String, text: String)]
     /// The schedule run (searched with `--schedule auto`) and its figures.
     public var schedule: ScheduleChoice
+    /// The input is pulled through `<model>_read_input` (`--input streamed`).
+    public var streamedInput: Bool
 }
 
 /// The compilation pipeline, one stage per line.
@@ -81,6 +86,10 @@ public enum Compiler {
         guard options.io == .float32 || options.io == .float16 else {
             throw TesseraError.usage("--io must be fp32 or fp16")
         }
+        if options.streamedInput {
+            guard !options.ioInArena else { throw TesseraError.usage("--input streamed and --io-in-arena exclude each other: a streamed input is never whole in the arena") }
+            _ = try InputStreaming.streamedInput(input)
+        }
         let optimised = try Pipeline.run(input, options: PassOptions(precision: precision, io: options.io, inputLayout: options.inputLayout), verify: options.verifyEachPass,
                                          dumpAfter: options.dumpIRAfter) { dumps.append(($0, $1)) }
         let alignment = options.arenaAlignment ?? target.arenaAlignment
@@ -90,7 +99,10 @@ public enum Compiler {
         // 2. Schedule: stages run by patches (StageRewrite) or row bands (BandRewrite)
         //    become region nodes; `auto` searches them (ScheduleSearch).
         let chosen = try ScheduleSearch.resolve(options, graph: optimised, target: target, arena: arena)
-        let scheduled = try chosen.request.apply(optimised)
+        var scheduled = try chosen.request.apply(optimised)
+        //    With `--input streamed`, every read of the input becomes a ReadInput of the
+        //    region it takes (InputStreaming).
+        if options.streamedInput { scheduled = try InputStreaming.apply(scheduled).graph }
         // 3. Memory: the execution order with the smallest arena (ExecutionOrder), weights
         //    blob layout, activation lifetimes and arena offsets.
         let (graph, planned) = try ExecutionOrder.best(scheduled) {
@@ -101,20 +113,21 @@ public enum Compiler {
         let summary = try ModelSummary(graph)
         options.planEdit?(&plan)
         // 5. C code: header with the memory contract, schedule, weights.
-        let (sources, kernels) = try CEmitter(graph: graph, plan: plan, acc: precision.accumulation(on: target), io: options.io).emit()
+        let (sources, kernels) = try CEmitter(graph: graph, plan: plan, acc: precision.accumulation(on: target), io: options.io,
+                                              streamed: options.streamedInput).emit()
         // 6. The runtime kernel files the schedule calls, and their headers; with half I/O
         //    also the two conversions, for drivers whose data is float.
         let conversions = options.io == .float16 ? ["tsr_convert_f16_to_f32", "tsr_convert_f32_to_f16"] : []
         let runtime = try runtimeFiles(Array(Set(kernels + conversions)).sorted())
         // 7. The report: every byte the model uses.
         let report = Report.json(graph: graph, plan: plan, summary: summary, kernels: kernels, precision: precision, target: target,
-                                 schedule: chosen)
+                                 schedule: chosen, streamedInput: options.streamedInput)
         var files = sources.map { (name: $0.0, contents: $0.1) }
         files += runtime
         files.append((name: "report.json", contents: JSONWriter.write(report)))
         return CompiledModel(graph: graph, plan: plan, summary: summary, kernels: kernels, files: files,
                              symbolPrefix: CSyntax.symbolPrefix(graph.name), target: target, precision: precision, io: options.io, irDumps: dumps,
-                             schedule: chosen)
+                             schedule: chosen, streamedInput: options.streamedInput)
     }
 
     private static func runtimeFiles(_ kernels: [String]) throws -> [(name: String, contents: String)] {

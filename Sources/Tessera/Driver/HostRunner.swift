@@ -45,11 +45,18 @@ public enum HostRunner {
         let hook = layerHook ? ["-DTSR_LAYER_HOOK"] : []
         let io = model.io == .float16 ? ["-DTSR_IO_F16"] : []
         let check = checkMemory ? checkMemoryFlags(model) : []
-        let flags = strictFlags + io + hook + check + [optimize, "-DTSR_MODEL_HEADER=\"\(p).h\"", "-DTSR_MODEL_DESC=\(p)_desc", "-I", modelDir]
+        let flags = strictFlags + io + hook + check + streamFlags(model) + [optimize, "-DTSR_MODEL_HEADER=\"\(p).h\"", "-DTSR_MODEL_DESC=\(p)_desc", "-I", modelDir]
         let dump = layerHook ? [ResourcePaths.targets.appendingPathComponent("host/layer_dump.c").path] : []
         let sources = model.files.map(\.name).filter { $0.hasSuffix(".c") }.map { (modelDir as NSString).appendingPathComponent($0) }
         let checker = checkMemory ? [checkRuntime] : []
         return (flags, [harness] + dump + checker + sources)
+    }
+
+    /// A streamed input (`--input streamed`): the harness provides `<model>_read_input` from
+    /// the frame it read, in the input's layout.
+    static func streamFlags(_ model: CompiledModel) -> [String] {
+        guard model.streamedInput, let input = model.graph.inputs.first else { return [] }
+        return ["-DTSR_READ_INPUT=\(model.symbolPrefix)_read_input", "-DTSR_STREAM_NHWC=\(input.layout == .nhwc ? 1 : 0)"]
     }
 
     /// The defines of a memory checking build of `model` (harness or firmware): the mode,

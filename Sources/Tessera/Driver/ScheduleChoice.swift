@@ -30,8 +30,22 @@ extension ScheduleSearch {
     static func resolve(_ options: CompileOptions, graph: Graph, target: TargetDescription,
                         arena: MemoryPlanner.ArenaOptions) throws -> ScheduleChoice {
         let networkMACs = try macs(graph)
+        // With a streamed input every figure is of the streamed graph (the whole-frame read
+        // a layer run whole needs sits in the arena); the profile drops the steps of the
+        // reads the streaming adds, so its steps stay the layer order's.
+        func streamed(_ g: Graph) throws -> Graph { options.streamedInput ? try InputStreaming.apply(g).graph : g }
+        func profile(_ g: Graph) throws -> [Int] {
+            guard options.streamedInput else { return try MemoryPlanner.liveProfile(g, kernels: options.kernels, simd: target.kernelSIMD, arena: arena) }
+            let (s, added) = try InputStreaming.apply(g)
+            var steps = try MemoryPlanner.liveProfile(s, kernels: options.kernels, simd: target.kernelSIMD, arena: arena)
+            for k in added.sorted(by: >) where k + 1 < steps.count {
+                steps[k + 1] = max(steps[k + 1], steps[k])
+                steps.remove(at: k)
+            }
+            return steps
+        }
         func layerArena() throws -> Int {
-            try MemoryPlanner.plan(graph, kernels: options.kernels, simd: target.kernelSIMD, arena: arena).arenaBytes
+            try MemoryPlanner.plan(try streamed(graph), kernels: options.kernels, simd: target.kernelSIMD, arena: arena).arenaBytes
         }
         switch options.schedule {
         case .layer:
@@ -48,14 +62,12 @@ extension ScheduleSearch {
             }
             let start = Date()
             let budget = Int((Double(networkMACs) * options.maxOverhead).rounded(.down))
-            var search = try ScheduleSearch(graph, maxOverheadMACs: budget, trace: ProcessInfo.processInfo.environment["TESSERA_SEARCH_TRACE"] != nil) {
-                try MemoryPlanner.liveProfile($0, kernels: options.kernels, simd: target.kernelSIMD, arena: arena)
-            }
+            var search = try ScheduleSearch(graph, maxOverheadMACs: budget, trace: ProcessInfo.processInfo.environment["TESSERA_SEARCH_TRACE"] != nil, profile: profile)
             let choice: ScheduleSearch.Choice
             var quick = arena
             quick.exact = false  // ranked by the heuristic placements; the compile then plans the winner in full
             func planned(_ g: Graph) throws -> Int {
-                try ExecutionOrder.best(g) { try MemoryPlanner.plan($0, kernels: options.kernels, simd: target.kernelSIMD, arena: quick) }.plan.arenaBytes
+                try ExecutionOrder.best(try streamed(g)) { try MemoryPlanner.plan($0, kernels: options.kernels, simd: target.kernelSIMD, arena: quick) }.plan.arenaBytes
             }
             if options.fit {
                 guard let region = target.arenaRegion, !target.isHost else {

@@ -67,11 +67,16 @@ public enum Op: String, CaseIterable, Sendable {
     /// place in the stage's whole output (StageRewrite). The output shares the base's
     /// storage, so a tensor is assembled patch by patch in one buffer.
     case insertRegion = "InsertRegion"
+    /// y = the region of the graph input x (input 0) starting at `offsets`, of `shape`,
+    /// pulled through the generated callback `<model>_read_input(row, col, height, width,
+    /// dst)` instead of read from a caller buffer (`--input streamed`, InputStreaming): a
+    /// camera frame never has to sit whole in RAM. Its semantics are a Slice's.
+    case readInput = "ReadInput"
 
     public var name: String { rawValue }
 
     /// Ops that passes create; model files cannot use them.
-    public var isInternal: Bool { self == .channelAffine || self == .convert || self == .insertRegion }
+    public var isInternal: Bool { self == .channelAffine || self == .convert || self == .insertRegion || self == .readInput }
 
     /// How many inputs the node may list (omitted optional inputs count as "").
     public var inputArity: ClosedRange<Int> {
@@ -137,7 +142,7 @@ public enum Op: String, CaseIterable, Sendable {
                  "antialias": .int, "keep_aspect_ratio_policy": .string]
         case .channelAffine: a = ["axis": .int]
         case .convert: a = ["to": .string, "perm": .ints]
-        case .insertRegion: a = ["shape": .ints, "offsets": .ints]
+        case .insertRegion, .readInput: a = ["shape": .ints, "offsets": .ints]
         case .matMul, .relu, .sigmoid, .hardSwish, .tanh, .add, .sub, .mul, .div, .max, .min, .pow, .pRelu,
              .globalAveragePool, .identity, .slice, .abs, .neg, .exp, .log, .sqrt, .reciprocal, .softplus, .softsign,
              .erf, .floor, .ceil:

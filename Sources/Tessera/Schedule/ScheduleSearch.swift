@@ -69,16 +69,20 @@ public struct ScheduleSearch {
         layerProfile = try profile(graph)
         totalMACs = try Self.macs(graph)
         names = graph.nodes.map(\.name)
-        let cuts = try Self.cuts(graph)
+        // Stages end where one tensor crosses (their output) and begin where up to
+        // `maxStartCrossing` do (read whole: a stage may begin inside a residual block,
+        // its skip tensor among its inputs).
+        let cuts = try Self.cuts(graph, maxCrossing: Self.maxStartCrossing)
+        let ends = cuts.filter { $0.tensors.count == 1 }
         var bytes: [String: Int] = [:]
         for (t, type) in graph.types { bytes[t] = type.byteCount }
         // Stage starts: the graph inputs (position 0) and the node after every cut.
-        let starts = [(first: 0, from: [String]())] + cuts.map { (first: $0.node + 1, from: [$0.tensor]) }
+        let starts = [(first: 0, from: [String]())] + cuts.map { (first: $0.node + 1, from: $0.tensors) }
         var pairs: [(first: Int, last: Int, from: [String], through: String, held: Int)] = []
         for start in starts {
-            let entry = start.from.first.map { bytes[$0] ?? 0 } ?? 0
-            for end in cuts where end.node >= start.first {
-                pairs.append((start.first, end.node, start.from, end.tensor, entry + (bytes[end.tensor] ?? 0)))
+            let entry = start.from.map { bytes[$0] ?? 0 }.reduce(0, +)
+            for end in ends where end.node >= start.first {
+                pairs.append((start.first, end.node, start.from, end.tensors[0], entry + (bytes[end.tensors[0]] ?? 0)))
             }
         }
         var weighed = Set<Int>()
@@ -104,6 +108,8 @@ public struct ScheduleSearch {
     }
 
     public static let gridsPerStage = 3
+    /// The most tensors a cut where a stage begins may be crossed by.
+    public static let maxStartCrossing = 3
     /// How many of the DP's best schedules (each with its band variants) are planned whole.
     public static let plannedChoices = 3
 
@@ -294,18 +300,19 @@ public struct ScheduleSearch {
         return out.reversed()
     }
 
-    /// The cuts of `graph`: after node `node`, only `tensor` (a 4-D feature map) crosses.
-    static func cuts(_ graph: Graph) throws -> [(node: Int, tensor: String)] {
+    /// The cuts of `graph`: after node `node`, only `tensors` (4-D feature maps, at most
+    /// `maxCrossing`, sorted) cross; graph inputs aside.
+    static func cuts(_ graph: Graph, maxCrossing: Int = 1) throws -> [(node: Int, tensors: [String])] {
         var lastRead: [String: Int] = [:]
         for (i, node) in graph.nodes.enumerated() { for t in node.inputs where !t.isEmpty { lastRead[t] = i } }
         let inputs = Set(graph.inputs.map(\.name))
         var live: [String: Int] = [:]  // produced tensor -> last reader
-        var out: [(node: Int, tensor: String)] = []
+        var out: [(node: Int, tensors: [String])] = []
         for (i, node) in graph.nodes.enumerated() {
             for o in node.outputs where !o.isEmpty && graph.constants[o] == nil { live[o] = graph.outputs.contains(o) ? Int.max : (lastRead[o] ?? -1) }
             live = live.filter { $0.value > i }
             let crossing = live.keys.filter { !inputs.contains($0) }
-            if crossing.count == 1, let t = crossing.first, graph.types[t]?.rank == 4 { out.append((i, t)) }
+            if (1...maxCrossing).contains(crossing.count), crossing.allSatisfy({ graph.types[$0]?.rank == 4 }) { out.append((i, crossing.sorted())) }
         }
         return out
     }

@@ -114,6 +114,21 @@ public struct StridedCopySpec: Equatable, Sendable {
         }
     }
 
+    /// ReadInput: the region of `shape` at `offsets` of its input, every axis in steps of 1.
+    static func readInput(_ node: Node, _ ctx: SpecContext) throws -> StridedCopySpec {
+        let a = AttributeReader(node)
+        let x = try ctx.floatShape(node, 0)
+        try checkRank(x, node)
+        guard let shape = try a.ints("shape"), let offsets = try a.ints("offsets"), shape.count == x.count, offsets.count == x.count else {
+            throw a.fail("ReadInput needs the attributes shape and offsets, of the input's rank \(x.count)")
+        }
+        for d in x.indices where offsets[d] < 0 || shape[d] < 1 || offsets[d] + shape[d] > x[d] {
+            throw a.fail("the region \(shapeText(shape)) at offsets \(shapeText(offsets)) leaves the input \(shapeText(x)) on axis \(d)")
+        }
+        let strides = denseStrides(x)
+        return StridedCopySpec(outputShape: shape, inputStrides: strides, inputOffset: zip(offsets, strides).map { $0 * $1 }.reduce(0, +))
+    }
+
     static func checkRank(_ x: [Int], _ node: Node) throws {
         guard !x.isEmpty && x.count <= BroadcastSpec.maxRank else {
             throw TesseraError.unsupported(location: node.location, message: "\(node.op.name) of rank \(x.count) is not supported (1 to \(BroadcastSpec.maxRank))")

@@ -15,7 +15,7 @@ public enum NodeSpec: Equatable, Sendable {
     /// GlobalAveragePool and the Reduce ops.
     case reduce(ReduceSpec)
     case concat(ConcatSpec)
-    /// Transpose (with its perm), Slice: one strided copy.
+    /// Transpose (with its perm), Slice, ReadInput: one strided copy.
     case copy(StridedCopySpec, perm: [Int]?)
     case split([StridedCopySpec])
     case pad(PadSpec)
@@ -79,6 +79,7 @@ public enum NodeSpec: Equatable, Sendable {
             let shape = try ctx.floatShape(node, 0)
             return .convert(StridedCopySpec(outputShape: shape, inputStrides: StridedCopySpec.denseStrides(shape), inputOffset: 0), to: dtype, perm: nil)
         case .insertRegion: return .insert(try InsertSpec.make(node, ctx))
+        case .readInput: return .copy(try StridedCopySpec.readInput(node, ctx), perm: nil)
         default:
             throw TesseraError.internalError("\(node.op.name) has no semantics")
         }

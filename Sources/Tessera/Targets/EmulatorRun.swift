@@ -135,6 +135,7 @@ public enum EmulatorRunner {
             ("weights_bytes", .int(model.plan.weightsBytes)),
             ("static_ram_bytes", .int(run.image.staticRamBytes)),
             ("arena_bytes", .int(model.plan.arenaBytes)),
+            ("input", .string(model.streamedInput ? "streamed" : model.plan.ioInArena ? "arena" : "caller")),
             ("ram_bytes", .int(run.image.staticRamBytes + run.stackBytes)),
             ("layers", .array(run.layers.map { .object([("node", .string($0.node)), ("instructions", .int($0.instructions))]) })),
         ])

@@ -57,7 +57,8 @@ typedef enum {
     TSR_ERR_NULL = -1,    /* a required pointer is NULL */
     TSR_ERR_PARAM = -2,   /* parameters are out of range or inconsistent */
     TSR_ERR_SCRATCH = -3, /* caller-owned scratch buffer missing or too small */
-    TSR_ERR_ALIGN = -4    /* a buffer does not have the documented alignment */
+    TSR_ERR_ALIGN = -4,   /* a buffer does not have the documented alignment */
+    TSR_ERR_INPUT = -5    /* the application's <model>_read_input() failed (--input streamed) */
 } tsr_status;
 
 /* Activation applied to each output element at the end of a kernel (fused), or on its own

@@ -13,22 +13,23 @@ import Testing
         return try Compiler.compile(graph, options: options)
     }
 
-    /// Every stage between two cuts of the layer order, as bands and small grids, and the
-    /// layer-by-layer build: the smallest arena among those within the MAC budget. The
-    /// search may combine stages, so it must do at least as well.
+    /// Every stage between two cuts of the layer order (beginning where up to three tensors
+    /// cross, ending where one does), as bands and small grids, and the layer-by-layer
+    /// build: the smallest arena among those within the MAC budget. The search may combine
+    /// stages, so it must do at least as well.
     @Test(arguments: ["conv_relu_pool", "dw_separable", "residual"])
     func searchBeatsEverySingleStage(_ name: String) throws {
         let graph = try SyntheticModels.named(name).graph()
         let layer = try Self.compile(graph, .layer)
         let optimised = try Pipeline.run(graph, options: PassOptions(precision: .fp32, io: .float32, inputLayout: .nchw), verify: true, dumpAfter: []) { _, _ in }
-        let cuts = try ScheduleSearch.cuts(optimised)
+        let cuts = try ScheduleSearch.cuts(optimised, maxCrossing: 3), ends = cuts.filter { $0.tensors.count == 1 }
         let budget = Int(0.15 * Double(layer.summary.macs))
         var best = (arena: layer.plan.arenaBytes, schedule: "layer"), tried = 0
         let modes = ["band:1", "band:2", "patch:2x2", "patch:3x2"]
-        for start in [nil] + cuts.map(\.tensor) {
-            for end in cuts where start == nil || end.node > cuts.first(where: { $0.tensor == start })!.node {
+        for start in [nil] + cuts {
+            for end in ends where start == nil || end.node > start!.node {
                 for mode in modes {
-                    let text = "\(mode)@\(start.map { "\($0).." } ?? "")\(end.tensor)"
+                    let text = "\(mode)@\(start.map { $0.tensors.joined(separator: "+") + ".." } ?? "")\(end.tensors[0])"
                     guard let model = try? Self.compile(graph, try ScheduleRequest(parsing: text)) else { continue }
                     tried += 1
                     if model.summary.macs - layer.summary.macs <= budget && model.plan.arenaBytes < best.arena {
