@@ -45,6 +45,36 @@ import Testing
                 "\(name): auto \(auto.schedule.request) plans \(auto.plan.arenaBytes) B, the best of \(tried) single stages \(best.schedule) \(best.arena) B")
     }
 
+    /// x -> conv0 -> a -> conv1 -> b -> conv2 -> c, d = c + a, conv3 -> y: inside the
+    /// residual block two tensors cross (a and b). Hand-worked cuts; a stage
+    /// beginning at {a, b} runs (patches, bit for bit with layer by layer), and the search
+    /// over these starts is no worse than the best single stage the syntax can name.
+    @Test func stagesMayBeginInsideAResidualBlock() throws {
+        var b = ModelBuilder("skip_cuts", seed: 5)
+        b.input("x", [1, 4, 12, 12])
+        func conv(_ x: String, _ name: String, _ out: String) -> String {
+            b.node("Conv", [x, b.weight("\(name)w", [4, 4, 3, 3], scale: 0.3)], name: name, outputs: [out], [("pads", ints([1, 1, 1, 1]))])
+        }
+        let a = conv("x", "conv0", "a"), bb = conv(a, "conv1", "b"), c = conv(bb, "conv2", "c")
+        let d = b.node("Add", [c, a], name: "add", outputs: ["d"])
+        b.output(conv(d, "conv3", "y"))
+        let graph = try b.graph()
+        let optimised = try Pipeline.run(graph, options: PassOptions(precision: .fp32, io: .float32, inputLayout: .nchw), verify: true, dumpAfter: []) { _, _ in }
+        // The Add folds into conv2 (ResidualFusion), which writes d; the layout pass
+        // converts x to NHWC first and y back to NCHW last.
+        let cuts = try ScheduleSearch.cuts(optimised, maxCrossing: 3).map { $0.tensors }
+        #expect(cuts == [["x__nhwc"], ["a"], ["a", "b"], ["d"], ["y__nhwc"], ["y"]], "cuts \(cuts)")
+        #expect(try ScheduleSearch.cuts(optimised).map { $0.tensors } == [["x__nhwc"], ["a"], ["d"], ["y__nhwc"], ["y"]])
+        _ = try PatchScheduleTests.expectSameBits(graph, .fp32, "patch:2x2@a+b..d")
+        let layer = try Self.compile(graph, .layer), auto = try Self.compile(graph, .auto)
+        var best = layer.plan.arenaBytes
+        for text in ["patch:2x2@a+b..d", "patch:2x2@a+b..y", "band:1@a+b..y", "band:1@d", "band:1@y", "patch:2x2@y", "band:1@a..y"] {
+            guard let m = try? Self.compile(graph, try ScheduleRequest(parsing: text)), m.summary.macs - layer.summary.macs <= Int(0.15 * Double(layer.summary.macs)) else { continue }
+            best = min(best, m.plan.arenaBytes)
+        }
+        #expect(auto.plan.arenaBytes <= best, "auto \(auto.schedule.request): \(auto.plan.arenaBytes) B, best forced \(best) B")
+    }
+
     /// A budget of no extra MACs: row bands, or patches without halos (1x1 layers), only.
     @Test func zeroBudgetAddsNoMACs() throws {
         let graph = try SyntheticModels.named("conv_relu_pool").graph()
