@@ -49,7 +49,8 @@ public enum InspectReport {
             out.append(line(row))
         }
         out.append("")
-        out.append("Memory (fp32):")
+        // FP16 compilations store their weights (and compute) in half.
+        out.append(plan.weightsHalves > 0 ? "Memory (fp16 weights):" : "Memory (fp32):")
         let integers = summary.integerConstantElements
         let shapeValues = integers > 0 ? " + \(grouped(integers)) integer shape values = \(grouped(summary.params + integers)) constant elements" : ""
         out.append("  weights (flash)       \(grouped(plan.weightsBytes).leftPadded(12, with: " ")) B  (\(grouped(summary.params)) parameters\(shapeValues))")
